@@ -1,0 +1,55 @@
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from '../core/logging.js';
+import type { Platform } from '../platform.js';
+import { sendError } from './errors.js';
+import { registerHealthRoutes } from './health-routes.js';
+import { registerMlflowArtifactRoutes } from './mlflow/artifact-routes.js';
+import { registerMlflowTrackingRoutes } from './mlflow/tracking-routes.js';
+import { registerNativeTrackingRoutes } from './native/tracking-routes.js';
+
+export type App = FastifyInstance<
+  import('node:http').Server,
+  import('node:http').IncomingMessage,
+  import('node:http').ServerResponse,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+export interface ServerOptions {
+  logger?: Logger | false;
+}
+
+/** Builds the HTTP app over a platform: native REST, MLflow-compatible routes, OpenAPI at /openapi.json. */
+export async function buildServer(platform: Platform, options: ServerOptions = {}): Promise<App> {
+  const app = Fastify({
+    loggerInstance: options.logger || undefined,
+    bodyLimit: platform.config.bodyLimitBytes,
+    // Deeply nested JSON is refused before it reaches a handler.
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
+
+  app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({ error_code: 'ENDPOINT_NOT_FOUND', message: `No route for ${request.method} ${request.url.split('?')[0]}` }),
+  );
+  // Artifact uploads arrive as raw bytes of any type; keep them as a stream.
+  app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'mloop', version: '0.1.0', description: 'mloop REST API and MLflow-compatible routes' },
+    },
+  });
+  registerHealthRoutes(app);
+  registerNativeTrackingRoutes(app, platform);
+  registerMlflowTrackingRoutes(app, platform);
+  registerMlflowArtifactRoutes(app, platform);
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { isMloopError } from '../core/errors.js';
+import { registerExperimentsCommand } from './commands/experiments.js';
+import { registerRunsCommand } from './commands/runs.js';
+import { registerServerCommand } from './commands/server.js';
+import { exitCodeFor, exitCodes } from './exit-codes.js';
+
+const program = new Command();
+program
+  .name('mloop')
+  .description('mloop: data, experiments, registry, serving, monitoring and retraining in one loop')
+  .version('0.1.0')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+registerServerCommand(program);
+registerExperimentsCommand(program);
+registerRunsCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    process.exit(error.exitCode === 0 ? exitCodes.ok : exitCodes.usage);
+  }
+  if (isMloopError(error)) {
+    process.stderr.write(`error: ${error.message}\n`);
+    process.exit(exitCodeFor(error.code));
+  }
+  process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(exitCodes.failure);
+}

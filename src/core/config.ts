@@ -1,0 +1,73 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { invalidParameter } from './errors.js';
+
+/** Everything a mloop process is configured by. */
+export interface Config {
+  /** Directory of the embedded default (SQLite file and local artifacts). */
+  home: string;
+  /** `sqlite:PATH` or `postgres://…`. */
+  databaseUrl: string;
+  /** Local directory that holds artifacts. */
+  artifactRoot: string;
+  host: string;
+  port: number;
+  logLevel: string;
+  /** Base URL of a running server; when set, the CLI talks to it instead of the embedded store. */
+  url: string | undefined;
+  /** Largest request body accepted, in bytes. */
+  bodyLimitBytes: number;
+}
+
+export type ConfigOverrides = Partial<Config>;
+
+const fileNames = ['mloop.config.json'];
+
+/**
+ * The one config loader. Precedence: explicit overrides (command-line flags), then `MLOOP_*`
+ * environment variables, then `mloop.config.json` in the working directory, then defaults.
+ */
+export function loadConfig(
+  overrides: ConfigOverrides = {},
+  env: NodeJS.ProcessEnv = process.env,
+  cwd: string = process.cwd(),
+): Config {
+  const file = readConfigFile(cwd);
+  const pick = <K extends keyof Config>(key: K, envName: string): Config[K] | undefined => {
+    if (overrides[key] !== undefined) return overrides[key];
+    const fromEnv = env[envName];
+    if (fromEnv !== undefined && fromEnv !== '') return fromEnv as Config[K];
+    return file[key] as Config[K] | undefined;
+  };
+
+  const home = resolve(cwd, pick('home', 'MLOOP_HOME') ?? '.mloop');
+  const port = Number(pick('port', 'MLOOP_PORT') ?? 5050);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw invalidParameter('port', `port must be an integer between 0 and 65535, got ${String(port)}`);
+  }
+  const bodyLimitBytes = Number(pick('bodyLimitBytes', 'MLOOP_BODY_LIMIT_BYTES') ?? 64 * 1024 * 1024);
+  const artifactRoot = pick('artifactRoot', 'MLOOP_ARTIFACT_ROOT') ?? join(home, 'artifacts');
+  return {
+    home,
+    databaseUrl: pick('databaseUrl', 'MLOOP_DATABASE_URL') ?? `sqlite:${join(home, 'mloop.db')}`,
+    artifactRoot: isAbsolute(artifactRoot) ? artifactRoot : resolve(cwd, artifactRoot),
+    host: pick('host', 'MLOOP_HOST') ?? '127.0.0.1',
+    port,
+    logLevel: pick('logLevel', 'MLOOP_LOG_LEVEL') ?? 'info',
+    url: pick('url', 'MLOOP_URL'),
+    bodyLimitBytes,
+  };
+}
+
+function readConfigFile(cwd: string): Partial<Config> {
+  for (const name of fileNames) {
+    const path = join(cwd, name);
+    if (!existsSync(path)) continue;
+    try {
+      return JSON.parse(readFileSync(path, 'utf8')) as Partial<Config>;
+    } catch (error) {
+      throw invalidParameter(name, `${path} is not valid JSON: ${(error as Error).message}`);
+    }
+  }
+  return {};
+}

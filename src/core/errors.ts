@@ -1,0 +1,52 @@
+/**
+ * The one error type of mloop. Codes follow MLflow's names so the MLflow-compatible routes
+ * and the native API answer with the same vocabulary; each code carries its HTTP status.
+ */
+export const errorStatus = {
+  INVALID_PARAMETER_VALUE: 400,
+  BAD_REQUEST: 400,
+  MALFORMED_REQUEST: 400,
+  RESOURCE_ALREADY_EXISTS: 400,
+  INVALID_STATE: 400,
+  UNAUTHENTICATED: 401,
+  PERMISSION_DENIED: 403,
+  RESOURCE_DOES_NOT_EXIST: 404,
+  ENDPOINT_NOT_FOUND: 404,
+  PAYLOAD_TOO_LARGE: 413,
+  RESOURCE_EXHAUSTED: 429,
+  INTERNAL_ERROR: 500,
+  TEMPORARILY_UNAVAILABLE: 503,
+} as const;
+
+export type ErrorCode = keyof typeof errorStatus;
+
+export class MloopError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  /** The request field the error is about, when there is one. */
+  readonly field: string | undefined;
+
+  constructor(code: ErrorCode, message: string, field?: string) {
+    super(message);
+    this.name = 'MloopError';
+    this.code = code;
+    this.status = errorStatus[code];
+    this.field = field;
+  }
+}
+
+export function invalidParameter(field: string, message: string): MloopError {
+  return new MloopError('INVALID_PARAMETER_VALUE', message, field);
+}
+
+export function notFound(message: string): MloopError {
+  return new MloopError('RESOURCE_DOES_NOT_EXIST', message);
+}
+
+export function alreadyExists(message: string): MloopError {
+  return new MloopError('RESOURCE_ALREADY_EXISTS', message);
+}
+
+export function isMloopError(error: unknown): error is MloopError {
+  return error instanceof MloopError;
+}

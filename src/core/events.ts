@@ -1,0 +1,22 @@
+import { EventEmitter } from 'node:events';
+
+/**
+ * In-process domain events: the way back around the loop (monitoring raises an alert, pipelines
+ * retrain) without an earlier domain importing a later one.
+ */
+export interface DomainEvents {
+  'run.finished': { runId: string; experimentId: string; status: string };
+}
+
+export class EventBus<Events extends object = DomainEvents> {
+  private readonly emitter = new EventEmitter();
+
+  emit<K extends keyof Events & string>(name: K, payload: Events[K]): void {
+    this.emitter.emit(name, payload);
+  }
+
+  on<K extends keyof Events & string>(name: K, listener: (payload: Events[K]) => void): () => void {
+    this.emitter.on(name, listener);
+    return () => this.emitter.off(name, listener);
+  }
+}

@@ -1,0 +1,53 @@
+import type { Clock } from './core/clock.js';
+import { systemClock } from './core/clock.js';
+import type { Config } from './core/config.js';
+import { EventBus } from './core/events.js';
+import type { ArtifactStore } from './store/artifacts/artifact-store.js';
+import { LocalArtifactStore } from './store/artifacts/local-artifact-store.js';
+import { openDatabase, type Database } from './store/database.js';
+import { ArtifactService } from './tracking/artifacts.js';
+import { ExperimentService } from './tracking/experiments.js';
+import { RunService } from './tracking/runs.js';
+import type { TrackingTables } from './tracking/tables.js';
+
+/** Every domain service, wired to one database, one artifact store, one clock and one event bus. */
+export interface Platform {
+  readonly config: Config;
+  readonly database: Database;
+  readonly artifactStore: ArtifactStore;
+  readonly clock: Clock;
+  readonly events: EventBus;
+  readonly tracking: {
+    experiments: ExperimentService;
+    runs: RunService;
+    artifacts: ArtifactService;
+  };
+  close(): Promise<void>;
+}
+
+export interface PlatformOptions {
+  clock?: Clock;
+}
+
+/** The composition root: the server and the embedded CLI both start here. */
+export async function openPlatform(config: Config, options: PlatformOptions = {}): Promise<Platform> {
+  const clock = options.clock ?? systemClock;
+  const database = await openDatabase(config.databaseUrl);
+  const artifactStore = new LocalArtifactStore(config.artifactRoot);
+  const events = new EventBus();
+  const trackingDb = database.tables<TrackingTables>();
+  const experiments = new ExperimentService(trackingDb, clock);
+  return {
+    config,
+    database,
+    artifactStore,
+    clock,
+    events,
+    tracking: {
+      experiments,
+      runs: new RunService(trackingDb, experiments, clock, events),
+      artifacts: new ArtifactService(trackingDb, artifactStore, clock),
+    },
+    close: () => database.close(),
+  };
+}

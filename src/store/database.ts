@@ -1,0 +1,69 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, type Dialect } from 'kysely';
+import pg from 'pg';
+import { invalidParameter } from '../core/errors.js';
+import { migrateToLatest } from './migrations/index.js';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+/**
+ * The metadata database: one Kysely instance, whichever dialect runs below. Domains view it
+ * through their own table types with `tables<T>()`, so no domain code branches on the dialect.
+ */
+export interface Database {
+  readonly dialect: DialectName;
+  readonly url: string;
+  tables<T>(): Kysely<T>;
+  close(): Promise<void>;
+}
+
+// pg returns int8 as strings to avoid precision loss; mloop's int8 columns hold millisecond
+// timestamps and steps, which are exact in a double.
+pg.types.setTypeParser(20, (value) => Number(value));
+
+export interface OpenDatabaseOptions {
+  /** Run pending migrations before returning (default true). */
+  migrate?: boolean;
+}
+
+/** Opens `sqlite:PATH`, `sqlite::memory:` or `postgres://…` and brings its schema up to date. */
+export async function openDatabase(url: string, options: OpenDatabaseOptions = {}): Promise<Database> {
+  const { dialect, name } = createDialect(url);
+  const kysely = new Kysely<unknown>({ dialect });
+  const database: Database = {
+    dialect: name,
+    url,
+    tables: <T>() => kysely as unknown as Kysely<T>,
+    close: () => kysely.destroy(),
+  };
+  if (options.migrate ?? true) await migrateToLatest(kysely, name);
+  return database;
+}
+
+function createDialect(url: string): { dialect: Dialect; name: DialectName } {
+  if (url.startsWith('sqlite:')) {
+    return { dialect: new SqliteDialect({ database: openSqlite(url.slice('sqlite:'.length)) }), name: 'sqlite' };
+  }
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    return { dialect: new PostgresDialect({ pool }), name: 'postgres' };
+  }
+  throw invalidParameter('databaseUrl', `unsupported database URL "${url}": use sqlite:PATH or postgres://…`);
+}
+
+function openSqlite(path: string): BetterSqlite3.Database {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new BetterSqlite3(path);
+  // WAL lets readers run beside the writer; synchronous=FULL fsyncs every commit so an
+  // acknowledged write survives a power loss, not only a killed process.
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  // MLflow's LIKE is case-sensitive (ILIKE is not); SQLite's LIKE must match PostgreSQL's.
+  db.pragma('case_sensitive_like = ON');
+  // Another process (the CLI beside a server) may hold the write lock briefly: wait, never fail.
+  db.pragma('busy_timeout = 10000');
+  return db;
+}

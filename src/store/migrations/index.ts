@@ -1,0 +1,25 @@
+import { Migrator, type Kysely, type Migration } from 'kysely';
+import { MloopError } from '../../core/errors.js';
+import type { DialectName } from '../database.js';
+import { tracking } from './0001-tracking.js';
+
+/** A migration written once for both dialects; `dialect` is there for the rare type that differs. */
+export type MigrationStep = (db: Kysely<unknown>, dialect: DialectName) => Promise<void>;
+
+/** The one migration set, in order. Never edit a landed step: add a new one. */
+const steps: Record<string, MigrationStep> = {
+  '0001-tracking': tracking,
+};
+
+export async function migrateToLatest(db: Kysely<unknown>, dialect: DialectName): Promise<void> {
+  const migrations: Record<string, Migration> = {};
+  for (const [name, step] of Object.entries(steps)) {
+    migrations[name] = { up: (kysely) => step(kysely as Kysely<unknown>, dialect) };
+  }
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new MloopError('INTERNAL_ERROR', `database migration ${failed} failed: ${String(error)}`);
+  }
+}

@@ -1,0 +1,239 @@
+import type { Kysely } from 'kysely';
+import type { Clock } from '../core/clock.js';
+import { alreadyExists, invalidParameter, MloopError, notFound } from '../core/errors.js';
+import { newNumericId } from '../core/ids.js';
+import { checkKey, checkLength, checkMaxResults, limits } from './limits.js';
+import { decodePageToken, encodePageToken } from './page-token.js';
+import type { ExperimentRow, TrackingTables } from './tables.js';
+import type { Experiment, Page, Tag, ViewType } from './types.js';
+
+export interface CreateExperimentInput {
+  name: string;
+  artifactLocation?: string | undefined;
+  tags?: Tag[] | undefined;
+}
+
+export interface SearchExperimentsInput {
+  viewType?: ViewType | undefined;
+  /** Supports `name = '…'`, `name LIKE '…'` and `tags.KEY = '…'`, joined by AND. */
+  filter?: string | undefined;
+  orderBy?: string[] | undefined;
+  maxResults?: number | undefined;
+  pageToken?: string | undefined;
+}
+
+/** Experiments: named groups of runs, with tags and a soft-delete lifecycle. */
+export class ExperimentService {
+  constructor(
+    private readonly db: Kysely<TrackingTables>,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Creates an experiment; its name must be unused, even by a deleted experiment. */
+  async create(input: CreateExperimentInput): Promise<string> {
+    const name = checkName(input.name);
+    const tags = (input.tags ?? []).map((t, i) => checkExperimentTag(t, `tags[${i}]`));
+    const now = this.clock.now();
+    const id = newNumericId(now);
+    return this.db.transaction().execute(async (tx) => {
+      const existing = await tx.selectFrom('experiments').select('experiment_id').where('name', '=', name).executeTakeFirst();
+      if (existing) throw alreadyExists(`Experiment '${name}' already exists.`);
+      await tx
+        .insertInto('experiments')
+        .values({
+          experiment_id: id,
+          name,
+          artifact_location: input.artifactLocation || `mlflow-artifacts:/${id}`,
+          lifecycle_stage: 'active',
+          creation_time: now,
+          last_update_time: now,
+          deleted_time: null,
+        })
+        .execute();
+      if (tags.length > 0) {
+        await tx
+          .insertInto('experiment_tags')
+          .values(tags.map((t) => ({ experiment_id: id, key: t.key, value: t.value })))
+          .execute();
+      }
+      return id;
+    });
+  }
+
+  async get(experimentId: string): Promise<Experiment> {
+    const row = await this.db.selectFrom('experiments').selectAll().where('experiment_id', '=', experimentId).executeTakeFirst();
+    if (!row) throw notFound(`No Experiment with id=${experimentId} exists`);
+    return this.toExperiment(row);
+  }
+
+  async getByName(name: string): Promise<Experiment> {
+    const row = await this.db.selectFrom('experiments').selectAll().where('name', '=', name).executeTakeFirst();
+    if (!row) throw notFound(`Could not find experiment with name '${name}'`);
+    return this.toExperiment(row);
+  }
+
+  async search(input: SearchExperimentsInput = {}): Promise<Page<Experiment>> {
+    const maxResults = checkMaxResults(input.maxResults, 1000);
+    const offset = decodePageToken(input.pageToken);
+    let query = this.db.selectFrom('experiments').selectAll();
+    const view = input.viewType ?? 'ACTIVE_ONLY';
+    if (view !== 'ALL') query = query.where('lifecycle_stage', '=', view === 'ACTIVE_ONLY' ? 'active' : 'deleted');
+    for (const clause of parseExperimentFilter(input.filter)) {
+      if (clause.field === 'name') {
+        query = query.where('name', clause.like ? 'like' : '=', clause.value);
+      } else {
+        const { key, value, like } = clause;
+        query = query.where(({ exists, selectFrom }) =>
+          exists(
+            selectFrom('experiment_tags')
+              .select('experiment_tags.key')
+              .whereRef('experiment_tags.experiment_id', '=', 'experiments.experiment_id')
+              .where('experiment_tags.key', '=', key)
+              .where('experiment_tags.value', like ? 'like' : '=', value),
+          ),
+        );
+      }
+    }
+    for (const order of input.orderBy ?? []) {
+      const [field, direction] = order.trim().split(/\s+/);
+      const column = experimentOrderColumns[(field ?? '').replace(/^attributes?\./, '')];
+      if (!column) throw invalidParameter('order_by', `cannot order experiments by "${order}": use name, experiment_id, creation_time or last_update_time`);
+      const dir = (direction ?? 'ASC').toUpperCase();
+      if (dir !== 'ASC' && dir !== 'DESC') throw invalidParameter('order_by', `invalid order direction in "${order}"`);
+      query = query.orderBy(column, dir === 'ASC' ? 'asc' : 'desc');
+    }
+    if (!input.orderBy?.length) query = query.orderBy('creation_time', 'desc');
+    const rows = await query.orderBy('experiment_id', 'asc').limit(maxResults + 1).offset(offset).execute();
+    const page = rows.slice(0, maxResults);
+    return {
+      items: await this.withTags(page),
+      nextPageToken: rows.length > maxResults ? encodePageToken(offset + maxResults) : undefined,
+    };
+  }
+
+  async rename(experimentId: string, newName: string): Promise<void> {
+    const name = checkName(newName, 'new_name');
+    await this.db.transaction().execute(async (tx) => {
+      const row = await tx.selectFrom('experiments').select(['lifecycle_stage']).where('experiment_id', '=', experimentId).executeTakeFirst();
+      if (!row) throw notFound(`No Experiment with id=${experimentId} exists`);
+      if (row.lifecycle_stage !== 'active') {
+        throw new MloopError('INVALID_STATE', `Cannot rename a non-active experiment ${experimentId}.`);
+      }
+      const clash = await tx.selectFrom('experiments').select('experiment_id').where('name', '=', name).executeTakeFirst();
+      if (clash && clash.experiment_id !== experimentId) throw alreadyExists(`Experiment '${name}' already exists.`);
+      await tx.updateTable('experiments').set({ name, last_update_time: this.clock.now() }).where('experiment_id', '=', experimentId).execute();
+    });
+  }
+
+  /** Soft delete: the experiment and its runs move to the `deleted` stage and can be restored. */
+  async delete(experimentId: string): Promise<void> {
+    if (experimentId === '0') throw invalidParameter('experiment_id', 'The default experiment cannot be deleted.');
+    await this.setStage(experimentId, 'deleted');
+  }
+
+  async restore(experimentId: string): Promise<void> {
+    await this.setStage(experimentId, 'active');
+  }
+
+  async setTag(experimentId: string, tag: Tag): Promise<void> {
+    const checked = checkExperimentTag(tag, 'tag');
+    await this.requireActive(experimentId);
+    await this.db
+      .insertInto('experiment_tags')
+      .values({ experiment_id: experimentId, key: checked.key, value: checked.value })
+      .onConflict((oc) => oc.columns(['experiment_id', 'key']).doUpdateSet({ value: checked.value }))
+      .execute();
+  }
+
+  async deleteTag(experimentId: string, key: string): Promise<void> {
+    await this.requireActive(experimentId);
+    const result = await this.db.deleteFrom('experiment_tags').where('experiment_id', '=', experimentId).where('key', '=', key).executeTakeFirst();
+    if (Number(result.numDeletedRows) === 0) throw notFound(`No tag with name: ${key} in experiment ${experimentId}.`);
+  }
+
+  /** Fails unless the experiment exists and is active; returns its row. */
+  async requireActive(experimentId: string): Promise<ExperimentRow> {
+    const row = await this.db.selectFrom('experiments').selectAll().where('experiment_id', '=', experimentId).executeTakeFirst();
+    if (!row) throw notFound(`No Experiment with id=${experimentId} exists`);
+    if (row.lifecycle_stage !== 'active') {
+      throw new MloopError('INVALID_STATE', `The experiment ${experimentId} must be in the 'active' state. Current state is ${row.lifecycle_stage}.`);
+    }
+    return row;
+  }
+
+  private async setStage(experimentId: string, stage: 'active' | 'deleted'): Promise<void> {
+    const now = this.clock.now();
+    await this.db.transaction().execute(async (tx) => {
+      const row = await tx.selectFrom('experiments').select('lifecycle_stage').where('experiment_id', '=', experimentId).executeTakeFirst();
+      if (!row) throw notFound(`No Experiment with id=${experimentId} exists`);
+      await tx
+        .updateTable('experiments')
+        .set({ lifecycle_stage: stage, last_update_time: now, deleted_time: stage === 'deleted' ? now : null })
+        .where('experiment_id', '=', experimentId)
+        .execute();
+      await tx
+        .updateTable('runs')
+        .set({ lifecycle_stage: stage, deleted_time: stage === 'deleted' ? now : null })
+        .where('experiment_id', '=', experimentId)
+        .execute();
+    });
+  }
+
+  private async toExperiment(row: ExperimentRow): Promise<Experiment> {
+    const [experiment] = await this.withTags([row]);
+    return experiment as Experiment;
+  }
+
+  private async withTags(rows: ExperimentRow[]): Promise<Experiment[]> {
+    if (rows.length === 0) return [];
+    const tags = await this.db
+      .selectFrom('experiment_tags')
+      .selectAll()
+      .where('experiment_id', 'in', rows.map((r) => r.experiment_id))
+      .execute();
+    return rows.map((r) => ({
+      experimentId: r.experiment_id,
+      name: r.name,
+      artifactLocation: r.artifact_location,
+      lifecycleStage: r.lifecycle_stage === 'deleted' ? 'deleted' : 'active',
+      creationTime: Number(r.creation_time),
+      lastUpdateTime: Number(r.last_update_time),
+      tags: tags.filter((t) => t.experiment_id === r.experiment_id).map((t) => ({ key: t.key, value: t.value })),
+    }));
+  }
+}
+
+const experimentOrderColumns: Record<string, 'name' | 'experiment_id' | 'creation_time' | 'last_update_time'> = {
+  name: 'name',
+  experiment_id: 'experiment_id',
+  creation_time: 'creation_time',
+  last_update_time: 'last_update_time',
+};
+
+function checkName(name: unknown, field = 'name'): string {
+  if (typeof name !== 'string' || name.trim() === '') throw invalidParameter(field, `${field} must be a non-empty string`);
+  return checkLength(name, limits.experimentNameLength, field);
+}
+
+function checkExperimentTag(tag: Tag, field: string): Tag {
+  checkKey(tag.key, `${field}.key`);
+  if (typeof tag.value !== 'string') throw invalidParameter(`${field}.value`, `${field}.value must be a string`);
+  checkLength(tag.value, limits.experimentTagValueLength, `${field}.value`);
+  return tag;
+}
+
+type ExperimentClause = { field: 'name'; value: string; like: boolean } | { field: 'tag'; key: string; value: string; like: boolean };
+
+/** The small filter language MLflow offers for experiments: name and tags, `=` or `LIKE`, joined by AND. */
+function parseExperimentFilter(filter: string | undefined): ExperimentClause[] {
+  if (!filter?.trim()) return [];
+  return filter.split(/\s+and\s+/i).map((part) => {
+    const match = /^\s*(?:attributes?\.)?(name|tags?\.(?:`[^`]+`|"[^"]+"|[\w.\-/: ]+?))\s*(=|like|ilike)\s*(['"])(.*)\3\s*$/i.exec(part);
+    if (!match) throw invalidParameter('filter', `invalid experiment filter clause "${part.trim()}": use name = '…', name LIKE '…' or tags.KEY = '…'`);
+    const [, target = '', op = '', , value = ''] = match;
+    const like = op.toLowerCase() !== '=';
+    if (target.toLowerCase() === 'name') return { field: 'name', value, like };
+    const key = target.replace(/^tags?\./, '').replace(/^[`"]|[`"]$/g, '');
+    return { field: 'tag', key, value, like };
+  });
+}

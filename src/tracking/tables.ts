@@ -1,0 +1,62 @@
+/** Row shapes of tracking's tables, as the database returns them. */
+
+export interface ExperimentRow {
+  experiment_id: string;
+  name: string;
+  artifact_location: string;
+  lifecycle_stage: string;
+  creation_time: number;
+  last_update_time: number;
+  deleted_time: number | null;
+}
+
+export interface KeyValueRow {
+  run_id: string;
+  key: string;
+  value: string;
+}
+
+export interface MetricRow {
+  run_id: string;
+  key: string;
+  value: number;
+  timestamp: number;
+  step: number;
+  is_nan: number;
+}
+
+export interface RunRow {
+  run_id: string;
+  experiment_id: string;
+  name: string;
+  user_id: string;
+  status: string;
+  start_time: number;
+  end_time: number | null;
+  lifecycle_stage: string;
+  artifact_uri: string;
+  parent_run_id: string | null;
+  deleted_time: number | null;
+}
+
+export interface TrackingTables {
+  experiments: ExperimentRow;
+  experiment_tags: { experiment_id: string; key: string; value: string };
+  runs: RunRow;
+  params: KeyValueRow;
+  tags: KeyValueRow;
+  metrics: MetricRow;
+  latest_metrics: MetricRow;
+  datasets: {
+    dataset_id: string;
+    experiment_id: string;
+    name: string;
+    digest: string;
+    source_type: string;
+    source: string;
+    schema: string | null;
+    profile: string | null;
+  };
+  run_inputs: { run_id: string; dataset_id: string; tags: string; context: string | null };
+  artifact_files: { path: string; size: number; sha256: string; created_time: number };
+}

@@ -1,0 +1,78 @@
+/** Tracking's domain objects, shaped after MLflow's so the compatible API maps one to one. */
+
+export type LifecycleStage = 'active' | 'deleted';
+export type ViewType = 'ACTIVE_ONLY' | 'DELETED_ONLY' | 'ALL';
+export const runStatuses = ['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED'] as const;
+export type RunStatus = (typeof runStatuses)[number];
+
+export interface Tag {
+  key: string;
+  value: string;
+}
+
+export interface Experiment {
+  experimentId: string;
+  name: string;
+  artifactLocation: string;
+  lifecycleStage: LifecycleStage;
+  creationTime: number;
+  lastUpdateTime: number;
+  tags: Tag[];
+}
+
+export interface Metric {
+  key: string;
+  /** NaN and ±Infinity are legal metric values. */
+  value: number;
+  timestamp: number;
+  step: number;
+}
+
+export interface Param {
+  key: string;
+  value: string;
+}
+
+export interface RunInfo {
+  runId: string;
+  runName: string;
+  experimentId: string;
+  userId: string;
+  status: RunStatus;
+  startTime: number;
+  endTime: number | undefined;
+  artifactUri: string;
+  lifecycleStage: LifecycleStage;
+  parentRunId: string | undefined;
+}
+
+export interface Dataset {
+  name: string;
+  digest: string;
+  sourceType: string;
+  source: string;
+  schema?: string | undefined;
+  profile?: string | undefined;
+}
+
+export interface DatasetInput {
+  dataset: Dataset;
+  tags: Tag[];
+}
+
+export interface Run {
+  info: RunInfo;
+  data: {
+    /** The latest value of each metric (highest step, then newest timestamp). */
+    metrics: Metric[];
+    params: Param[];
+    tags: Tag[];
+  };
+  inputs: { datasetInputs: DatasetInput[] };
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque token for the next page; undefined on the last page. */
+  nextPageToken: string | undefined;
+}

@@ -1,0 +1,237 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ManualClock } from '../../src/core/clock.js';
+import type { Platform } from '../../src/platform.js';
+import { describeEachDialect, openTestPlatform } from '../helpers/platform.js';
+
+describeEachDialect('tracking store', (dialect) => {
+  let platform: Platform;
+  const clock = new ManualClock(Date.UTC(2026, 5, 1));
+  beforeAll(async () => {
+    platform = await openTestPlatform(dialect, clock);
+  });
+  afterAll(async () => platform.close());
+
+  const newExperiment = async (tags: { key: string; value: string }[] = []) =>
+    platform.tracking.experiments.create({ name: `exp-${Math.random().toString(36).slice(2)}`, tags });
+
+  it('has the Default experiment with id "0"', async () => {
+    const experiment = await platform.tracking.experiments.get('0');
+    expect(experiment.name).toBe('Default');
+  });
+
+  it('creates, renames, tags, deletes and restores an experiment', async () => {
+    const { experiments } = platform.tracking;
+    const id = await newExperiment([{ key: 'team', value: 'fraud' }]);
+    await expect(experiments.create({ name: (await experiments.get(id)).name })).rejects.toMatchObject({ code: 'RESOURCE_ALREADY_EXISTS' });
+    await experiments.rename(id, `renamed-${id}`);
+    expect((await experiments.getByName(`renamed-${id}`)).experimentId).toBe(id);
+    await experiments.setTag(id, { key: 'stage', value: 'dev' });
+    expect((await experiments.get(id)).tags).toEqual(expect.arrayContaining([{ key: 'team', value: 'fraud' }, { key: 'stage', value: 'dev' }]));
+    await experiments.delete(id);
+    expect((await experiments.get(id)).lifecycleStage).toBe('deleted');
+    const active = await experiments.search({ filter: `name = 'renamed-${id}'` });
+    expect(active.items).toHaveLength(0);
+    const deleted = await experiments.search({ filter: `name = 'renamed-${id}'`, viewType: 'DELETED_ONLY' });
+    expect(deleted.items.map((e) => e.experimentId)).toEqual([id]);
+    await experiments.restore(id);
+    expect((await experiments.get(id)).lifecycleStage).toBe('active');
+  });
+
+  it('reports an unknown experiment as RESOURCE_DOES_NOT_EXIST', async () => {
+    await expect(platform.tracking.experiments.get('999')).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST', status: 404 });
+  });
+
+  it('keeps the full metric history and the latest value per key', async () => {
+    const { runs } = platform.tracking;
+    const run = await runs.create({ experimentId: await newExperiment(), runName: 'history' });
+    const id = run.info.runId;
+    await runs.logBatch(id, {
+      metrics: [
+        { key: 'loss', value: 0.9, timestamp: 10, step: 0 },
+        { key: 'loss', value: 0.5, timestamp: 20, step: 2 },
+        { key: 'loss', value: 0.7, timestamp: 30, step: 1 },
+      ],
+    });
+    await runs.logBatch(id, { metrics: [{ key: 'loss', value: 0.4, timestamp: 5, step: 1 }] });
+    const history = await runs.metricHistory(id, 'loss');
+    expect(history.items.map((m) => [m.step, m.value])).toEqual([
+      [0, 0.9],
+      [1, 0.4],
+      [1, 0.7],
+      [2, 0.5],
+    ]);
+    const latest = (await runs.get(id)).data.metrics;
+    expect(latest).toEqual([{ key: 'loss', value: 0.5, timestamp: 20, step: 2 }]);
+  });
+
+  it('stores NaN and infinite metric values', async () => {
+    const { runs } = platform.tracking;
+    const run = await runs.create({ experimentId: await newExperiment() });
+    await runs.logBatch(run.info.runId, {
+      metrics: [
+        { key: 'nan', value: Number.NaN, timestamp: 1, step: 0 },
+        { key: 'inf', value: Infinity, timestamp: 1, step: 0 },
+        { key: 'ninf', value: -Infinity, timestamp: 1, step: 0 },
+      ],
+    });
+    const values = Object.fromEntries((await runs.get(run.info.runId)).data.metrics.map((m) => [m.key, m.value]));
+    expect(values.nan).toBeNaN();
+    expect(values.inf).toBe(Infinity);
+    expect(values.ninf).toBe(-Infinity);
+  });
+
+  it('does not duplicate a metric point when the same batch is sent twice', async () => {
+    const { runs } = platform.tracking;
+    const run = await runs.create({ experimentId: await newExperiment() });
+    const batch = { metrics: [{ key: 'acc', value: 0.8, timestamp: 100, step: 3 }], params: [{ key: 'lr', value: '0.1' }] };
+    await runs.logBatch(run.info.runId, batch);
+    await runs.logBatch(run.info.runId, batch);
+    expect((await runs.metricHistory(run.info.runId, 'acc')).items).toHaveLength(1);
+  });
+
+  it('rejects a changed param value and writes nothing of that batch', async () => {
+    const { runs } = platform.tracking;
+    const run = await runs.create({ experimentId: await newExperiment() });
+    await runs.logBatch(run.info.runId, { params: [{ key: 'depth', value: '3' }] });
+    await expect(
+      runs.logBatch(run.info.runId, {
+        metrics: [{ key: 'acc', value: 1, timestamp: 1, step: 0 }],
+        params: [{ key: 'depth', value: '5' }],
+        tags: [{ key: 'note', value: 'x' }],
+      }),
+    ).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE' });
+    const after = await runs.get(run.info.runId);
+    expect(after.data.metrics).toEqual([]);
+    expect(after.data.tags.find((t) => t.key === 'note')).toBeUndefined();
+    expect(after.data.params).toEqual([{ key: 'depth', value: '3' }]);
+  });
+
+  it('rejects a key with ".." and names the field', async () => {
+    const { runs } = platform.tracking;
+    const run = await runs.create({ experimentId: await newExperiment() });
+    await expect(
+      runs.logBatch(run.info.runId, {
+        metrics: [
+          { key: 'ok', value: 1, timestamp: 1, step: 0 },
+          { key: '../x', value: 1, timestamp: 1, step: 0 },
+        ],
+      }),
+    ).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE', field: 'metrics[1].key' });
+    expect((await runs.get(run.info.runId)).data.metrics).toEqual([]);
+  });
+
+  it('rejects oversize param values and oversize batches', async () => {
+    const { runs } = platform.tracking;
+    const run = await runs.create({ experimentId: await newExperiment() });
+    await expect(runs.logBatch(run.info.runId, { params: [{ key: 'p', value: 'x'.repeat(6001) }] })).rejects.toMatchObject({ field: 'params[0].value' });
+    const metrics = Array.from({ length: 1001 }, (_, i) => ({ key: 'm', value: i, timestamp: 1, step: i }));
+    await expect(runs.logBatch(run.info.runId, { metrics })).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE', field: 'metrics' });
+  });
+
+  it('links nested runs to their parent and finishes runs with an end time', async () => {
+    const { runs } = platform.tracking;
+    const experimentId = await newExperiment();
+    const parent = await runs.create({ experimentId, runName: 'parent' });
+    const child = await runs.create({ experimentId, tags: [{ key: 'mlflow.parentRunId', value: parent.info.runId }] });
+    expect(child.info.parentRunId).toBe(parent.info.runId);
+    clock.advance(1000);
+    const info = await runs.update(child.info.runId, { status: 'FINISHED' });
+    expect(info.status).toBe('FINISHED');
+    expect(info.endTime).toBe(clock.now());
+    const children = await runs.search({ experimentIds: [experimentId], filter: `tags.mlflow.parentRunId = '${parent.info.runId}'` });
+    expect(children.items.map((r) => r.info.runId)).toEqual([child.info.runId]);
+  });
+
+  it('searches with metric, param, tag and attribute filters and orders by a metric', async () => {
+    const { runs } = platform.tracking;
+    const experimentId = await newExperiment();
+    const specs = [
+      { name: 'a', acc: 0.95, model: 'rf', note: 'xyz' },
+      { name: 'b', acc: 0.91, model: 'rf', note: 'abc' },
+      { name: 'c', acc: 0.97, model: 'lr', note: 'xyz' },
+      { name: 'd', acc: 0.5, model: 'rf', note: 'xyz' },
+    ];
+    for (const s of specs) {
+      clock.advance(10);
+      const run = await runs.create({ experimentId, runName: s.name });
+      await runs.logBatch(run.info.runId, {
+        metrics: [{ key: 'acc', value: s.acc, timestamp: clock.now(), step: 0 }],
+        params: [{ key: 'model', value: s.model }],
+        tags: [{ key: 'x', value: s.note }],
+      });
+      if (s.name !== 'b') await runs.update(run.info.runId, { status: 'FINISHED' });
+    }
+    const names = async (filter: string, orderBy?: string[]) =>
+      (await runs.search({ experimentIds: [experimentId], filter, orderBy })).items.map((r) => r.info.runName);
+    expect(await names(`metrics.acc > 0.9 and params.model = 'rf'`, ['metrics.acc DESC'])).toEqual(['a', 'b']);
+    expect(await names(`tags.x LIKE '%y%'`, ['metrics.acc ASC'])).toEqual(['d', 'a', 'c']);
+    expect(await names(`attributes.status = 'FINISHED' and metrics.acc >= 0.95`, ['params.model ASC', 'metrics.acc DESC'])).toEqual(['c', 'a']);
+    expect(await names(`params.model ILIKE 'RF'`, ['attributes.run_name DESC'])).toEqual(['d', 'b', 'a']);
+    expect(await names(`params.model LIKE 'RF'`)).toEqual([]);
+    expect(await names(`tags.missing IS NULL and metrics.acc < 0.6`)).toEqual(['d']);
+  });
+
+  it('pages through search results visiting each run once', async () => {
+    const { runs } = platform.tracking;
+    const experimentId = await newExperiment();
+    const ids = new Set<string>();
+    for (let i = 0; i < 7; i++) ids.add((await runs.create({ experimentId })).info.runId);
+    const seen: string[] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await runs.search({ experimentIds: [experimentId], maxResults: 3, pageToken });
+      seen.push(...page.items.map((r) => r.info.runId));
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    expect(seen).toHaveLength(7);
+    expect(new Set(seen)).toEqual(ids);
+  });
+
+  it('treats SQL metacharacters in filter values as data', async () => {
+    const { runs } = platform.tracking;
+    const experimentId = await newExperiment();
+    const run = await runs.create({ experimentId });
+    const nasty = `x'; drop table runs; --`;
+    await runs.logBatch(run.info.runId, { params: [{ key: 'p', value: nasty }] });
+    const found = await runs.search({ experimentIds: [experimentId], filter: `params.p = "${nasty}"` });
+    expect(found.items.map((r) => r.info.runId)).toEqual([run.info.runId]);
+    expect((await runs.get(run.info.runId)).info.runId).toBe(run.info.runId);
+  });
+
+  it('hides deleted runs from default searches and restores them', async () => {
+    const { runs } = platform.tracking;
+    const experimentId = await newExperiment();
+    const run = await runs.create({ experimentId });
+    await runs.delete(run.info.runId);
+    expect((await runs.search({ experimentIds: [experimentId] })).items).toHaveLength(0);
+    expect((await runs.search({ experimentIds: [experimentId], viewType: 'DELETED_ONLY' })).items).toHaveLength(1);
+    await expect(runs.logBatch(run.info.runId, { params: [{ key: 'a', value: 'b' }] })).rejects.toMatchObject({ code: 'INVALID_STATE' });
+    await runs.restore(run.info.runId);
+    expect((await runs.search({ experimentIds: [experimentId] })).items).toHaveLength(1);
+  });
+
+  it('records dataset inputs once per experiment with their context', async () => {
+    const { runs } = platform.tracking;
+    const experimentId = await newExperiment();
+    const dataset = { name: 'iris', digest: 'abc123', sourceType: 'local', source: '{"uri":"iris.csv"}', schema: '{"a":"double"}' };
+    const r1 = await runs.create({ experimentId });
+    const r2 = await runs.create({ experimentId });
+    await runs.logInputs(r1.info.runId, [{ dataset, tags: [{ key: 'mlflow.data.context', value: 'training' }] }]);
+    await runs.logInputs(r2.info.runId, [{ dataset, tags: [{ key: 'mlflow.data.context', value: 'eval' }] }]);
+    const got = await runs.get(r1.info.runId);
+    expect(got.inputs.datasetInputs).toEqual([{ dataset, tags: [{ key: 'mlflow.data.context', value: 'training' }] }]);
+    const byContext = await runs.search({ experimentIds: [experimentId], filter: `datasets.context = 'eval'` });
+    expect(byContext.items.map((r) => r.info.runId)).toEqual([r2.info.runId]);
+  });
+
+  it('stores artifacts with their sha256 and refuses paths that leave the store', async () => {
+    const { runs, artifacts } = platform.tracking;
+    const run = await runs.create({ experimentId: await newExperiment() });
+    const stored = await artifacts.putForRun(run.info.runId, 'model/weights.bin', new TextEncoder().encode('hello'));
+    expect(stored.sha256).toBe('2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824');
+    const listing = await artifacts.listForRun(run.info.runId, 'model');
+    expect(listing).toEqual([{ path: 'model/weights.bin', isDir: false, size: 5, sha256: stored.sha256 }]);
+    await expect(artifacts.putForRun(run.info.runId, '../../escape.txt', new Uint8Array())).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE' });
+    await expect(artifacts.get('/etc/passwd')).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE' });
+  });
+});
