@@ -1,0 +1,34 @@
+import type { Config } from '../../core/config.js';
+import { openPlatform } from '../../platform.js';
+import type { TrackingBackend } from '../tracking-backend.js';
+
+/** The CLI's operations in-process, on the domain services over the embedded store. */
+export async function openEmbeddedBackend(config: Config): Promise<TrackingBackend> {
+  const platform = await openPlatform(config);
+  const { experiments, runs } = platform.tracking;
+  return {
+    location: config.home,
+    experiments: {
+      create: async (options) => experiments.get(await experiments.create(options)),
+      get: (id) => experiments.get(id),
+      getByName: (name) => experiments.getByName(name),
+      search: (options) => experiments.search(options),
+      rename: async (id, newName) => {
+        await experiments.rename(id, newName);
+        return experiments.get(id);
+      },
+      delete: (id) => experiments.delete(id),
+      restore: (id) => experiments.restore(id),
+      setTag: (id, key, value) => experiments.setTag(id, { key, value }),
+      deleteTag: (id, key) => experiments.deleteTag(id, key),
+    },
+    runs: {
+      get: (id) => runs.get(id),
+      search: (options) => runs.search(options),
+      delete: (id) => runs.delete(id),
+      restore: (id) => runs.restore(id),
+      metricHistory: (id, key, options) => runs.metricHistory(id, key, options),
+    },
+    close: () => platform.close(),
+  };
+}

@@ -1,0 +1,50 @@
+import type { Config } from '../core/config.js';
+import type { CreateExperimentOptions, SearchExperimentsOptions } from '../sdk/experiments.js';
+import type { SearchRunsOptions } from '../sdk/runs.js';
+import type { Experiment, Metric, Page, Run } from '../tracking/types.js';
+
+/**
+ * The tracking operations the CLI's commands use, whichever way they run: in-process on the
+ * embedded store, or through the SDK against a server. The SDK's clients fit it as they are.
+ */
+export interface TrackingBackend {
+  /** Where the data lives (a directory or a URL), for messages. */
+  readonly location: string;
+  readonly experiments: {
+    create(options: CreateExperimentOptions): Promise<Experiment>;
+    get(experimentId: string): Promise<Experiment>;
+    getByName(name: string): Promise<Experiment>;
+    search(options: SearchExperimentsOptions): Promise<Page<Experiment>>;
+    rename(experimentId: string, newName: string): Promise<Experiment>;
+    delete(experimentId: string): Promise<void>;
+    restore(experimentId: string): Promise<void>;
+    setTag(experimentId: string, key: string, value: string): Promise<void>;
+    deleteTag(experimentId: string, key: string): Promise<void>;
+  };
+  readonly runs: {
+    get(runId: string): Promise<Run>;
+    search(options: SearchRunsOptions): Promise<Page<Run>>;
+    delete(runId: string): Promise<void>;
+    restore(runId: string): Promise<void>;
+    metricHistory(
+      runId: string,
+      key: string,
+      options: { maxResults?: number; pageToken?: string },
+    ): Promise<Page<Metric>>;
+  };
+  close(): Promise<void>;
+}
+
+/**
+ * The server at `config.url` when one is set (flag `--url` or `MLOOP_URL`), else the embedded
+ * store under `config.home`. Each adapter is loaded only when used, so talking to a server never
+ * opens the local database.
+ */
+export async function openTrackingBackend(config: Config): Promise<TrackingBackend> {
+  if (config.url) {
+    const { remoteBackend } = await import('./backends/remote-backend.js');
+    return remoteBackend(config.url);
+  }
+  const { openEmbeddedBackend } = await import('./backends/embedded-backend.js');
+  return openEmbeddedBackend(config);
+}

@@ -1,0 +1,86 @@
+import { isMloopError } from '../core/errors.js';
+import type { Experiment } from '../tracking/types.js';
+import { ActiveRun } from './active-run.js';
+import { ExperimentsClient } from './experiments.js';
+import { HttpClient } from './http.js';
+import { RunsClient } from './runs.js';
+
+/** Where the client connects when neither `url` nor `MLOOP_URL` says otherwise. */
+export const defaultUrl = 'http://127.0.0.1:5050';
+
+export interface MloopClientOptions {
+  /** Base URL of the server; `MLOOP_URL`, then http://127.0.0.1:5050, when omitted. */
+  url?: string;
+  /** Headers sent with every request, e.g. `authorization`. */
+  headers?: Record<string, string>;
+  /** Give up on a request after this many milliseconds; 120 s by default. */
+  timeoutMs?: number;
+}
+
+export interface StartRunOptions {
+  /** Name of the experiment; it is created when missing. */
+  experiment: string;
+  runName?: string;
+  /** Nests the new run under this one (e.g. one child run per trial of a tuning run). */
+  parentRunId?: string;
+  tags?: Record<string, string>;
+}
+
+/**
+ * The TypeScript client of a mloop server's REST API. Every failure is a `MloopError` with the
+ * server's code (`RESOURCE_DOES_NOT_EXIST`, `INVALID_PARAMETER_VALUE`…) and message.
+ *
+ * ```ts
+ * const client = new MloopClient({ url: 'http://127.0.0.1:5050' });
+ * const run = await client.startRun({ experiment: 'churn' });
+ * await run.logParams({ lr: 0.1 });
+ * await run.logMetric('loss', 0.42, 1);
+ * await run.end('FINISHED');
+ * ```
+ */
+export class MloopClient {
+  /** The server's base URL, without a trailing slash. */
+  readonly url: string;
+  readonly experiments: ExperimentsClient;
+  readonly runs: RunsClient;
+
+  constructor(options: MloopClientOptions = {}) {
+    const http = new HttpClient({
+      url: options.url ?? (process.env.MLOOP_URL || defaultUrl),
+      ...(options.headers ? { headers: options.headers } : {}),
+      ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+    });
+    this.url = http.baseUrl;
+    this.experiments = new ExperimentsClient(http);
+    this.runs = new RunsClient(http);
+  }
+
+  /** The experiment with this name, created first when there is none. */
+  async getOrCreateExperiment(name: string): Promise<Experiment> {
+    try {
+      return await this.experiments.getByName(name);
+    } catch (error) {
+      if (!isMloopError(error) || error.code !== 'RESOURCE_DOES_NOT_EXIST') throw error;
+    }
+    try {
+      return await this.experiments.create({ name });
+    } catch (error) {
+      // Another process created it between our two requests: use theirs.
+      if (isMloopError(error) && error.code === 'RESOURCE_ALREADY_EXISTS')
+        return this.experiments.getByName(name);
+      throw error;
+    }
+  }
+
+  /** Starts a run in the named experiment (created when missing) and returns a handle to log to it. */
+  async startRun(options: StartRunOptions): Promise<ActiveRun> {
+    const experiment = await this.getOrCreateExperiment(options.experiment);
+    const run = await this.runs.create({
+      experimentId: experiment.experimentId,
+      ...(options.runName ? { runName: options.runName } : {}),
+      ...(options.parentRunId ? { parentRunId: options.parentRunId } : {}),
+      tags: Object.entries(options.tags ?? {}).map(([key, value]) => ({ key, value })),
+    });
+    return new ActiveRun(this.runs, run);
+  }
+}

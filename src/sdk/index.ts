@@ -1,0 +1,20 @@
+/** mloop's TypeScript SDK: a client of the server's REST API under /api/v1. */
+export { MloopClient, defaultUrl, type MloopClientOptions, type StartRunOptions } from './client.js';
+export { ActiveRun, type EndStatus } from './active-run.js';
+export {
+  ExperimentsClient,
+  type CreateExperimentOptions,
+  type SearchExperimentsOptions,
+} from './experiments.js';
+export {
+  RunsClient,
+  type ArtifactFile,
+  type CreateRunOptions,
+  type LogBatchOptions,
+  type MetricInput,
+  type SearchRunsOptions,
+  type UpdateRunOptions,
+  type UploadedArtifact,
+} from './runs.js';
+export { MloopError, isMloopError, type ErrorCode } from '../core/errors.js';
+export type * from '../tracking/types.js';
