@@ -13,7 +13,10 @@ export interface ErrorBody {
  * schema failures name the offending field; anything else is a 500 whose details go to the
  * log only, never to the client.
  */
-export function toErrorResponse(error: unknown, request: FastifyRequest): { status: number; body: ErrorBody } {
+export function toErrorResponse(
+  error: unknown,
+  request: FastifyRequest,
+): { status: number; body: ErrorBody } {
   if (isMloopError(error)) return fromMloopError(error);
   const fastifyError = error as FastifyError;
   if (fastifyError.validation && fastifyError.validation.length > 0) {
@@ -22,14 +25,29 @@ export function toErrorResponse(error: unknown, request: FastifyRequest): { stat
     const path = first?.instancePath ? first.instancePath.slice(1).replaceAll('/', '.') : '';
     const missing = (first?.params as { missingProperty?: string } | undefined)?.missingProperty;
     const field = [path, missing].filter(Boolean).join('.') || where;
-    return fromMloopError(new MloopError('INVALID_PARAMETER_VALUE', `Invalid ${where} field '${field}': ${first?.message ?? 'invalid value'}`, field));
+    return fromMloopError(
+      new MloopError(
+        'INVALID_PARAMETER_VALUE',
+        `Invalid ${where} field '${field}': ${first?.message ?? 'invalid value'}`,
+        field,
+      ),
+    );
   }
   const status = typeof fastifyError.statusCode === 'number' ? fastifyError.statusCode : 500;
-  if (status === 413) return fromMloopError(new MloopError('PAYLOAD_TOO_LARGE', 'Request body is larger than the server accepts'));
-  if (status === 415) return fromMloopError(new MloopError('BAD_REQUEST', `Unsupported content type: ${request.headers['content-type'] ?? 'none'}`));
-  if (status >= 400 && status < 500) return fromMloopError(new MloopError('BAD_REQUEST', fastifyError.message));
+  if (status === 413)
+    return fromMloopError(
+      new MloopError('PAYLOAD_TOO_LARGE', 'Request body is larger than the server accepts'),
+    );
+  if (status === 415)
+    return fromMloopError(
+      new MloopError('BAD_REQUEST', `Unsupported content type: ${request.headers['content-type'] ?? 'none'}`),
+    );
+  if (status >= 400 && status < 500)
+    return fromMloopError(new MloopError('BAD_REQUEST', fastifyError.message));
   request.log.error({ err: error }, 'unhandled error');
-  return fromMloopError(new MloopError('INTERNAL_ERROR', 'Internal server error; see the server log for details'));
+  return fromMloopError(
+    new MloopError('INTERNAL_ERROR', 'Internal server error; see the server log for details'),
+  );
 }
 
 function fromMloopError(error: MloopError): { status: number; body: ErrorBody } {

@@ -34,7 +34,12 @@ export async function buildServer(platform: Platform, options: ServerOptions = {
 
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({ error_code: 'ENDPOINT_NOT_FOUND', message: `No route for ${request.method} ${request.url.split('?')[0]}` }),
+    reply
+      .status(404)
+      .send({
+        error_code: 'ENDPOINT_NOT_FOUND',
+        message: `No route for ${request.method} ${request.url.split('?')[0]}`,
+      }),
   );
   // Artifact uploads arrive as raw bytes of any type; keep them as a stream.
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));

@@ -1,7 +1,12 @@
 import { Type } from '@sinclair/typebox';
 
 /** JSON has no NaN or Infinity; metric values carry them as these strings, as protobuf JSON does. */
-export const WireNumber = Type.Union([Type.Number(), Type.Literal('NaN'), Type.Literal('Infinity'), Type.Literal('-Infinity')]);
+export const WireNumber = Type.Union([
+  Type.Number(),
+  Type.Literal('NaN'),
+  Type.Literal('Infinity'),
+  Type.Literal('-Infinity'),
+]);
 export type WireNumberValue = number | 'NaN' | 'Infinity' | '-Infinity';
 
 export function toWireNumber(value: number): WireNumberValue {

@@ -44,7 +44,10 @@ export async function openDatabase(url: string, options: OpenDatabaseOptions = {
 
 function createDialect(url: string): { dialect: Dialect; name: DialectName } {
   if (url.startsWith('sqlite:')) {
-    return { dialect: new SqliteDialect({ database: openSqlite(url.slice('sqlite:'.length)) }), name: 'sqlite' };
+    return {
+      dialect: new SqliteDialect({ database: openSqlite(url.slice('sqlite:'.length)) }),
+      name: 'sqlite',
+    };
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     const pool = new pg.Pool({ connectionString: url, max: 10 });

@@ -35,11 +35,18 @@ export class ArtifactService {
     const normalized = normalizeArtifactPath(path);
     if (normalized === '') throw invalidParameter('path', 'an artifact path is required');
     const stored = await this.store.put(normalized, body);
-    const row = { path: normalized, size: stored.size, sha256: stored.sha256, created_time: this.clock.now() };
+    const row = {
+      path: normalized,
+      size: stored.size,
+      sha256: stored.sha256,
+      created_time: this.clock.now(),
+    };
     await this.db
       .insertInto('artifact_files')
       .values(row)
-      .onConflict((oc) => oc.column('path').doUpdateSet({ size: row.size, sha256: row.sha256, created_time: row.created_time }))
+      .onConflict((oc) =>
+        oc.column('path').doUpdateSet({ size: row.size, sha256: row.sha256, created_time: row.created_time }),
+      )
       .execute();
     return stored;
   }
@@ -48,7 +55,11 @@ export class ArtifactService {
     const normalized = normalizeArtifactPath(path);
     const file = await this.store.get(normalized);
     if (!file) throw notFound(`Artifact '${normalized}' does not exist`);
-    const record = await this.db.selectFrom('artifact_files').select('sha256').where('path', '=', normalized).executeTakeFirst();
+    const record = await this.db
+      .selectFrom('artifact_files')
+      .select('sha256')
+      .where('path', '=', normalized)
+      .executeTakeFirst();
     return { ...file, sha256: record?.sha256 };
   }
 
@@ -61,7 +72,10 @@ export class ArtifactService {
     const normalized = normalizeArtifactPath(path);
     if (normalized === '') throw invalidParameter('path', 'refusing to delete the artifact store root');
     await this.store.delete(normalized);
-    await this.db.deleteFrom('artifact_files').where((eb) => eb.or([eb('path', '=', normalized), eb('path', 'like', `${normalized}/%`)])).execute();
+    await this.db
+      .deleteFrom('artifact_files')
+      .where((eb) => eb.or([eb('path', '=', normalized), eb('path', 'like', `${normalized}/%`)]))
+      .execute();
   }
 
   /** Uploads a file under a run's artifact root. */
@@ -70,7 +84,10 @@ export class ArtifactService {
     return this.put(joinArtifactPath(root, normalizeArtifactPath(path)), body);
   }
 
-  async getForRun(runId: string, path: string): Promise<{ stream: Readable; size: number; sha256: string | undefined }> {
+  async getForRun(
+    runId: string,
+    path: string,
+  ): Promise<{ stream: Readable; size: number; sha256: string | undefined }> {
     const root = await this.runRoot(runId);
     return this.get(joinArtifactPath(root, normalizeArtifactPath(path)));
   }
@@ -81,7 +98,14 @@ export class ArtifactService {
     const entries = await this.store.list(joinArtifactPath(root, normalizeArtifactPath(path)));
     const files = entries.map((e) => ({ ...e, path: e.path.slice(root.length + 1) }));
     const paths = files.filter((f) => !f.isDir).map((f) => joinArtifactPath(root, f.path));
-    const hashes = paths.length === 0 ? [] : await this.db.selectFrom('artifact_files').select(['path', 'sha256']).where('path', 'in', paths).execute();
+    const hashes =
+      paths.length === 0
+        ? []
+        : await this.db
+            .selectFrom('artifact_files')
+            .select(['path', 'sha256'])
+            .where('path', 'in', paths)
+            .execute();
     const byPath = new Map(hashes.map((h) => [h.path, h.sha256]));
     return files.map((f) => ({ ...f, sha256: byPath.get(joinArtifactPath(root, f.path)) }));
   }
@@ -96,7 +120,10 @@ export class ArtifactService {
 /** `mlflow-artifacts:/1/abc/artifacts` → `1/abc/artifacts`; other schemes are not stored by mloop. */
 export function storePathOf(artifactUri: string): string {
   if (!artifactUri.startsWith(proxiedScheme)) {
-    throw invalidParameter('artifact_uri', `artifacts at "${artifactUri}" are not stored by this server; only ${proxiedScheme} URIs are`);
+    throw invalidParameter(
+      'artifact_uri',
+      `artifacts at "${artifactUri}" are not stored by this server; only ${proxiedScheme} URIs are`,
+    );
   }
   return normalizeArtifactPath(artifactUri.slice(proxiedScheme.length).replace(/^\/+/, ''));
 }

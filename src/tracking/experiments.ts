@@ -36,7 +36,11 @@ export class ExperimentService {
     const now = this.clock.now();
     const id = newNumericId(now);
     return this.db.transaction().execute(async (tx) => {
-      const existing = await tx.selectFrom('experiments').select('experiment_id').where('name', '=', name).executeTakeFirst();
+      const existing = await tx
+        .selectFrom('experiments')
+        .select('experiment_id')
+        .where('name', '=', name)
+        .executeTakeFirst();
       if (existing) throw alreadyExists(`Experiment '${name}' already exists.`);
       await tx
         .insertInto('experiments')
@@ -61,13 +65,21 @@ export class ExperimentService {
   }
 
   async get(experimentId: string): Promise<Experiment> {
-    const row = await this.db.selectFrom('experiments').selectAll().where('experiment_id', '=', experimentId).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('experiments')
+      .selectAll()
+      .where('experiment_id', '=', experimentId)
+      .executeTakeFirst();
     if (!row) throw notFound(`No Experiment with id=${experimentId} exists`);
     return this.toExperiment(row);
   }
 
   async getByName(name: string): Promise<Experiment> {
-    const row = await this.db.selectFrom('experiments').selectAll().where('name', '=', name).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('experiments')
+      .selectAll()
+      .where('name', '=', name)
+      .executeTakeFirst();
     if (!row) throw notFound(`Could not find experiment with name '${name}'`);
     return this.toExperiment(row);
   }
@@ -77,7 +89,8 @@ export class ExperimentService {
     const offset = decodePageToken(input.pageToken);
     let query = this.db.selectFrom('experiments').selectAll();
     const view = input.viewType ?? 'ACTIVE_ONLY';
-    if (view !== 'ALL') query = query.where('lifecycle_stage', '=', view === 'ACTIVE_ONLY' ? 'active' : 'deleted');
+    if (view !== 'ALL')
+      query = query.where('lifecycle_stage', '=', view === 'ACTIVE_ONLY' ? 'active' : 'deleted');
     for (const clause of parseExperimentFilter(input.filter)) {
       if (clause.field === 'name') {
         query = query.where('name', clause.like ? 'like' : '=', clause.value);
@@ -97,13 +110,22 @@ export class ExperimentService {
     for (const order of input.orderBy ?? []) {
       const [field, direction] = order.trim().split(/\s+/);
       const column = experimentOrderColumns[(field ?? '').replace(/^attributes?\./, '')];
-      if (!column) throw invalidParameter('order_by', `cannot order experiments by "${order}": use name, experiment_id, creation_time or last_update_time`);
+      if (!column)
+        throw invalidParameter(
+          'order_by',
+          `cannot order experiments by "${order}": use name, experiment_id, creation_time or last_update_time`,
+        );
       const dir = (direction ?? 'ASC').toUpperCase();
-      if (dir !== 'ASC' && dir !== 'DESC') throw invalidParameter('order_by', `invalid order direction in "${order}"`);
+      if (dir !== 'ASC' && dir !== 'DESC')
+        throw invalidParameter('order_by', `invalid order direction in "${order}"`);
       query = query.orderBy(column, dir === 'ASC' ? 'asc' : 'desc');
     }
     if (!input.orderBy?.length) query = query.orderBy('creation_time', 'desc');
-    const rows = await query.orderBy('experiment_id', 'asc').limit(maxResults + 1).offset(offset).execute();
+    const rows = await query
+      .orderBy('experiment_id', 'asc')
+      .limit(maxResults + 1)
+      .offset(offset)
+      .execute();
     const page = rows.slice(0, maxResults);
     return {
       items: await this.withTags(page),
@@ -114,20 +136,34 @@ export class ExperimentService {
   async rename(experimentId: string, newName: string): Promise<void> {
     const name = checkName(newName, 'new_name');
     await this.db.transaction().execute(async (tx) => {
-      const row = await tx.selectFrom('experiments').select(['lifecycle_stage']).where('experiment_id', '=', experimentId).executeTakeFirst();
+      const row = await tx
+        .selectFrom('experiments')
+        .select(['lifecycle_stage'])
+        .where('experiment_id', '=', experimentId)
+        .executeTakeFirst();
       if (!row) throw notFound(`No Experiment with id=${experimentId} exists`);
       if (row.lifecycle_stage !== 'active') {
         throw new MloopError('INVALID_STATE', `Cannot rename a non-active experiment ${experimentId}.`);
       }
-      const clash = await tx.selectFrom('experiments').select('experiment_id').where('name', '=', name).executeTakeFirst();
-      if (clash && clash.experiment_id !== experimentId) throw alreadyExists(`Experiment '${name}' already exists.`);
-      await tx.updateTable('experiments').set({ name, last_update_time: this.clock.now() }).where('experiment_id', '=', experimentId).execute();
+      const clash = await tx
+        .selectFrom('experiments')
+        .select('experiment_id')
+        .where('name', '=', name)
+        .executeTakeFirst();
+      if (clash && clash.experiment_id !== experimentId)
+        throw alreadyExists(`Experiment '${name}' already exists.`);
+      await tx
+        .updateTable('experiments')
+        .set({ name, last_update_time: this.clock.now() })
+        .where('experiment_id', '=', experimentId)
+        .execute();
     });
   }
 
   /** Soft delete: the experiment and its runs move to the `deleted` stage and can be restored. */
   async delete(experimentId: string): Promise<void> {
-    if (experimentId === '0') throw invalidParameter('experiment_id', 'The default experiment cannot be deleted.');
+    if (experimentId === '0')
+      throw invalidParameter('experiment_id', 'The default experiment cannot be deleted.');
     await this.setStage(experimentId, 'deleted');
   }
 
@@ -147,16 +183,28 @@ export class ExperimentService {
 
   async deleteTag(experimentId: string, key: string): Promise<void> {
     await this.requireActive(experimentId);
-    const result = await this.db.deleteFrom('experiment_tags').where('experiment_id', '=', experimentId).where('key', '=', key).executeTakeFirst();
-    if (Number(result.numDeletedRows) === 0) throw notFound(`No tag with name: ${key} in experiment ${experimentId}.`);
+    const result = await this.db
+      .deleteFrom('experiment_tags')
+      .where('experiment_id', '=', experimentId)
+      .where('key', '=', key)
+      .executeTakeFirst();
+    if (Number(result.numDeletedRows) === 0)
+      throw notFound(`No tag with name: ${key} in experiment ${experimentId}.`);
   }
 
   /** Fails unless the experiment exists and is active; returns its row. */
   async requireActive(experimentId: string): Promise<ExperimentRow> {
-    const row = await this.db.selectFrom('experiments').selectAll().where('experiment_id', '=', experimentId).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('experiments')
+      .selectAll()
+      .where('experiment_id', '=', experimentId)
+      .executeTakeFirst();
     if (!row) throw notFound(`No Experiment with id=${experimentId} exists`);
     if (row.lifecycle_stage !== 'active') {
-      throw new MloopError('INVALID_STATE', `The experiment ${experimentId} must be in the 'active' state. Current state is ${row.lifecycle_stage}.`);
+      throw new MloopError(
+        'INVALID_STATE',
+        `The experiment ${experimentId} must be in the 'active' state. Current state is ${row.lifecycle_stage}.`,
+      );
     }
     return row;
   }
@@ -164,11 +212,19 @@ export class ExperimentService {
   private async setStage(experimentId: string, stage: 'active' | 'deleted'): Promise<void> {
     const now = this.clock.now();
     await this.db.transaction().execute(async (tx) => {
-      const row = await tx.selectFrom('experiments').select('lifecycle_stage').where('experiment_id', '=', experimentId).executeTakeFirst();
+      const row = await tx
+        .selectFrom('experiments')
+        .select('lifecycle_stage')
+        .where('experiment_id', '=', experimentId)
+        .executeTakeFirst();
       if (!row) throw notFound(`No Experiment with id=${experimentId} exists`);
       await tx
         .updateTable('experiments')
-        .set({ lifecycle_stage: stage, last_update_time: now, deleted_time: stage === 'deleted' ? now : null })
+        .set({
+          lifecycle_stage: stage,
+          last_update_time: now,
+          deleted_time: stage === 'deleted' ? now : null,
+        })
         .where('experiment_id', '=', experimentId)
         .execute();
       await tx
@@ -189,7 +245,11 @@ export class ExperimentService {
     const tags = await this.db
       .selectFrom('experiment_tags')
       .selectAll()
-      .where('experiment_id', 'in', rows.map((r) => r.experiment_id))
+      .where(
+        'experiment_id',
+        'in',
+        rows.map((r) => r.experiment_id),
+      )
       .execute();
     return rows.map((r) => ({
       experimentId: r.experiment_id,
@@ -198,12 +258,17 @@ export class ExperimentService {
       lifecycleStage: r.lifecycle_stage === 'deleted' ? 'deleted' : 'active',
       creationTime: Number(r.creation_time),
       lastUpdateTime: Number(r.last_update_time),
-      tags: tags.filter((t) => t.experiment_id === r.experiment_id).map((t) => ({ key: t.key, value: t.value })),
+      tags: tags
+        .filter((t) => t.experiment_id === r.experiment_id)
+        .map((t) => ({ key: t.key, value: t.value })),
     }));
   }
 }
 
-const experimentOrderColumns: Record<string, 'name' | 'experiment_id' | 'creation_time' | 'last_update_time'> = {
+const experimentOrderColumns: Record<
+  string,
+  'name' | 'experiment_id' | 'creation_time' | 'last_update_time'
+> = {
   name: 'name',
   experiment_id: 'experiment_id',
   creation_time: 'creation_time',
@@ -211,25 +276,36 @@ const experimentOrderColumns: Record<string, 'name' | 'experiment_id' | 'creatio
 };
 
 function checkName(name: unknown, field = 'name'): string {
-  if (typeof name !== 'string' || name.trim() === '') throw invalidParameter(field, `${field} must be a non-empty string`);
+  if (typeof name !== 'string' || name.trim() === '')
+    throw invalidParameter(field, `${field} must be a non-empty string`);
   return checkLength(name, limits.experimentNameLength, field);
 }
 
 function checkExperimentTag(tag: Tag, field: string): Tag {
   checkKey(tag.key, `${field}.key`);
-  if (typeof tag.value !== 'string') throw invalidParameter(`${field}.value`, `${field}.value must be a string`);
+  if (typeof tag.value !== 'string')
+    throw invalidParameter(`${field}.value`, `${field}.value must be a string`);
   checkLength(tag.value, limits.experimentTagValueLength, `${field}.value`);
   return tag;
 }
 
-type ExperimentClause = { field: 'name'; value: string; like: boolean } | { field: 'tag'; key: string; value: string; like: boolean };
+type ExperimentClause =
+  | { field: 'name'; value: string; like: boolean }
+  | { field: 'tag'; key: string; value: string; like: boolean };
 
 /** The small filter language MLflow offers for experiments: name and tags, `=` or `LIKE`, joined by AND. */
 function parseExperimentFilter(filter: string | undefined): ExperimentClause[] {
   if (!filter?.trim()) return [];
   return filter.split(/\s+and\s+/i).map((part) => {
-    const match = /^\s*(?:attributes?\.)?(name|tags?\.(?:`[^`]+`|"[^"]+"|[\w.\-/: ]+?))\s*(=|like|ilike)\s*(['"])(.*)\3\s*$/i.exec(part);
-    if (!match) throw invalidParameter('filter', `invalid experiment filter clause "${part.trim()}": use name = '…', name LIKE '…' or tags.KEY = '…'`);
+    const match =
+      /^\s*(?:attributes?\.)?(name|tags?\.(?:`[^`]+`|"[^"]+"|[\w.\-/: ]+?))\s*(=|like|ilike)\s*(['"])(.*)\3\s*$/i.exec(
+        part,
+      );
+    if (!match)
+      throw invalidParameter(
+        'filter',
+        `invalid experiment filter clause "${part.trim()}": use name = '…', name LIKE '…' or tags.KEY = '…'`,
+      );
     const [, target = '', op = '', , value = ''] = match;
     const like = op.toLowerCase() !== '=';
     if (target.toLowerCase() === 'name') return { field: 'name', value, like };

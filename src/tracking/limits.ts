@@ -28,9 +28,13 @@ const keyPattern = /^[/\w.\- :]*$/;
  * when read as a POSIX path (no `..`, no leading `/`, no `./`), as MLflow requires.
  */
 export function checkKey(key: unknown, field: string): string {
-  if (typeof key !== 'string' || key === '') throw invalidParameter(field, `${field} must be a non-empty string`);
+  if (typeof key !== 'string' || key === '')
+    throw invalidParameter(field, `${field} must be a non-empty string`);
   if (key.length > limits.keyLength) {
-    throw invalidParameter(field, `${field} "${key.slice(0, 40)}…" exceeds the maximum length of ${limits.keyLength}`);
+    throw invalidParameter(
+      field,
+      `${field} "${key.slice(0, 40)}…" exceeds the maximum length of ${limits.keyLength}`,
+    );
   }
   if (!keyPattern.test(key)) {
     throw invalidParameter(
@@ -39,7 +43,10 @@ export function checkKey(key: unknown, field: string): string {
     );
   }
   if (!isStablePath(key)) {
-    throw invalidParameter(field, `invalid ${field} "${key}": names must not resolve to another path (no "..", "./" or leading "/")`);
+    throw invalidParameter(
+      field,
+      `invalid ${field} "${key}": names must not resolve to another path (no "..", "./" or leading "/")`,
+    );
   }
   return key;
 }
@@ -60,21 +67,24 @@ export function checkLength(value: string, max: number, field: string): string {
 
 export function checkParam(param: Param, field: string): Param {
   checkKey(param.key, `${field}.key`);
-  if (typeof param.value !== 'string') throw invalidParameter(`${field}.value`, `${field}.value must be a string`);
+  if (typeof param.value !== 'string')
+    throw invalidParameter(`${field}.value`, `${field}.value must be a string`);
   checkLength(param.value, limits.paramValueLength, `${field}.value`);
   return param;
 }
 
 export function checkTag(tag: Tag, field: string, maxValue: number = limits.tagValueLength): Tag {
   checkKey(tag.key, `${field}.key`);
-  if (typeof tag.value !== 'string') throw invalidParameter(`${field}.value`, `${field}.value must be a string`);
+  if (typeof tag.value !== 'string')
+    throw invalidParameter(`${field}.value`, `${field}.value must be a string`);
   checkLength(tag.value, maxValue, `${field}.value`);
   return tag;
 }
 
 export function checkMetric(metric: Metric, field: string): Metric {
   checkKey(metric.key, `${field}.key`);
-  if (typeof metric.value !== 'number') throw invalidParameter(`${field}.value`, `${field}.value must be a number`);
+  if (typeof metric.value !== 'number')
+    throw invalidParameter(`${field}.value`, `${field}.value must be a number`);
   checkInteger(metric.timestamp, `${field}.timestamp`);
   checkInteger(metric.step, `${field}.step`);
   return metric;
@@ -103,7 +113,10 @@ export function checkBatchSizes(metrics: number, params: number, tags: number): 
 export function checkMaxResults(value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < 1 || value > limits.maxResults) {
-    throw invalidParameter('max_results', `max_results must be an integer between 1 and ${limits.maxResults}, got ${value}`);
+    throw invalidParameter(
+      'max_results',
+      `max_results must be an integer between 1 and ${limits.maxResults}, got ${value}`,
+    );
   }
   return value;
 }

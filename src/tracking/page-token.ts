@@ -15,5 +15,8 @@ export function decodePageToken(token: string | undefined): number {
   } catch {
     // fall through to the error below
   }
-  throw invalidParameter('page_token', `invalid page_token "${token}": pass the next_page_token of a previous page`);
+  throw invalidParameter(
+    'page_token',
+    `invalid page_token "${token}": pass the next_page_token of a previous page`,
+  );
 }

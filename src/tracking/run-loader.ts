@@ -14,13 +14,26 @@ export async function loadRuns(db: Kysely<TrackingTables>, rows: RunRow[]): Prom
     db
       .selectFrom('run_inputs')
       .innerJoin('datasets', 'datasets.dataset_id', 'run_inputs.dataset_id')
-      .select(['run_inputs.run_id', 'run_inputs.tags', 'datasets.name', 'datasets.digest', 'datasets.source_type', 'datasets.source', 'datasets.schema', 'datasets.profile'])
+      .select([
+        'run_inputs.run_id',
+        'run_inputs.tags',
+        'datasets.name',
+        'datasets.digest',
+        'datasets.source_type',
+        'datasets.source',
+        'datasets.schema',
+        'datasets.profile',
+      ])
       .where('run_inputs.run_id', 'in', ids)
       .execute(),
   ]);
   const byRun = new Map<string, Run>();
   for (const row of rows) {
-    byRun.set(row.run_id, { info: toRunInfo(row), data: { metrics: [], params: [], tags: [] }, inputs: { datasetInputs: [] } });
+    byRun.set(row.run_id, {
+      info: toRunInfo(row),
+      data: { metrics: [], params: [], tags: [] },
+      inputs: { datasetInputs: [] },
+    });
   }
   for (const m of metrics) byRun.get(m.run_id)?.data.metrics.push(toMetric(m));
   for (const p of params) byRun.get(p.run_id)?.data.params.push({ key: p.key, value: p.value });
@@ -69,7 +82,13 @@ export function toRunInfo(row: RunRow): RunInfo {
   };
 }
 
-export function toMetric(row: { key: string; value: number; timestamp: number; step: number; is_nan: number }): Metric {
+export function toMetric(row: {
+  key: string;
+  value: number;
+  timestamp: number;
+  step: number;
+  is_nan: number;
+}): Metric {
   return {
     key: row.key,
     value: row.is_nan ? Number.NaN : Number(row.value),

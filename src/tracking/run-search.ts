@@ -51,12 +51,19 @@ export async function searchRuns(db: Kysely<TrackingTables>, input: SearchRunsIn
   const orders = (input.orderBy ?? []).map(parseOrderBy);
   if (input.experimentIds.length === 0) return { items: [], nextPageToken: undefined };
 
-  let query: RunQuery = db.selectFrom('runs').selectAll('runs').where('runs.experiment_id', 'in', input.experimentIds);
+  let query: RunQuery = db
+    .selectFrom('runs')
+    .selectAll('runs')
+    .where('runs.experiment_id', 'in', input.experimentIds);
   const view = input.viewType ?? 'ACTIVE_ONLY';
-  if (view !== 'ALL') query = query.where('runs.lifecycle_stage', '=', view === 'ACTIVE_ONLY' ? 'active' : 'deleted');
+  if (view !== 'ALL')
+    query = query.where('runs.lifecycle_stage', '=', view === 'ACTIVE_ONLY' ? 'active' : 'deleted');
   for (const comparison of comparisons) query = query.where(conditionFor(comparison));
   query = applyOrder(query, orders);
-  const rows = await query.limit(maxResults + 1).offset(offset).execute();
+  const rows = await query
+    .limit(maxResults + 1)
+    .offset(offset)
+    .execute();
   return {
     items: await loadRuns(db, rows.slice(0, maxResults)),
     nextPageToken: rows.length > maxResults ? encodePageToken(offset + maxResults) : undefined,

@@ -4,13 +4,33 @@ import type { EventBus } from '../core/events.js';
 import { invalidParameter, MloopError, notFound } from '../core/errors.js';
 import { newRunId, newId } from '../core/ids.js';
 import type { ExperimentService } from './experiments.js';
-import { checkBatchSizes, checkInteger, checkKey, checkLength, checkMaxResults, checkMetric, checkParam, checkTag, limits } from './limits.js';
+import {
+  checkBatchSizes,
+  checkInteger,
+  checkKey,
+  checkLength,
+  checkMaxResults,
+  checkMetric,
+  checkParam,
+  checkTag,
+  limits,
+} from './limits.js';
 import { decodePageToken, encodePageToken } from './page-token.js';
 import { findRunRow, loadRun, toMetric, toRunInfo } from './run-loader.js';
 import { generateRunName } from './run-names.js';
 import { searchRuns, type SearchRunsInput } from './run-search.js';
 import type { RunRow, TrackingTables } from './tables.js';
-import { runStatuses, type DatasetInput, type Metric, type Page, type Param, type Run, type RunInfo, type RunStatus, type Tag } from './types.js';
+import {
+  runStatuses,
+  type DatasetInput,
+  type Metric,
+  type Page,
+  type Param,
+  type Run,
+  type RunInfo,
+  type RunStatus,
+  type Tag,
+} from './types.js';
 
 export const parentRunTag = 'mlflow.parentRunId';
 export const runNameTag = 'mlflow.runName';
@@ -56,7 +76,8 @@ export class RunService {
     checkLength(runName, limits.tagValueLength, 'run_name');
     const parentRunId = tags.find((t) => t.key === parentRunTag)?.value;
     if (parentRunId !== undefined) await findRunRow(this.db, parentRunId);
-    const startTime = input.startTime === undefined ? this.clock.now() : checkInteger(input.startTime, 'start_time');
+    const startTime =
+      input.startTime === undefined ? this.clock.now() : checkInteger(input.startTime, 'start_time');
     const runId = newRunId();
     const row: RunRow = {
       run_id: runId,
@@ -74,7 +95,10 @@ export class RunService {
     const allTags = [...tags.filter((t) => t.key !== runNameTag), { key: runNameTag, value: runName }];
     await this.db.transaction().execute(async (tx) => {
       await tx.insertInto('runs').values(row).execute();
-      await tx.insertInto('tags').values(allTags.map((t) => ({ run_id: runId, key: t.key, value: t.value }))).execute();
+      await tx
+        .insertInto('tags')
+        .values(allTags.map((t) => ({ run_id: runId, key: t.key, value: t.value })))
+        .execute();
     });
     return loadRun(this.db, runId);
   }
@@ -85,7 +109,10 @@ export class RunService {
 
   async update(runId: string, input: UpdateRunInput): Promise<RunInfo> {
     if (input.status !== undefined && !runStatuses.includes(input.status)) {
-      throw invalidParameter('status', `status must be one of ${runStatuses.join(', ')}, got "${String(input.status)}"`);
+      throw invalidParameter(
+        'status',
+        `status must be one of ${runStatuses.join(', ')}, got "${String(input.status)}"`,
+      );
     }
     if (input.endTime !== undefined) checkInteger(input.endTime, 'end_time');
     if (input.runName !== undefined) checkLength(input.runName, limits.tagValueLength, 'run_name');
@@ -94,12 +121,14 @@ export class RunService {
       const changes: Partial<RunRow> = {};
       if (input.status !== undefined) changes.status = input.status;
       if (input.endTime !== undefined) changes.end_time = input.endTime;
-      else if (input.status !== undefined && terminalStatuses.has(input.status)) changes.end_time = this.clock.now();
+      else if (input.status !== undefined && terminalStatuses.has(input.status))
+        changes.end_time = this.clock.now();
       if (input.runName) {
         changes.name = input.runName;
         await upsertTags(tx, runId, [{ key: runNameTag, value: input.runName }]);
       }
-      if (Object.keys(changes).length > 0) await tx.updateTable('runs').set(changes).where('run_id', '=', runId).execute();
+      if (Object.keys(changes).length > 0)
+        await tx.updateTable('runs').set(changes).where('run_id', '=', runId).execute();
       return findRunRow(tx, runId);
     });
     const info = toRunInfo(row);
@@ -111,12 +140,20 @@ export class RunService {
 
   async delete(runId: string): Promise<void> {
     await findRunRow(this.db, runId);
-    await this.db.updateTable('runs').set({ lifecycle_stage: 'deleted', deleted_time: this.clock.now() }).where('run_id', '=', runId).execute();
+    await this.db
+      .updateTable('runs')
+      .set({ lifecycle_stage: 'deleted', deleted_time: this.clock.now() })
+      .where('run_id', '=', runId)
+      .execute();
   }
 
   async restore(runId: string): Promise<void> {
     await findRunRow(this.db, runId);
-    await this.db.updateTable('runs').set({ lifecycle_stage: 'active', deleted_time: null }).where('run_id', '=', runId).execute();
+    await this.db
+      .updateTable('runs')
+      .set({ lifecycle_stage: 'active', deleted_time: null })
+      .where('run_id', '=', runId)
+      .execute();
   }
 
   /**
@@ -136,13 +173,21 @@ export class RunService {
     for (const p of params) {
       const prior = seen.get(p.key);
       if (prior !== undefined && prior !== p.value) {
-        throw invalidParameter('params', `Duplicate parameter keys have been submitted: ['${p.key}']. Send one value per param key.`);
+        throw invalidParameter(
+          'params',
+          `Duplicate parameter keys have been submitted: ['${p.key}']. Send one value per param key.`,
+        );
       }
       seen.set(p.key, p.value);
     }
     await this.db.transaction().execute(async (tx) => {
       await this.requireActiveRun(tx, runId);
-      if (params.length > 0) await insertParams(tx, runId, [...seen].map(([key, value]) => ({ key, value })));
+      if (params.length > 0)
+        await insertParams(
+          tx,
+          runId,
+          [...seen].map(([key, value]) => ({ key, value })),
+        );
       if (metrics.length > 0) await insertMetrics(tx, runId, metrics);
       if (tags.length > 0) await upsertTags(tx, runId, tags);
     });
@@ -152,13 +197,22 @@ export class RunService {
     checkKey(key, 'key');
     await this.db.transaction().execute(async (tx) => {
       await this.requireActiveRun(tx, runId);
-      const result = await tx.deleteFrom('tags').where('run_id', '=', runId).where('key', '=', key).executeTakeFirst();
-      if (Number(result.numDeletedRows) === 0) throw notFound(`No tag with name: ${key} in run with id ${runId}`);
+      const result = await tx
+        .deleteFrom('tags')
+        .where('run_id', '=', runId)
+        .where('key', '=', key)
+        .executeTakeFirst();
+      if (Number(result.numDeletedRows) === 0)
+        throw notFound(`No tag with name: ${key} in run with id ${runId}`);
     });
   }
 
   /** Every logged point of one metric, ordered by step then timestamp. */
-  async metricHistory(runId: string, key: string, options: { maxResults?: number; pageToken?: string } = {}): Promise<Page<Metric>> {
+  async metricHistory(
+    runId: string,
+    key: string,
+    options: { maxResults?: number; pageToken?: string } = {},
+  ): Promise<Page<Metric>> {
     checkKey(key, 'metric_key');
     await findRunRow(this.db, runId);
     const maxResults = checkMaxResults(options.maxResults, 25000);
@@ -212,7 +266,9 @@ export class RunService {
         await tx
           .insertInto('run_inputs')
           .values({ run_id: runId, dataset_id: stored.dataset_id, tags: JSON.stringify(input.tags), context })
-          .onConflict((oc) => oc.columns(['run_id', 'dataset_id']).doUpdateSet({ tags: JSON.stringify(input.tags), context }))
+          .onConflict((oc) =>
+            oc.columns(['run_id', 'dataset_id']).doUpdateSet({ tags: JSON.stringify(input.tags), context }),
+          )
           .execute();
       }
     });
@@ -225,7 +281,10 @@ export class RunService {
   private async requireActiveRun(tx: Kysely<TrackingTables>, runId: string): Promise<RunRow> {
     const row = await findRunRow(tx, runId);
     if (row.lifecycle_stage !== 'active') {
-      throw new MloopError('INVALID_STATE', `The run ${runId} must be in the 'active' state. Current state is ${row.lifecycle_stage}.`);
+      throw new MloopError(
+        'INVALID_STATE',
+        `The run ${runId} must be in the 'active' state. Current state is ${row.lifecycle_stage}.`,
+      );
     }
     return row;
   }
@@ -236,7 +295,11 @@ async function insertParams(tx: Transaction<TrackingTables>, runId: string, para
     .selectFrom('params')
     .select(['key', 'value'])
     .where('run_id', '=', runId)
-    .where('key', 'in', params.map((p) => p.key))
+    .where(
+      'key',
+      'in',
+      params.map((p) => p.key),
+    )
     .execute();
   const current = new Map(existing.map((p) => [p.key, p.value]));
   for (const p of params) {
@@ -249,7 +312,11 @@ async function insertParams(tx: Transaction<TrackingTables>, runId: string, para
     }
   }
   const fresh = params.filter((p) => !current.has(p.key));
-  if (fresh.length > 0) await tx.insertInto('params').values(fresh.map((p) => ({ run_id: runId, key: p.key, value: p.value }))).execute();
+  if (fresh.length > 0)
+    await tx
+      .insertInto('params')
+      .values(fresh.map((p) => ({ run_id: runId, key: p.key, value: p.value })))
+      .execute();
 }
 
 async function upsertTags(tx: Transaction<TrackingTables>, runId: string, tags: Tag[]): Promise<void> {
@@ -257,17 +324,32 @@ async function upsertTags(tx: Transaction<TrackingTables>, runId: string, tags: 
   await tx
     .insertInto('tags')
     .values([...last].map(([key, value]) => ({ run_id: runId, key, value })))
-    .onConflict((oc) => oc.columns(['run_id', 'key']).doUpdateSet((eb) => ({ value: eb.ref('excluded.value') })))
+    .onConflict((oc) =>
+      oc.columns(['run_id', 'key']).doUpdateSet((eb) => ({ value: eb.ref('excluded.value') })),
+    )
     .execute();
   const runName = last.get(runNameTag);
-  if (runName !== undefined) await tx.updateTable('runs').set({ name: runName }).where('run_id', '=', runId).execute();
+  if (runName !== undefined)
+    await tx.updateTable('runs').set({ name: runName }).where('run_id', '=', runId).execute();
   const parent = last.get(parentRunTag);
-  if (parent !== undefined) await tx.updateTable('runs').set({ parent_run_id: parent }).where('run_id', '=', runId).execute();
+  if (parent !== undefined)
+    await tx.updateTable('runs').set({ parent_run_id: parent }).where('run_id', '=', runId).execute();
 }
 
-type MetricPoint = { run_id: string; key: string; value: number; timestamp: number; step: number; is_nan: number };
+type MetricPoint = {
+  run_id: string;
+  key: string;
+  value: number;
+  timestamp: number;
+  step: number;
+  is_nan: number;
+};
 
-async function insertMetrics(tx: Transaction<TrackingTables>, runId: string, metrics: Metric[]): Promise<void> {
+async function insertMetrics(
+  tx: Transaction<TrackingTables>,
+  runId: string,
+  metrics: Metric[],
+): Promise<void> {
   // NaN cannot be stored in a SQL double portably: store 0 with a flag, as MLflow does.
   const points: MetricPoint[] = metrics.map((m) => ({
     run_id: runId,
@@ -277,7 +359,11 @@ async function insertMetrics(tx: Transaction<TrackingTables>, runId: string, met
     step: m.step,
     is_nan: Number.isNaN(m.value) ? 1 : 0,
   }));
-  await tx.insertInto('metrics').values(points).onConflict((oc) => oc.doNothing()).execute();
+  await tx
+    .insertInto('metrics')
+    .values(points)
+    .onConflict((oc) => oc.doNothing())
+    .execute();
   const latest = new Map<string, MetricPoint>();
   for (const p of points) {
     const prior = latest.get(p.key);
@@ -313,12 +399,16 @@ function isNewer(a: MetricPoint, b: MetricPoint): boolean {
 
 function checkDatasetInput(input: DatasetInput, field: string): void {
   const d = input.dataset;
-  if (!d || typeof d.name !== 'string' || d.name === '') throw invalidParameter(`${field}.dataset.name`, `${field}.dataset.name is required`);
-  if (typeof d.digest !== 'string' || d.digest === '') throw invalidParameter(`${field}.dataset.digest`, `${field}.dataset.digest is required`);
+  if (!d || typeof d.name !== 'string' || d.name === '')
+    throw invalidParameter(`${field}.dataset.name`, `${field}.dataset.name is required`);
+  if (typeof d.digest !== 'string' || d.digest === '')
+    throw invalidParameter(`${field}.dataset.digest`, `${field}.dataset.digest is required`);
   checkLength(d.name, limits.datasetNameLength, `${field}.dataset.name`);
   checkLength(d.digest, limits.datasetDigestLength, `${field}.dataset.digest`);
-  if (typeof d.sourceType !== 'string' || d.sourceType === '') throw invalidParameter(`${field}.dataset.source_type`, `${field}.dataset.source_type is required`);
-  if (typeof d.source !== 'string') throw invalidParameter(`${field}.dataset.source`, `${field}.dataset.source is required`);
+  if (typeof d.sourceType !== 'string' || d.sourceType === '')
+    throw invalidParameter(`${field}.dataset.source_type`, `${field}.dataset.source_type is required`);
+  if (typeof d.source !== 'string')
+    throw invalidParameter(`${field}.dataset.source`, `${field}.dataset.source is required`);
   checkLength(d.source, limits.datasetSourceLength, `${field}.dataset.source`);
   if (d.schema !== undefined) checkLength(d.schema, limits.datasetSchemaLength, `${field}.dataset.schema`);
   input.tags.forEach((t, i) => {

@@ -2,13 +2,24 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startServer, type ServerProcess } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/tmp.js';
 
-async function post(url: string, path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const response = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+async function post(
+  url: string,
+  path: string,
+  body: unknown,
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const response = await fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: response.status, json: (await response.json()) as Record<string, unknown> };
 }
 
 async function createRun(url: string, experimentId: string): Promise<string> {
-  const { json } = await post(url, '/api/2.0/mlflow/runs/create', { experiment_id: experimentId, start_time: Date.now() });
+  const { json } = await post(url, '/api/2.0/mlflow/runs/create', {
+    experiment_id: experimentId,
+    start_time: Date.now(),
+  });
   return (json.run as { info: { run_id: string } }).info.run_id;
 }
 
@@ -37,9 +48,17 @@ describe('durability under crashes and concurrency', () => {
     let stop = false;
     const writers = runs.map(async (runId) => {
       for (let batch = 0; !stop && batch < 10_000; batch++) {
-        const metrics = Array.from({ length: 20 }, (_, i) => ({ key: 'loss', value: Math.random(), timestamp: Date.now(), step: batch * 20 + i }));
+        const metrics = Array.from({ length: 20 }, (_, i) => ({
+          key: 'loss',
+          value: Math.random(),
+          timestamp: Date.now(),
+          step: batch * 20 + i,
+        }));
         try {
-          const { status } = await post(first.url, '/api/2.0/mlflow/runs/log-batch', { run_id: runId, metrics });
+          const { status } = await post(first.url, '/api/2.0/mlflow/runs/log-batch', {
+            run_id: runId,
+            metrics,
+          });
           if (status === 200) acknowledged.get(runId)?.push(batch);
         } catch {
           return; // the connection died with the server: this batch was never acknowledged
@@ -80,9 +99,17 @@ describe('durability under crashes and concurrency', () => {
       Array.from({ length: clients }, async (_, c) => {
         const own = await createRun(server.url, experimentId);
         for (let b = 0; b < batchesPerClient; b++) {
-          const metrics = Array.from({ length: 50 }, (_, i) => ({ key: 'm', value: i, timestamp: 1_000 + b, step: b * 50 + i }));
+          const metrics = Array.from({ length: 50 }, (_, i) => ({
+            key: 'm',
+            value: i,
+            timestamp: 1_000 + b,
+            step: b * 50 + i,
+          }));
           for (const runId of [own, shared]) {
-            const body = runId === shared ? { run_id: runId, metrics: metrics.map((m) => ({ ...m, key: `client_${c}` })) } : { run_id: runId, metrics };
+            const body =
+              runId === shared
+                ? { run_id: runId, metrics: metrics.map((m) => ({ ...m, key: `client_${c}` })) }
+                : { run_id: runId, metrics };
             const { status, json: answer } = await post(server.url, '/api/2.0/mlflow/runs/log-batch', body);
             if (status !== 200) failures.push(`${status} ${JSON.stringify(answer)}`);
           }
@@ -91,6 +118,7 @@ describe('durability under crashes and concurrency', () => {
       }),
     );
     expect(failures).toEqual([]);
-    for (let c = 0; c < clients; c++) expect(await historyLength(server.url, shared, `client_${c}`)).toBe(batchesPerClient * 50);
+    for (let c = 0; c < clients; c++)
+      expect(await historyLength(server.url, shared, `client_${c}`)).toBe(batchesPerClient * 50);
   });
 });

@@ -22,11 +22,18 @@ describeEachDialect('tracking store', (dialect) => {
   it('creates, renames, tags, deletes and restores an experiment', async () => {
     const { experiments } = platform.tracking;
     const id = await newExperiment([{ key: 'team', value: 'fraud' }]);
-    await expect(experiments.create({ name: (await experiments.get(id)).name })).rejects.toMatchObject({ code: 'RESOURCE_ALREADY_EXISTS' });
+    await expect(experiments.create({ name: (await experiments.get(id)).name })).rejects.toMatchObject({
+      code: 'RESOURCE_ALREADY_EXISTS',
+    });
     await experiments.rename(id, `renamed-${id}`);
     expect((await experiments.getByName(`renamed-${id}`)).experimentId).toBe(id);
     await experiments.setTag(id, { key: 'stage', value: 'dev' });
-    expect((await experiments.get(id)).tags).toEqual(expect.arrayContaining([{ key: 'team', value: 'fraud' }, { key: 'stage', value: 'dev' }]));
+    expect((await experiments.get(id)).tags).toEqual(
+      expect.arrayContaining([
+        { key: 'team', value: 'fraud' },
+        { key: 'stage', value: 'dev' },
+      ]),
+    );
     await experiments.delete(id);
     expect((await experiments.get(id)).lifecycleStage).toBe('deleted');
     const active = await experiments.search({ filter: `name = 'renamed-${id}'` });
@@ -38,7 +45,10 @@ describeEachDialect('tracking store', (dialect) => {
   });
 
   it('reports an unknown experiment as RESOURCE_DOES_NOT_EXIST', async () => {
-    await expect(platform.tracking.experiments.get('999')).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST', status: 404 });
+    await expect(platform.tracking.experiments.get('999')).rejects.toMatchObject({
+      code: 'RESOURCE_DOES_NOT_EXIST',
+      status: 404,
+    });
   });
 
   it('keeps the full metric history and the latest value per key', async () => {
@@ -74,7 +84,9 @@ describeEachDialect('tracking store', (dialect) => {
         { key: 'ninf', value: -Infinity, timestamp: 1, step: 0 },
       ],
     });
-    const values = Object.fromEntries((await runs.get(run.info.runId)).data.metrics.map((m) => [m.key, m.value]));
+    const values = Object.fromEntries(
+      (await runs.get(run.info.runId)).data.metrics.map((m) => [m.key, m.value]),
+    );
     expect(values.nan).toBeNaN();
     expect(values.inf).toBe(Infinity);
     expect(values.ninf).toBe(-Infinity);
@@ -83,7 +95,10 @@ describeEachDialect('tracking store', (dialect) => {
   it('does not duplicate a metric point when the same batch is sent twice', async () => {
     const { runs } = platform.tracking;
     const run = await runs.create({ experimentId: await newExperiment() });
-    const batch = { metrics: [{ key: 'acc', value: 0.8, timestamp: 100, step: 3 }], params: [{ key: 'lr', value: '0.1' }] };
+    const batch = {
+      metrics: [{ key: 'acc', value: 0.8, timestamp: 100, step: 3 }],
+      params: [{ key: 'lr', value: '0.1' }],
+    };
     await runs.logBatch(run.info.runId, batch);
     await runs.logBatch(run.info.runId, batch);
     expect((await runs.metricHistory(run.info.runId, 'acc')).items).toHaveLength(1);
@@ -123,22 +138,33 @@ describeEachDialect('tracking store', (dialect) => {
   it('rejects oversize param values and oversize batches', async () => {
     const { runs } = platform.tracking;
     const run = await runs.create({ experimentId: await newExperiment() });
-    await expect(runs.logBatch(run.info.runId, { params: [{ key: 'p', value: 'x'.repeat(6001) }] })).rejects.toMatchObject({ field: 'params[0].value' });
+    await expect(
+      runs.logBatch(run.info.runId, { params: [{ key: 'p', value: 'x'.repeat(6001) }] }),
+    ).rejects.toMatchObject({ field: 'params[0].value' });
     const metrics = Array.from({ length: 1001 }, (_, i) => ({ key: 'm', value: i, timestamp: 1, step: i }));
-    await expect(runs.logBatch(run.info.runId, { metrics })).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE', field: 'metrics' });
+    await expect(runs.logBatch(run.info.runId, { metrics })).rejects.toMatchObject({
+      code: 'INVALID_PARAMETER_VALUE',
+      field: 'metrics',
+    });
   });
 
   it('links nested runs to their parent and finishes runs with an end time', async () => {
     const { runs } = platform.tracking;
     const experimentId = await newExperiment();
     const parent = await runs.create({ experimentId, runName: 'parent' });
-    const child = await runs.create({ experimentId, tags: [{ key: 'mlflow.parentRunId', value: parent.info.runId }] });
+    const child = await runs.create({
+      experimentId,
+      tags: [{ key: 'mlflow.parentRunId', value: parent.info.runId }],
+    });
     expect(child.info.parentRunId).toBe(parent.info.runId);
     clock.advance(1000);
     const info = await runs.update(child.info.runId, { status: 'FINISHED' });
     expect(info.status).toBe('FINISHED');
     expect(info.endTime).toBe(clock.now());
-    const children = await runs.search({ experimentIds: [experimentId], filter: `tags.mlflow.parentRunId = '${parent.info.runId}'` });
+    const children = await runs.search({
+      experimentIds: [experimentId],
+      filter: `tags.mlflow.parentRunId = '${parent.info.runId}'`,
+    });
     expect(children.items.map((r) => r.info.runId)).toEqual([child.info.runId]);
   });
 
@@ -162,10 +188,20 @@ describeEachDialect('tracking store', (dialect) => {
       if (s.name !== 'b') await runs.update(run.info.runId, { status: 'FINISHED' });
     }
     const names = async (filter: string, orderBy?: string[]) =>
-      (await runs.search({ experimentIds: [experimentId], filter, orderBy })).items.map((r) => r.info.runName);
-    expect(await names(`metrics.acc > 0.9 and params.model = 'rf'`, ['metrics.acc DESC'])).toEqual(['a', 'b']);
+      (await runs.search({ experimentIds: [experimentId], filter, orderBy })).items.map(
+        (r) => r.info.runName,
+      );
+    expect(await names(`metrics.acc > 0.9 and params.model = 'rf'`, ['metrics.acc DESC'])).toEqual([
+      'a',
+      'b',
+    ]);
     expect(await names(`tags.x LIKE '%y%'`, ['metrics.acc ASC'])).toEqual(['d', 'a', 'c']);
-    expect(await names(`attributes.status = 'FINISHED' and metrics.acc >= 0.95`, ['params.model ASC', 'metrics.acc DESC'])).toEqual(['c', 'a']);
+    expect(
+      await names(`attributes.status = 'FINISHED' and metrics.acc >= 0.95`, [
+        'params.model ASC',
+        'metrics.acc DESC',
+      ]),
+    ).toEqual(['c', 'a']);
     expect(await names(`params.model ILIKE 'RF'`, ['attributes.run_name DESC'])).toEqual(['d', 'b', 'a']);
     expect(await names(`params.model LIKE 'RF'`)).toEqual([]);
     expect(await names(`tags.missing IS NULL and metrics.acc < 0.6`)).toEqual(['d']);
@@ -204,8 +240,12 @@ describeEachDialect('tracking store', (dialect) => {
     const run = await runs.create({ experimentId });
     await runs.delete(run.info.runId);
     expect((await runs.search({ experimentIds: [experimentId] })).items).toHaveLength(0);
-    expect((await runs.search({ experimentIds: [experimentId], viewType: 'DELETED_ONLY' })).items).toHaveLength(1);
-    await expect(runs.logBatch(run.info.runId, { params: [{ key: 'a', value: 'b' }] })).rejects.toMatchObject({ code: 'INVALID_STATE' });
+    expect(
+      (await runs.search({ experimentIds: [experimentId], viewType: 'DELETED_ONLY' })).items,
+    ).toHaveLength(1);
+    await expect(runs.logBatch(run.info.runId, { params: [{ key: 'a', value: 'b' }] })).rejects.toMatchObject(
+      { code: 'INVALID_STATE' },
+    );
     await runs.restore(run.info.runId);
     expect((await runs.search({ experimentIds: [experimentId] })).items).toHaveLength(1);
   });
@@ -213,25 +253,44 @@ describeEachDialect('tracking store', (dialect) => {
   it('records dataset inputs once per experiment with their context', async () => {
     const { runs } = platform.tracking;
     const experimentId = await newExperiment();
-    const dataset = { name: 'iris', digest: 'abc123', sourceType: 'local', source: '{"uri":"iris.csv"}', schema: '{"a":"double"}' };
+    const dataset = {
+      name: 'iris',
+      digest: 'abc123',
+      sourceType: 'local',
+      source: '{"uri":"iris.csv"}',
+      schema: '{"a":"double"}',
+    };
     const r1 = await runs.create({ experimentId });
     const r2 = await runs.create({ experimentId });
-    await runs.logInputs(r1.info.runId, [{ dataset, tags: [{ key: 'mlflow.data.context', value: 'training' }] }]);
+    await runs.logInputs(r1.info.runId, [
+      { dataset, tags: [{ key: 'mlflow.data.context', value: 'training' }] },
+    ]);
     await runs.logInputs(r2.info.runId, [{ dataset, tags: [{ key: 'mlflow.data.context', value: 'eval' }] }]);
     const got = await runs.get(r1.info.runId);
-    expect(got.inputs.datasetInputs).toEqual([{ dataset, tags: [{ key: 'mlflow.data.context', value: 'training' }] }]);
-    const byContext = await runs.search({ experimentIds: [experimentId], filter: `datasets.context = 'eval'` });
+    expect(got.inputs.datasetInputs).toEqual([
+      { dataset, tags: [{ key: 'mlflow.data.context', value: 'training' }] },
+    ]);
+    const byContext = await runs.search({
+      experimentIds: [experimentId],
+      filter: `datasets.context = 'eval'`,
+    });
     expect(byContext.items.map((r) => r.info.runId)).toEqual([r2.info.runId]);
   });
 
   it('stores artifacts with their sha256 and refuses paths that leave the store', async () => {
     const { runs, artifacts } = platform.tracking;
     const run = await runs.create({ experimentId: await newExperiment() });
-    const stored = await artifacts.putForRun(run.info.runId, 'model/weights.bin', new TextEncoder().encode('hello'));
+    const stored = await artifacts.putForRun(
+      run.info.runId,
+      'model/weights.bin',
+      new TextEncoder().encode('hello'),
+    );
     expect(stored.sha256).toBe('2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824');
     const listing = await artifacts.listForRun(run.info.runId, 'model');
     expect(listing).toEqual([{ path: 'model/weights.bin', isDir: false, size: 5, sha256: stored.sha256 }]);
-    await expect(artifacts.putForRun(run.info.runId, '../../escape.txt', new Uint8Array())).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE' });
+    await expect(
+      artifacts.putForRun(run.info.runId, '../../escape.txt', new Uint8Array()),
+    ).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE' });
     await expect(artifacts.get('/etc/passwd')).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE' });
   });
 });

@@ -14,13 +14,18 @@ const tags = ['mlflow-artifacts'];
 export function registerMlflowArtifactRoutes(app: App, platform: Platform): void {
   const { artifacts } = platform.tracking;
 
-  app.put(`${prefix}/*`, { schema: { tags, summary: 'Upload one artifact file (raw body)' } }, async (req) => {
-    const path = pathParam(req.params);
-    const body = req.body as Readable | Buffer | string | undefined;
-    const bytes = body === undefined ? Buffer.alloc(0) : typeof body === 'string' ? Buffer.from(body) : body;
-    const stored = await artifacts.put(path, bytes instanceof Buffer ? new Uint8Array(bytes) : bytes);
-    return { sha256: stored.sha256, size: stored.size };
-  });
+  app.put(
+    `${prefix}/*`,
+    { schema: { tags, summary: 'Upload one artifact file (raw body)' } },
+    async (req) => {
+      const path = pathParam(req.params);
+      const body = req.body as Readable | Buffer | string | undefined;
+      const bytes =
+        body === undefined ? Buffer.alloc(0) : typeof body === 'string' ? Buffer.from(body) : body;
+      const stored = await artifacts.put(path, bytes instanceof Buffer ? new Uint8Array(bytes) : bytes);
+      return { sha256: stored.sha256, size: stored.size };
+    },
+  );
 
   app.get(`${prefix}/*`, { schema: { tags, summary: 'Download one artifact file' } }, async (req, reply) => {
     const file = await artifacts.get(pathParam(req.params));
@@ -29,23 +34,37 @@ export function registerMlflowArtifactRoutes(app: App, platform: Platform): void
     return reply.type('application/octet-stream').send(file.stream);
   });
 
-  app.delete(`${prefix}/*`, { schema: { tags, summary: 'Delete an artifact file or directory' } }, async (req) => {
-    await artifacts.delete(pathParam(req.params));
-    return {};
-  });
+  app.delete(
+    `${prefix}/*`,
+    { schema: { tags, summary: 'Delete an artifact file or directory' } },
+    async (req) => {
+      await artifacts.delete(pathParam(req.params));
+      return {};
+    },
+  );
 
-  app.get(prefix, { schema: { tags, summary: 'List a directory', querystring: Type.Object({ path: Type.Optional(Type.String()) }) } }, async (req) => {
-    const dir = req.query.path ?? '';
-    const entries = await artifacts.list(dir);
-    // MLflow answers with names relative to the listed directory.
-    return {
-      files: entries.map((e) => ({
-        path: e.path.split('/').pop() ?? e.path,
-        is_dir: e.isDir,
-        ...(e.size === undefined ? {} : { file_size: e.size }),
-      })),
-    };
-  });
+  app.get(
+    prefix,
+    {
+      schema: {
+        tags,
+        summary: 'List a directory',
+        querystring: Type.Object({ path: Type.Optional(Type.String()) }),
+      },
+    },
+    async (req) => {
+      const dir = req.query.path ?? '';
+      const entries = await artifacts.list(dir);
+      // MLflow answers with names relative to the listed directory.
+      return {
+        files: entries.map((e) => ({
+          path: e.path.split('/').pop() ?? e.path,
+          is_dir: e.isDir,
+          ...(e.size === undefined ? {} : { file_size: e.size }),
+        })),
+      };
+    },
+  );
 }
 
 function pathParam(params: unknown): string {

@@ -102,7 +102,9 @@ export const WireViewType = Type.Union([
   Type.Literal(2),
   Type.Literal(3),
 ]);
-export function viewTypeFromWire(v: Static<typeof WireViewType> | undefined): 'ACTIVE_ONLY' | 'DELETED_ONLY' | 'ALL' | undefined {
+export function viewTypeFromWire(
+  v: Static<typeof WireViewType> | undefined,
+): 'ACTIVE_ONLY' | 'DELETED_ONLY' | 'ALL' | undefined {
   if (v === undefined) return undefined;
   return typeof v === 'number' ? viewTypeNames[v] : v;
 }

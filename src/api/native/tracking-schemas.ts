@@ -3,7 +3,12 @@ import { WireNumber } from '../wire-number.js';
 
 /** Schemas of the native API's tracking objects (camelCase, as the SDK's types). */
 export const TagSchema = Type.Object({ key: Type.String(), value: Type.String() });
-export const MetricSchema = Type.Object({ key: Type.String(), value: WireNumber, timestamp: Type.Integer(), step: Type.Integer() });
+export const MetricSchema = Type.Object({
+  key: Type.String(),
+  value: WireNumber,
+  timestamp: Type.Integer(),
+  step: Type.Integer(),
+});
 export const MetricInputSchema = Type.Object({
   key: Type.String(),
   value: WireNumber,
@@ -48,11 +53,19 @@ export const DatasetInputSchema = Type.Object({
 
 export const RunSchema = Type.Object({
   info: RunInfoSchema,
-  data: Type.Object({ metrics: Type.Array(MetricSchema), params: Type.Array(TagSchema), tags: Type.Array(TagSchema) }),
+  data: Type.Object({
+    metrics: Type.Array(MetricSchema),
+    params: Type.Array(TagSchema),
+    tags: Type.Array(TagSchema),
+  }),
   inputs: Type.Object({ datasetInputs: Type.Array(DatasetInputSchema) }),
 });
 
-export const ViewTypeSchema = Type.Union([Type.Literal('ACTIVE_ONLY'), Type.Literal('DELETED_ONLY'), Type.Literal('ALL')]);
+export const ViewTypeSchema = Type.Union([
+  Type.Literal('ACTIVE_ONLY'),
+  Type.Literal('DELETED_ONLY'),
+  Type.Literal('ALL'),
+]);
 export const RunStatusSchema = Type.Union([
   Type.Literal('RUNNING'),
   Type.Literal('SCHEDULED'),
@@ -60,5 +73,9 @@ export const RunStatusSchema = Type.Union([
   Type.Literal('FAILED'),
   Type.Literal('KILLED'),
 ]);
-export const ErrorSchema = Type.Object({ error_code: Type.String(), message: Type.String(), field: Type.Optional(Type.String()) });
+export const ErrorSchema = Type.Object({
+  error_code: Type.String(),
+  message: Type.String(),
+  field: Type.Optional(Type.String()),
+});
 export const Ok = Type.Object({});

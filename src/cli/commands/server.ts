@@ -13,31 +13,41 @@ export function registerServerCommand(program: Command): void {
     .option('--database-url <url>', 'sqlite:PATH or postgres://… (MLOOP_DATABASE_URL)')
     .option('--artifact-root <dir>', 'directory for artifacts (MLOOP_ARTIFACT_ROOT)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug (MLOOP_LOG_LEVEL)')
-    .action(async (opts: { host?: string; port?: number; databaseUrl?: string; artifactRoot?: string; logLevel?: string }) => {
-      const config = loadConfig({
-        host: opts.host,
-        port: opts.port,
-        databaseUrl: opts.databaseUrl,
-        artifactRoot: opts.artifactRoot,
-        logLevel: opts.logLevel,
-      });
-      const logger = createLogger(config.logLevel);
-      const platform = await openPlatform(config);
-      const app = await buildServer(platform, { logger });
-      const address = await app.listen({ host: config.host, port: config.port });
-      process.stdout.write(`mloop server listening on ${address.replace('[::1]', 'localhost')}\n`);
-      process.stdout.write(`  database: ${platform.database.dialect}   artifacts: ${config.artifactRoot}   OpenAPI: ${address}/openapi.json\n`);
+    .action(
+      async (opts: {
+        host?: string;
+        port?: number;
+        databaseUrl?: string;
+        artifactRoot?: string;
+        logLevel?: string;
+      }) => {
+        const config = loadConfig({
+          host: opts.host,
+          port: opts.port,
+          databaseUrl: opts.databaseUrl,
+          artifactRoot: opts.artifactRoot,
+          logLevel: opts.logLevel,
+        });
+        const logger = createLogger(config.logLevel);
+        const platform = await openPlatform(config);
+        const app = await buildServer(platform, { logger });
+        const address = await app.listen({ host: config.host, port: config.port });
+        process.stdout.write(`mloop server listening on ${address.replace('[::1]', 'localhost')}\n`);
+        process.stdout.write(
+          `  database: ${platform.database.dialect}   artifacts: ${config.artifactRoot}   OpenAPI: ${address}/openapi.json\n`,
+        );
 
-      let closing = false;
-      const shutdown = async (signal: string) => {
-        if (closing) return;
-        closing = true;
-        logger.info({ signal }, 'shutting down: finishing in-flight requests');
-        await app.close();
-        await platform.close();
-        process.exit(0);
-      };
-      process.on('SIGTERM', () => void shutdown('SIGTERM'));
-      process.on('SIGINT', () => void shutdown('SIGINT'));
-    });
+        let closing = false;
+        const shutdown = async (signal: string) => {
+          if (closing) return;
+          closing = true;
+          logger.info({ signal }, 'shutting down: finishing in-flight requests');
+          await app.close();
+          await platform.close();
+          process.exit(0);
+        };
+        process.on('SIGTERM', () => void shutdown('SIGTERM'));
+        process.on('SIGINT', () => void shutdown('SIGINT'));
+      },
+    );
 }

@@ -37,7 +37,11 @@ export const tracking: MigrationStep = async (db: Kysely<unknown>) => {
     .addColumn('parent_run_id', 'text')
     .addColumn('deleted_time', 'bigint')
     .execute();
-  await db.schema.createIndex('runs_experiment_start').on('runs').columns(['experiment_id', 'start_time']).execute();
+  await db.schema
+    .createIndex('runs_experiment_start')
+    .on('runs')
+    .columns(['experiment_id', 'start_time'])
+    .execute();
   await db.schema.createIndex('runs_parent').on('runs').column('parent_run_id').execute();
 
   for (const table of ['params', 'tags']) {
@@ -73,7 +77,11 @@ export const tracking: MigrationStep = async (db: Kysely<unknown>) => {
     .addColumn('is_nan', 'integer', (c) => c.notNull())
     .addPrimaryKeyConstraint('latest_metrics_pk', ['run_id', 'key'])
     .execute();
-  await db.schema.createIndex('latest_metrics_key_value').on('latest_metrics').columns(['key', 'value']).execute();
+  await db.schema
+    .createIndex('latest_metrics_key_value')
+    .on('latest_metrics')
+    .columns(['key', 'value'])
+    .execute();
 
   await db.schema
     .createTable('datasets')
