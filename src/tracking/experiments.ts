@@ -143,7 +143,7 @@ export class ExperimentService {
         .executeTakeFirst();
       if (!row) throw notFound(`No Experiment with id=${experimentId} exists`);
       if (row.lifecycle_stage !== 'active') {
-        throw new MloopError('INVALID_STATE', `Cannot rename a non-active experiment ${experimentId}.`);
+        throw new MloopError('INVALID_PARAMETER_VALUE', `Cannot rename a non-active experiment ${experimentId}.`);
       }
       const clash = await tx
         .selectFrom('experiments')
@@ -202,7 +202,7 @@ export class ExperimentService {
     if (!row) throw notFound(`No Experiment with id=${experimentId} exists`);
     if (row.lifecycle_stage !== 'active') {
       throw new MloopError(
-        'INVALID_STATE',
+        'INVALID_PARAMETER_VALUE',
         `The experiment ${experimentId} must be in the 'active' state. Current state is ${row.lifecycle_stage}.`,
       );
     }

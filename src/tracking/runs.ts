@@ -282,7 +282,7 @@ export class RunService {
     const row = await findRunRow(tx, runId);
     if (row.lifecycle_stage !== 'active') {
       throw new MloopError(
-        'INVALID_STATE',
+        'INVALID_PARAMETER_VALUE',
         `The run ${runId} must be in the 'active' state. Current state is ${row.lifecycle_stage}.`,
       );
     }

@@ -244,7 +244,7 @@ describeEachDialect('tracking store', (dialect) => {
       (await runs.search({ experimentIds: [experimentId], viewType: 'DELETED_ONLY' })).items,
     ).toHaveLength(1);
     await expect(runs.logBatch(run.info.runId, { params: [{ key: 'a', value: 'b' }] })).rejects.toMatchObject(
-      { code: 'INVALID_STATE' },
+      { code: 'INVALID_PARAMETER_VALUE' },
     );
     await runs.restore(run.info.runId);
     expect((await runs.search({ experimentIds: [experimentId] })).items).toHaveLength(1);

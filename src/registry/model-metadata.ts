@@ -1,0 +1,63 @@
+/**
+ * What mloop knows about a packaged model, whichever way it was logged: mloop's own
+ * `mloop-model.json` beside `model.onnx`, or an MLflow `MLmodel` with the `onnx` flavor.
+ * Serving validates requests against `inputs` and builds the ONNX feeds from them.
+ */
+export type FeatureType = 'float32' | 'float64' | 'int32' | 'int64' | 'string' | 'bool';
+
+export interface FeatureSpec {
+  /** Name of the feature as a client sends it. */
+  name: string;
+  type: FeatureType;
+  /** May be missing/null in a request (the model graph imputes it). */
+  optional?: boolean;
+  /** Marked as personal data: redacted in the prediction log (governance). */
+  pii?: boolean;
+}
+
+export type ModelTask = 'classification' | 'regression';
+
+/**
+ * How named features map onto the ONNX graph's inputs:
+ * - `tensor`: one 2-D input tensor `[batch, features]` of `tensorType`, columns in `features` order
+ *   (skl2onnx's default, and MLflow's tensor signatures);
+ * - `columns`: one ONNX input per feature, each `[batch, 1]` (mloop's trainers, mixed types).
+ */
+export type InputLayout =
+  { kind: 'tensor'; inputName: string; tensorType: FeatureType } | { kind: 'columns' };
+
+export interface OutputSpec {
+  /** ONNX output name holding the predicted label (classification) or value (regression). */
+  label: string;
+  /** ONNX output holding class probabilities, when the model has one. */
+  probabilities?: string;
+}
+
+export interface Lineage {
+  runId?: string;
+  /** Dataset versions the model was trained on (ids from data/, or name+digest from MLflow inputs). */
+  datasets: Array<{ name: string; digest: string; versionId?: string }>;
+  git?: { commit: string; dirty: boolean; remote?: string };
+  /** Package name → version of the training environment. */
+  packages?: Record<string, string>;
+}
+
+export interface ModelMetadata {
+  format: 'mloop-model/v1' | 'mlflow-onnx';
+  task: ModelTask;
+  /** Features in the order the model consumes them. */
+  inputs: FeatureSpec[];
+  layout: InputLayout;
+  outputs: OutputSpec;
+  /** Class labels in probability-column order (classification only). */
+  classLabels?: Array<string | number>;
+  lineage?: Lineage;
+}
+
+/** A model directory loaded into memory: the ONNX bytes and its metadata. */
+export interface ModelPackage {
+  onnx: Uint8Array;
+  metadata: ModelMetadata;
+  /** sha256 of model.onnx. */
+  sha256: string;
+}
