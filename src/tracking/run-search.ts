@@ -1,4 +1,4 @@
-import { sql, type Kysely, type RawBuilder, type SelectQueryBuilder } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { checkMaxResults } from './limits.js';
 import { decodePageToken, encodePageToken } from './page-token.js';
 import { loadRuns } from './run-loader.js';
@@ -16,8 +16,6 @@ export interface SearchRunsInput {
   orderBy?: string[] | undefined;
   pageToken?: string | undefined;
 }
-
-type RunQuery = SelectQueryBuilder<TrackingTables, 'runs', RunRow>;
 
 // Comparators map to fixed SQL text; user input only ever reaches the query as bound values.
 const sqlOperator: Record<string, string> = {
@@ -51,23 +49,74 @@ export async function searchRuns(db: Kysely<TrackingTables>, input: SearchRunsIn
   const orders = (input.orderBy ?? []).map(parseOrderBy);
   if (input.experimentIds.length === 0) return { items: [], nextPageToken: undefined };
 
-  let query: RunQuery = db
-    .selectFrom('runs')
-    .selectAll('runs')
-    .where('runs.experiment_id', 'in', input.experimentIds);
+  const plan = new QueryPlan();
+  plan.where(sql`runs.experiment_id in (${sql.join(input.experimentIds)})`);
   const view = input.viewType ?? 'ACTIVE_ONLY';
   if (view !== 'ALL')
-    query = query.where('runs.lifecycle_stage', '=', view === 'ACTIVE_ONLY' ? 'active' : 'deleted');
-  for (const comparison of comparisons) query = query.where(conditionFor(comparison));
-  query = applyOrder(query, orders);
-  const rows = await query
-    .limit(maxResults + 1)
-    .offset(offset)
-    .execute();
+    plan.where(sql`runs.lifecycle_stage = ${view === 'ACTIVE_ONLY' ? 'active' : 'deleted'}`);
+  for (const comparison of comparisons) plan.filter(comparison);
+  for (const order of orders) plan.order(order);
+  const query = sql<RunRow>`select runs.* from runs ${sql.join(plan.joins, sql` `)}
+    where ${sql.join(plan.conditions, sql` and `)}
+    order by ${sql.join([...plan.orderings, sql`runs.start_time desc`, sql`runs.run_id asc`])}
+    limit ${maxResults + 1} offset ${offset}`;
+  const { rows } = await query.execute(db);
   return {
     items: await loadRuns(db, rows.slice(0, maxResults)),
     nextPageToken: rows.length > maxResults ? encodePageToken(offset + maxResults) : undefined,
   };
+}
+
+/**
+ * The pieces of one search query. Metric filters become inner joins on `latest_metrics` (one row
+ * per run and key), so the database can drive the search from the (key, value) index instead of
+ * scanning every run of the experiment; ordering by a filtered metric reuses that join.
+ */
+class QueryPlan {
+  readonly joins: RawBuilder<unknown>[] = [];
+  readonly conditions: RawBuilder<unknown>[] = [];
+  readonly orderings: RawBuilder<unknown>[] = [];
+  private readonly metricJoins = new Map<string, string>();
+
+  where(condition: RawBuilder<unknown>): void {
+    this.conditions.push(condition);
+  }
+
+  filter(c: Comparison): void {
+    if (c.type === 'metric') {
+      const alias = `f${this.joins.length}`;
+      const value = sql.ref(`${alias}.value`);
+      this.joins.push(
+        sql`join latest_metrics ${sql.raw(alias)} on ${sql.ref(`${alias}.run_id`)} = runs.run_id and ${sql.ref(`${alias}.key`)} = ${c.key} and ${sql.ref(`${alias}.is_nan`)} = 0 and ${compare(value, c)}`,
+      );
+      if (!this.metricJoins.has(c.key)) this.metricJoins.set(c.key, alias);
+      return;
+    }
+    this.where(conditionFor(c));
+  }
+
+  /** Runs without the sorted metric, param or tag come last in either direction, as in MLflow. */
+  order(order: OrderBy): void {
+    const direction = sql.raw(order.ascending ? 'asc' : 'desc');
+    if (order.type === 'attribute') {
+      const column = sql.ref(`runs.${attributeColumn[order.key] ?? 'start_time'}`);
+      this.orderings.push(sql`${column} is null`, sql`${column} ${direction}`);
+      return;
+    }
+    const joined = order.type === 'metric' ? this.metricJoins.get(order.key) : undefined;
+    if (joined) {
+      this.orderings.push(sql`${sql.ref(`${joined}.value`)} ${direction}`);
+      return;
+    }
+    const alias = `o${this.joins.length}`;
+    const table = order.type === 'metric' ? 'latest_metrics' : order.type === 'param' ? 'params' : 'tags';
+    const nanGuard = order.type === 'metric' ? sql` and ${sql.ref(`${alias}.is_nan`)} = 0` : sql``;
+    this.joins.push(
+      sql`left join ${sql.table(table)} ${sql.raw(alias)} on ${sql.ref(`${alias}.run_id`)} = runs.run_id and ${sql.ref(`${alias}.key`)} = ${order.key}${nanGuard}`,
+    );
+    const value = sql.ref(`${alias}.value`);
+    this.orderings.push(sql`${value} is null`, sql`${value} ${direction}`);
+  }
 }
 
 function conditionFor(c: Comparison): RawBuilder<boolean> {
@@ -101,28 +150,6 @@ function compare(column: RawBuilder<unknown>, c: Comparison): RawBuilder<boolean
   if (c.comparator === 'IS NULL') return sql<boolean>`${column} is null`;
   if (c.comparator === 'IS NOT NULL') return sql<boolean>`${column} is not null`;
   const op = sql.raw(sqlOperator[c.comparator] ?? '=');
-  if (Array.isArray(c.value)) {
-    if (c.value.length === 0) return sql<boolean>`${sql.raw(c.comparator === 'IN' ? '1 = 0' : '1 = 1')}`;
-    return sql<boolean>`${column} ${op} (${sql.join(c.value)})`;
-  }
+  if (Array.isArray(c.value)) return sql<boolean>`${column} ${op} (${sql.join(c.value)})`;
   return sql<boolean>`${column} ${op} ${c.value}`;
-}
-
-/**
- * Orders by each clause in turn, runs without the sorted metric/param/tag last in either
- * direction (as MLflow does), then newest first and by id so pages are stable.
- */
-function applyOrder(query: RunQuery, orders: OrderBy[]): RunQuery {
-  for (const order of orders) {
-    const direction = sql.raw(order.ascending ? 'asc' : 'desc');
-    if (order.type === 'attribute') {
-      const column = sql.ref(`runs.${attributeColumn[order.key] ?? 'start_time'}`);
-      query = query.orderBy(sql`${column} is null`).orderBy(sql`${column} ${direction}`);
-      continue;
-    }
-    const table = order.type === 'metric' ? 'latest_metrics' : order.type === 'param' ? 'params' : 'tags';
-    const value = sql`(select o.value from ${sql.table(table)} o where o.run_id = runs.run_id and o.key = ${order.key}${sql.raw(order.type === 'metric' ? ' and o.is_nan = 0' : '')})`;
-    query = query.orderBy(sql`${value} is null`).orderBy(sql`${value} ${direction}`);
-  }
-  return query.orderBy('runs.start_time', 'desc').orderBy('runs.run_id', 'asc');
 }
