@@ -2,6 +2,10 @@ import type { Clock } from './core/clock.js';
 import { systemClock } from './core/clock.js';
 import type { Config } from './core/config.js';
 import { EventBus } from './core/events.js';
+import {
+  createDeploymentServices,
+  type DeploymentServices,
+} from './serving/deployments/deployment-services.js';
 import type { ArtifactStore } from './store/artifacts/artifact-store.js';
 import { LocalArtifactStore } from './store/artifacts/local-artifact-store.js';
 import { openDatabase, type Database } from './store/database.js';
@@ -22,6 +26,8 @@ export interface Platform {
     runs: RunService;
     artifacts: ArtifactService;
   };
+  /** Deployments (canary, shadow, A/B), their rollouts and live per-arm statistics. */
+  readonly deployments: DeploymentServices;
   close(): Promise<void>;
 }
 
@@ -48,6 +54,7 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
       runs: new RunService(trackingDb, experiments, clock, events),
       artifacts: new ArtifactService(trackingDb, artifactStore, clock),
     },
+    deployments: createDeploymentServices({ database, clock, events }),
     close: () => database.close(),
   };
 }

@@ -6,6 +6,8 @@ import { EventEmitter } from 'node:events';
  */
 export interface DomainEvents {
   'run.finished': { runId: string; experimentId: string; status: string };
+  /** A deployment was created, changed (candidate, rollout step, rollback…) or deleted. */
+  'deployment.changed': { name: string; kind: string };
 }
 
 export class EventBus<Events extends object = DomainEvents> {

@@ -2,6 +2,7 @@ import { Migrator, type Kysely, type Migration } from 'kysely';
 import { MloopError } from '../../core/errors.js';
 import type { DialectName } from '../database.js';
 import { tracking } from './0001-tracking.js';
+import { deployments } from './0005-deployments.js';
 
 /** A migration written once for both dialects; `dialect` is there for the rare type that differs. */
 export type MigrationStep = (db: Kysely<unknown>, dialect: DialectName) => Promise<void>;
@@ -9,6 +10,7 @@ export type MigrationStep = (db: Kysely<unknown>, dialect: DialectName) => Promi
 /** The one migration set, in order. Never edit a landed step: add a new one. */
 const steps: Record<string, MigrationStep> = {
   '0001-tracking': tracking,
+  '0005-deployments': deployments,
 };
 
 export async function migrateToLatest(db: Kysely<unknown>, dialect: DialectName): Promise<void> {
