@@ -2,6 +2,7 @@ import { Migrator, type Kysely, type Migration } from 'kysely';
 import { MloopError } from '../../core/errors.js';
 import type { DialectName } from '../database.js';
 import { tracking } from './0001-tracking.js';
+import { predictions } from './0004-predictions.js';
 import { deployments } from './0005-deployments.js';
 
 /** A migration written once for both dialects; `dialect` is there for the rare type that differs. */
@@ -10,6 +11,7 @@ export type MigrationStep = (db: Kysely<unknown>, dialect: DialectName) => Promi
 /** The one migration set, in order. Never edit a landed step: add a new one. */
 const steps: Record<string, MigrationStep> = {
   '0001-tracking': tracking,
+  '0004-predictions': predictions,
   '0005-deployments': deployments,
 };
 

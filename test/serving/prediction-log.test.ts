@@ -1,0 +1,155 @@
+import { sql } from 'kysely';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { newId } from '../../src/core/ids.js';
+import type { Platform } from '../../src/platform.js';
+import { PredictionLog, type LoggedPrediction } from '../../src/serving/prediction-log.js';
+import type { ServingTables } from '../../src/serving/tables.js';
+import { describeEachDialect, openTestPlatform } from '../helpers/platform.js';
+
+const t0 = Date.UTC(2026, 2, 1);
+
+function prediction(overrides: Partial<LoggedPrediction> = {}): LoggedPrediction {
+  return {
+    id: newId('pred'),
+    requestId: newId('req'),
+    time: t0,
+    model: 'iris',
+    version: 1,
+    deployment: undefined,
+    arm: 'default',
+    inputs: { sepal_length: 5.1, petal_count: 3 },
+    outputs: { label: 'setosa', probabilities: { setosa: 0.9, versicolor: 0.07, virginica: 0.03 } },
+    latencyMs: 1.25,
+    requestKey: undefined,
+    ...overrides,
+  };
+}
+
+async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met before the deadline');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+describeEachDialect('PredictionLog', (dialect) => {
+  let platform: Platform;
+  let log: PredictionLog;
+  beforeEach(async () => {
+    platform = await openTestPlatform(dialect);
+    log = new PredictionLog(platform.database.tables<ServingTables>());
+  });
+  afterEach(async () => {
+    await log.close();
+    await platform.close();
+  });
+
+  it('reads a prediction back by id, with its inputs and outputs as logged', async () => {
+    const p = prediction({ deployment: 'checkout', arm: 'candidate', requestKey: 'user-7', version: 3 });
+    log.append([p]);
+    await log.flush();
+    expect(await log.get(p.id)).toEqual(p);
+  });
+
+  it('finds a prediction that is still queued', async () => {
+    const slow = new PredictionLog(platform.database.tables<ServingTables>(), { flushIntervalMs: 60_000 });
+    const p = prediction();
+    slow.append([p]);
+    expect(slow.stats().queued).toBe(1);
+    expect((await slow.get(p.id)).id).toBe(p.id);
+    await slow.close();
+    expect(slow.stats()).toMatchObject({ queued: 0, written: 1 });
+  });
+
+  it('answers not found for an unknown id', async () => {
+    await expect(log.get('pred_nope')).rejects.toMatchObject({
+      code: 'RESOURCE_DOES_NOT_EXIST',
+      status: 404,
+    });
+  });
+
+  it('writes in the background: a full batch at once, a partial one within the interval', async () => {
+    log.append(Array.from({ length: 1200 }, (_, i) => prediction({ time: t0 + i })));
+    await until(() => log.stats().written === 1200);
+    log.append([prediction()]);
+    await until(() => log.stats().written === 1201);
+    expect(log.stats().queued).toBe(0);
+  });
+
+  it('lists by model and time window in time order, page by page', async () => {
+    const rows = Array.from({ length: 25 }, (_, i) =>
+      prediction({ time: t0 + i * 1000, model: i % 5 === 0 ? 'other' : 'iris' }),
+    );
+    log.append(rows);
+    const window = { model: 'iris', from: t0 + 2000, to: t0 + 20_000 };
+    const seen: LoggedPrediction[] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await log.list({ ...window, maxResults: 4, pageToken });
+      expect(page.items.length).toBeLessThanOrEqual(4);
+      seen.push(...page.items);
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    const expected = rows.filter((r) => r.model === 'iris' && r.time >= window.from && r.time < window.to);
+    expect(seen.map((p) => p.id)).toEqual(expected.map((p) => p.id));
+  });
+
+  it('pages through rows that share a timestamp without skipping or repeating any', async () => {
+    const rows = Array.from({ length: 30 }, () => prediction());
+    log.append(rows);
+    const ids: string[] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await log.list({ maxResults: 7, pageToken });
+      ids.push(...page.items.map((p) => p.id));
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    expect(ids).toEqual(rows.map((r) => r.id).sort());
+  });
+
+  it('filters by deployment', async () => {
+    log.append([prediction({ deployment: 'a' }), prediction({ deployment: 'b' }), prediction()]);
+    const page = await log.list({ deployment: 'b' });
+    expect(page.items.map((p) => p.deployment)).toEqual(['b']);
+  });
+
+  it('rejects a bad page token and a bad page size', async () => {
+    await expect(log.list({ pageToken: 'garbage' })).rejects.toMatchObject({ status: 400 });
+    await expect(log.list({ maxResults: 0 })).rejects.toMatchObject({ status: 400 });
+  });
+
+  it('writes everything queued on close, and counts what arrives after as dropped', async () => {
+    const slow = new PredictionLog(platform.database.tables<ServingTables>(), { flushIntervalMs: 60_000 });
+    slow.append(Array.from({ length: 10 }, () => prediction()));
+    await slow.close();
+    slow.append([prediction()]);
+    expect(slow.stats()).toEqual({ queued: 0, written: 10, dropped: 1 });
+    expect((await log.list()).items).toHaveLength(10);
+  });
+
+  it('keeps rows queued while writes fail and writes them once the table is back', async () => {
+    const errors: unknown[] = [];
+    const db = platform.database.tables<ServingTables>();
+    const retrying = new PredictionLog(db, { flushIntervalMs: 10, onWriteError: (e) => errors.push(e) });
+    await sql`alter table predictions rename to predictions_away`.execute(db);
+    const rows = [prediction(), prediction(), prediction()];
+    retrying.append(rows);
+    await until(() => errors.length >= 2);
+    expect(retrying.stats()).toMatchObject({ queued: 3, written: 0, dropped: 0 });
+    await sql`alter table predictions_away rename to predictions`.execute(db);
+    await until(() => retrying.stats().written === 3);
+    expect((await log.list()).items.map((p) => p.id)).toEqual(rows.map((r) => r.id).sort());
+    await retrying.close();
+  });
+
+  it('drops the oldest rows beyond the queue bound', () => {
+    const bounded = new PredictionLog(platform.database.tables<ServingTables>(), {
+      flushIntervalMs: 60_000,
+      batchRows: 1000,
+      maxQueuedRows: 5,
+    });
+    bounded.append(Array.from({ length: 8 }, () => prediction()));
+    expect(bounded.stats()).toEqual({ queued: 5, written: 0, dropped: 3 });
+  });
+});
