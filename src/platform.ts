@@ -8,11 +8,14 @@ import {
 } from './serving/deployments/deployment-services.js';
 import type { ArtifactStore } from './store/artifacts/artifact-store.js';
 import { LocalArtifactStore } from './store/artifacts/local-artifact-store.js';
+import { RegistryService } from './registry/registry.js';
+import type { RegistryTables } from './registry/tables.js';
 import { openDatabase, type Database } from './store/database.js';
 import { ArtifactService } from './tracking/artifacts.js';
 import { ExperimentService } from './tracking/experiments.js';
+import { LoggedModelService } from './tracking/logged-models.js';
 import { RunService } from './tracking/runs.js';
-import type { TrackingTables } from './tracking/tables.js';
+import type { LoggedModelTables, TrackingTables } from './tracking/tables.js';
 
 /** Every domain service, wired to one database, one artifact store, one clock and one event bus. */
 export interface Platform {
@@ -25,7 +28,10 @@ export interface Platform {
     experiments: ExperimentService;
     runs: RunService;
     artifacts: ArtifactService;
+    loggedModels: LoggedModelService;
   };
+  /** Registered models, versions with lineage, aliases and their promotion history. */
+  readonly registry: RegistryService;
   /** Deployments (canary, shadow, A/B), their rollouts and live per-arm statistics. */
   readonly deployments: DeploymentServices;
   close(): Promise<void>;
@@ -43,6 +49,8 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
   const events = new EventBus();
   const trackingDb = database.tables<TrackingTables>();
   const experiments = new ExperimentService(trackingDb, clock);
+  const runs = new RunService(trackingDb, experiments, clock, events);
+  const loggedModels = new LoggedModelService(database.tables<LoggedModelTables>(), experiments, clock);
   return {
     config,
     database,
@@ -51,9 +59,18 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
     events,
     tracking: {
       experiments,
-      runs: new RunService(trackingDb, experiments, clock, events),
+      runs,
       artifacts: new ArtifactService(trackingDb, artifactStore, clock),
+      loggedModels,
     },
+    registry: new RegistryService({
+      db: database.tables<RegistryTables>(),
+      clock,
+      events,
+      store: artifactStore,
+      runs,
+      loggedModels,
+    }),
     deployments: createDeploymentServices({ database, clock, events }),
     close: () => database.close(),
   };

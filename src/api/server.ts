@@ -6,6 +6,7 @@ import type { Platform } from '../platform.js';
 import { sendError } from './errors.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { registerMlflowArtifactRoutes } from './mlflow/artifact-routes.js';
+import { registerMlflowLoggedModelRoutes } from './mlflow/logged-model-routes.js';
 import { registerMlflowTrackingRoutes } from './mlflow/tracking-routes.js';
 import { registerNativeTrackingRoutes } from './native/tracking-routes.js';
 
@@ -54,6 +55,7 @@ export async function buildServer(platform: Platform, options: ServerOptions = {
   registerNativeTrackingRoutes(app, platform);
   registerMlflowTrackingRoutes(app, platform);
   registerMlflowArtifactRoutes(app, platform);
+  registerMlflowLoggedModelRoutes(app, platform);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.ready();
   return app;

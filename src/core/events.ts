@@ -6,6 +6,10 @@ import { EventEmitter } from 'node:events';
  */
 export interface DomainEvents {
   'run.finished': { runId: string; experimentId: string; status: string };
+  /** A registry alias now points at `toVersion` (it pointed at `fromVersion`, if anywhere). */
+  'registry.alias-moved': { name: string; alias: string; fromVersion?: number; toVersion: number };
+  /** A registry alias was removed (deleted, or its version or model was deleted). */
+  'registry.alias-removed': { name: string; alias: string; fromVersion: number };
   /** A deployment was created, changed (candidate, rollout step, rollback…) or deleted. */
   'deployment.changed': { name: string; kind: string };
 }

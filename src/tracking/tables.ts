@@ -60,3 +60,25 @@ export interface TrackingTables {
   run_inputs: { run_id: string; dataset_id: string; tags: string; context: string | null };
   artifact_files: { path: string; size: number; sha256: string; created_time: number };
 }
+
+export interface LoggedModelRow {
+  model_id: string;
+  experiment_id: string;
+  name: string;
+  artifact_location: string;
+  status: string;
+  status_message: string | null;
+  model_type: string | null;
+  source_run_id: string | null;
+  creation_time: number;
+  last_updated_time: number;
+  lifecycle_stage: string;
+}
+
+/** Logged models' tables (migration 0002), beside the tracking tables they reference. */
+export interface LoggedModelTables extends TrackingTables {
+  logged_models: LoggedModelRow;
+  logged_model_tags: { model_id: string; key: string; value: string };
+  logged_model_params: { model_id: string; key: string; value: string };
+  run_outputs: { run_id: string; model_id: string; step: number };
+}

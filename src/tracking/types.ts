@@ -76,3 +76,32 @@ export interface Page<T> {
   /** Opaque token for the next page; undefined on the last page. */
   nextPageToken: string | undefined;
 }
+
+/** MLflow 3's logged-model lifecycle: created PENDING, finalized READY (or FAILED) after upload. */
+export const loggedModelStatuses = ['PENDING', 'READY', 'FAILED'] as const;
+export type LoggedModelStatus = (typeof loggedModelStatuses)[number];
+
+/** A model logged by a run (MLflow 3's LoggedModel): its own id and artifact directory. */
+export interface LoggedModel {
+  /** `m-` and 32 hex characters, as MLflow makes them. */
+  modelId: string;
+  experimentId: string;
+  name: string;
+  /** `mlflow-artifacts:/<experiment>/models/<model id>/artifacts`. */
+  artifactLocation: string;
+  status: LoggedModelStatus;
+  statusMessage: string | undefined;
+  modelType: string | undefined;
+  sourceRunId: string | undefined;
+  creationTime: number;
+  lastUpdatedTime: number;
+  lifecycleStage: LifecycleStage;
+  tags: Tag[];
+  params: Param[];
+}
+
+/** A logged model a run produced, at a training step. */
+export interface ModelOutput {
+  modelId: string;
+  step: number;
+}

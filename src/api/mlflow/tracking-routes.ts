@@ -203,9 +203,19 @@ export function registerMlflowTrackingRoutes(app: App, platform: Platform): void
     await runs.restore(runIdOf(req.body));
     return {};
   });
-  app.get(`${prefix}/runs/get`, { schema: { tags, querystring: Type.Object(RunRef) } }, async (req) => ({
-    run: runToWire(await runs.get(runIdOf(req.query))),
-  }));
+  app.get(`${prefix}/runs/get`, { schema: { tags, querystring: Type.Object(RunRef) } }, async (req) => {
+    const run = await runs.get(runIdOf(req.query));
+    // MLflow 3 clients pick among a run's logged models by the step each was output at.
+    const outputs = (await platform.tracking.loggedModels.outputsOf([run.info.runId])).get(run.info.runId);
+    return {
+      run: {
+        ...runToWire(run),
+        ...(outputs
+          ? { outputs: { model_outputs: outputs.map((o) => ({ model_id: o.modelId, step: o.step })) } }
+          : {}),
+      },
+    };
+  });
 
   app.post(
     `${prefix}/runs/log-metric`,

@@ -2,6 +2,8 @@ import { Migrator, type Kysely, type Migration } from 'kysely';
 import { MloopError } from '../../core/errors.js';
 import type { DialectName } from '../database.js';
 import { tracking } from './0001-tracking.js';
+import { loggedModels } from './0002-logged-models.js';
+import { registry } from './0003-registry.js';
 import { predictions } from './0004-predictions.js';
 import { deployments } from './0005-deployments.js';
 
@@ -11,6 +13,8 @@ export type MigrationStep = (db: Kysely<unknown>, dialect: DialectName) => Promi
 /** The one migration set, in order. Never edit a landed step: add a new one. */
 const steps: Record<string, MigrationStep> = {
   '0001-tracking': tracking,
+  '0002-logged-models': loggedModels,
+  '0003-registry': registry,
   '0004-predictions': predictions,
   '0005-deployments': deployments,
 };

@@ -1,0 +1,326 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Clock } from '../core/clock.js';
+import { invalidParameter, notFound } from '../core/errors.js';
+import type { EventBus } from '../core/events.js';
+import { newId } from '../core/ids.js';
+import { findVersionRow, loadVersions, toPromotion } from './registry-loader.js';
+import type { RegisteredModelRow, RegistryTables } from './tables.js';
+import type { Attribution, ModelVersion, Promotion } from './types.js';
+import { checkAlias, checkModelName, checkVersion } from './validation.js';
+
+/** Until authentication exists every move is made by this actor. */
+export const anonymousActor = 'anonymous';
+
+/** MLflow's legacy stages, in their canonical spelling. */
+export const stages = ['None', 'Staging', 'Production', 'Archived'] as const;
+
+/** An alias change to announce once its transaction has committed. */
+export type AliasChange =
+  | { kind: 'moved'; name: string; alias: string; fromVersion: number | undefined; toVersion: number }
+  | { kind: 'removed'; name: string; alias: string; fromVersion: number };
+
+/**
+ * Aliases (`champion`, `production`, any name) and their history. Every move happens in one
+ * transaction with its promotion record, so the history and the alias never disagree; the
+ * `registry.alias-moved` event is emitted after the commit (serving hot-swaps on it).
+ */
+export class AliasService {
+  constructor(
+    private readonly db: Kysely<RegistryTables>,
+    private readonly clock: Clock,
+    private readonly events: EventBus,
+  ) {}
+
+  /**
+   * Points an alias at a version, moving it if it pointed elsewhere. Returns the promotion
+   * record, or undefined when the alias already pointed there (nothing moved).
+   */
+  async set(
+    name: string,
+    alias: string,
+    version: number,
+    by: Attribution = {},
+  ): Promise<Promotion | undefined> {
+    checkModelName(name);
+    checkAlias(alias);
+    checkVersion(version);
+    const { promotion, change } = await this.db.transaction().execute(async (tx) => {
+      const model = await lockModel(tx, name, this.clock.now());
+      await findVersionRow(tx, model, version);
+      const current = await tx
+        .selectFrom('model_aliases')
+        .select('version')
+        .where('registered_model_id', '=', model.registered_model_id)
+        .where('alias', '=', alias)
+        .executeTakeFirst();
+      const fromVersion = current === undefined ? undefined : Number(current.version);
+      if (fromVersion === version) return { promotion: undefined, change: undefined };
+      await tx
+        .insertInto('model_aliases')
+        .values({ registered_model_id: model.registered_model_id, alias, version })
+        .onConflict((oc) => oc.columns(['registered_model_id', 'alias']).doUpdateSet({ version }))
+        .execute();
+      const promotion = await recordPromotion(
+        tx,
+        this.clock,
+        model,
+        'alias',
+        alias,
+        fromVersion,
+        version,
+        by,
+      );
+      const change: AliasChange = { kind: 'moved', name: model.name, alias, fromVersion, toVersion: version };
+      return { promotion, change };
+    });
+    if (change) this.announce([change]);
+    return promotion;
+  }
+
+  /** Removes an alias (recorded as a move to no version); undefined when there was no such alias. */
+  async delete(name: string, alias: string, by: Attribution = {}): Promise<Promotion | undefined> {
+    checkModelName(name);
+    checkAlias(alias);
+    const result = await this.db.transaction().execute(async (tx) => {
+      const model = await lockModel(tx, name, this.clock.now());
+      const current = await tx
+        .selectFrom('model_aliases')
+        .selectAll()
+        .where('registered_model_id', '=', model.registered_model_id)
+        .where('alias', '=', alias)
+        .executeTakeFirst();
+      if (!current) return undefined;
+      const [removed] = await removeAliases(tx, this.clock, model, [current], by);
+      return removed;
+    });
+    if (!result) return undefined;
+    this.announce([result.change]);
+    return result.promotion;
+  }
+
+  /** The version an alias points at; `latest` is the newest version. */
+  async getVersion(name: string, alias: string): Promise<ModelVersion> {
+    checkModelName(name);
+    const model = await this.db
+      .selectFrom('registered_models')
+      .selectAll()
+      .where('name', '=', name)
+      .executeTakeFirst();
+    if (!model) throw notFound(`Registered Model with name=${name} not found`);
+    let version: number | undefined;
+    if (alias.toLowerCase() === 'latest') {
+      version = model.last_version > 0 ? await newestVersion(this.db, model) : undefined;
+      if (version === undefined) throw notFound(`Latest version not found for model ${name}.`);
+    } else {
+      checkAlias(alias);
+      const row = await this.db
+        .selectFrom('model_aliases')
+        .select('version')
+        .where('registered_model_id', '=', model.registered_model_id)
+        .where('alias', '=', alias)
+        .executeTakeFirst();
+      if (!row) throw notFound(`Registered model alias ${alias} not found.`);
+      version = Number(row.version);
+    }
+    const [loaded] = await loadVersions(this.db, [await findVersionRow(this.db, model, version)]);
+    return loaded as ModelVersion;
+  }
+
+  /**
+   * Every alias move and stage transition of a model, newest first. The history outlives the
+   * versions it names, and the model itself: after a delete it is found by the name it had.
+   */
+  async history(name: string, options: { alias?: string | undefined } = {}): Promise<Promotion[]> {
+    checkModelName(name);
+    const model = await this.db
+      .selectFrom('registered_models')
+      .select('registered_model_id')
+      .where('name', '=', name)
+      .executeTakeFirst();
+    let query = this.db.selectFrom('promotions').selectAll();
+    query = model
+      ? query.where('registered_model_id', '=', model.registered_model_id)
+      : query.where('model_name', '=', name);
+    if (options.alias !== undefined) query = query.where('alias', '=', options.alias);
+    const rows = await query.orderBy('created_time', 'desc').orderBy('seq', 'desc').execute();
+    if (rows.length === 0 && !model) throw notFound(`Registered Model with name=${name} not found`);
+    return rows.map(toPromotion);
+  }
+
+  /**
+   * MLflow's legacy stage transition, recorded in the history like an alias move. With
+   * `archiveExisting`, the versions already in Staging/Production move to Archived.
+   */
+  async transitionStage(
+    name: string,
+    version: number,
+    stage: string,
+    archiveExisting: boolean,
+    by: Attribution = {},
+  ): Promise<ModelVersion> {
+    checkModelName(name);
+    checkVersion(version);
+    const canonical = stages.find((s) => s.toLowerCase() === stage.toLowerCase());
+    if (!canonical)
+      throw invalidParameter(
+        'stage',
+        `Invalid Model Version stage: ${stage}. Value must be one of ${stages.join(', ')}.`,
+      );
+    if (archiveExisting && canonical !== 'Staging' && canonical !== 'Production') {
+      throw invalidParameter(
+        'archive_existing_versions',
+        `cannot archive existing versions when moving to '${canonical}'`,
+      );
+    }
+    const row = await this.db.transaction().execute(async (tx) => {
+      const now = this.clock.now();
+      const model = await lockModel(tx, name, now);
+      const target = await findVersionRow(tx, model, version);
+      const id = model.registered_model_id;
+      if (archiveExisting) {
+        const others = await tx
+          .selectFrom('model_versions')
+          .select('version')
+          .where('registered_model_id', '=', id)
+          .where('stage', '=', canonical)
+          .where('version', '!=', version)
+          .execute();
+        for (const other of others) {
+          await tx
+            .updateTable('model_versions')
+            .set({ stage: 'Archived', last_updated_time: now })
+            .where('registered_model_id', '=', id)
+            .where('version', '=', other.version)
+            .execute();
+          await recordPromotion(
+            tx,
+            this.clock,
+            model,
+            'stage',
+            'Archived',
+            undefined,
+            Number(other.version),
+            by,
+          );
+        }
+      }
+      await tx
+        .updateTable('model_versions')
+        .set({ stage: canonical, last_updated_time: now })
+        .where('registered_model_id', '=', id)
+        .where('version', '=', version)
+        .execute();
+      if (target.stage !== canonical)
+        await recordPromotion(tx, this.clock, model, 'stage', canonical, undefined, version, by);
+      return findVersionRow(tx, model, version);
+    });
+    const [loaded] = await loadVersions(this.db, [row]);
+    return loaded as ModelVersion;
+  }
+
+  /** Emits the events of committed alias changes. */
+  announce(changes: AliasChange[]): void {
+    for (const c of changes) {
+      if (c.kind === 'moved') {
+        this.events.emit('registry.alias-moved', {
+          name: c.name,
+          alias: c.alias,
+          ...(c.fromVersion === undefined ? {} : { fromVersion: c.fromVersion }),
+          toVersion: c.toVersion,
+        });
+      } else {
+        this.events.emit('registry.alias-removed', {
+          name: c.name,
+          alias: c.alias,
+          fromVersion: c.fromVersion,
+        });
+      }
+    }
+  }
+}
+
+/**
+ * Reads the model row and bumps its update time in the same statement. Being a write, it takes
+ * the row lock (PostgreSQL) or the write lock (SQLite) first, so concurrent moves of one model's
+ * aliases run one after the other and each reads where the alias really points.
+ */
+export async function lockModel(
+  tx: Transaction<RegistryTables>,
+  name: string,
+  now: number,
+): Promise<RegisteredModelRow> {
+  const row = await tx
+    .updateTable('registered_models')
+    .set({ last_updated_time: now })
+    .where('name', '=', name)
+    .returningAll()
+    .executeTakeFirst();
+  if (!row) throw notFound(`Registered Model with name=${name} not found`);
+  return row;
+}
+
+/** Removes aliases inside a transaction, recording each as a move to no version. */
+export async function removeAliases(
+  tx: Transaction<RegistryTables>,
+  clock: Clock,
+  model: RegisteredModelRow,
+  aliases: Array<{ alias: string; version: number }>,
+  by: Attribution,
+): Promise<Array<{ promotion: Promotion; change: AliasChange }>> {
+  const removed: Array<{ promotion: Promotion; change: AliasChange }> = [];
+  for (const a of aliases) {
+    await tx
+      .deleteFrom('model_aliases')
+      .where('registered_model_id', '=', model.registered_model_id)
+      .where('alias', '=', a.alias)
+      .execute();
+    const fromVersion = Number(a.version);
+    const promotion = await recordPromotion(tx, clock, model, 'alias', a.alias, fromVersion, undefined, by);
+    removed.push({ promotion, change: { kind: 'removed', name: model.name, alias: a.alias, fromVersion } });
+  }
+  return removed;
+}
+
+async function recordPromotion(
+  tx: Transaction<RegistryTables>,
+  clock: Clock,
+  model: RegisteredModelRow,
+  kind: 'alias' | 'stage',
+  alias: string,
+  fromVersion: number | undefined,
+  toVersion: number | undefined,
+  by: Attribution,
+): Promise<Promotion> {
+  const last = await tx
+    .selectFrom('promotions')
+    .select((eb) => eb.fn.max('seq').as('seq'))
+    .where('registered_model_id', '=', model.registered_model_id)
+    .executeTakeFirst();
+  const row = {
+    promotion_id: newId('promo'),
+    registered_model_id: model.registered_model_id,
+    seq: Number(last?.seq ?? 0) + 1,
+    model_name: model.name,
+    kind,
+    alias,
+    from_version: fromVersion ?? null,
+    to_version: toVersion ?? null,
+    actor: by.actor || anonymousActor,
+    reason: by.reason || null,
+    created_time: clock.now(),
+  };
+  await tx.insertInto('promotions').values(row).execute();
+  return toPromotion(row);
+}
+
+async function newestVersion(
+  db: Kysely<RegistryTables>,
+  model: RegisteredModelRow,
+): Promise<number | undefined> {
+  const row = await db
+    .selectFrom('model_versions')
+    .select((eb) => eb.fn.max('version').as('latest'))
+    .where('registered_model_id', '=', model.registered_model_id)
+    .executeTakeFirst();
+  return row?.latest === undefined || row.latest === null ? undefined : Number(row.latest);
+}

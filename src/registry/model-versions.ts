@@ -1,0 +1,321 @@
+import { sql, type Kysely } from 'kysely';
+import type { Clock } from '../core/clock.js';
+import { invalidParameter, isMloopError } from '../core/errors.js';
+import type { ArtifactStore } from '../store/artifacts/artifact-store.js';
+import {
+  compareColumn,
+  keyedCondition,
+  parseEntityFilter,
+  parseEntityOrderBy,
+  type FilterSpec,
+} from '../tracking/entity-filter.js';
+import { checkKey, checkMaxResults } from '../tracking/limits.js';
+import type { LoggedModelService } from '../tracking/logged-models.js';
+import { decodePageToken, encodePageToken } from '../tracking/page-token.js';
+import type { RunService } from '../tracking/runs.js';
+import type { Page, Run, Tag } from '../tracking/types.js';
+import { lockModel, removeAliases, type AliasService } from './aliases.js';
+import { buildLineage } from './lineage.js';
+import { describePackage, readModelPackage, readRequirements } from './model-package.js';
+import type { ModelPackage } from './model-metadata.js';
+import type { ModelSources, SourceRequest } from './model-source.js';
+import { findModelRow, findVersionRow, loadVersions, type NamedVersionRow } from './registry-loader.js';
+import type { RegistryTables } from './tables.js';
+import type { Attribution, ModelVersion } from './types.js';
+import { checkDescription, checkModelName, checkRegistryTag, checkVersion } from './validation.js';
+
+export interface CreateModelVersionInput extends SourceRequest {
+  name: string;
+  description?: string | undefined;
+  tags?: Tag[] | undefined;
+  runLink?: string | undefined;
+  userId?: string | undefined;
+}
+
+export interface SearchModelVersionsInput {
+  /** `name = '…'`, `version_number > 2`, `run_id IN (…)`, `source_path`, `model_id`, `tags.K = '…'`. */
+  filter?: string | undefined;
+  /** e.g. `['version_number DESC']`, `['creation_timestamp ASC']`. */
+  orderBy?: string[] | undefined;
+  maxResults?: number | undefined;
+  pageToken?: string | undefined;
+}
+
+const filterSpec: FilterSpec = {
+  entity: 'model versions',
+  attributes: new Map([
+    ['name', { name: 'registered_models.name', numeric: false }],
+    ['version_number', { name: 'model_versions.version', numeric: true }],
+    ['version', { name: 'model_versions.version', numeric: true }],
+    ['run_id', { name: 'model_versions.run_id', numeric: false }],
+    ['source_path', { name: 'model_versions.source', numeric: false }],
+    ['source', { name: 'model_versions.source', numeric: false }],
+    ['model_id', { name: 'model_versions.logged_model_id', numeric: false }],
+    ['status', { name: 'model_versions.status', numeric: false }],
+    ['current_stage', { name: 'model_versions.stage', numeric: false }],
+  ]),
+  keyed: ['tag'],
+};
+
+const orderColumns = new Map([
+  ['name', 'registered_models.name'],
+  ['version_number', 'model_versions.version'],
+  ['creation_timestamp', 'model_versions.creation_time'],
+  ['timestamp', 'model_versions.last_updated_time'],
+  ['last_updated_timestamp', 'model_versions.last_updated_time'],
+]);
+
+/**
+ * Model versions: numbered snapshots of a model's files with their lineage. A version is READY once
+ * its files were found; when they are not a servable ONNX package its status message says why.
+ */
+export class ModelVersionService {
+  constructor(
+    private readonly db: Kysely<RegistryTables>,
+    private readonly clock: Clock,
+    private readonly store: ArtifactStore,
+    private readonly sources: ModelSources,
+    private readonly runs: RunService,
+    private readonly loggedModels: LoggedModelService,
+    private readonly aliases: AliasService,
+  ) {}
+
+  /** Registers the files a source names as the model's next version. */
+  async create(input: CreateModelVersionInput): Promise<ModelVersion> {
+    const name = checkModelName(input.name);
+    const description = checkDescription(input.description);
+    const tags = (input.tags ?? []).map((t, i) => checkRegistryTag(t, `tags[${i}]`));
+    await findModelRow(this.db, name);
+    const resolved = await this.sources.resolve(input);
+    const { pkg, problem } = await this.inspect(resolved.storagePath);
+    const run = resolved.runId ? await this.findRun(resolved.runId) : undefined;
+    const packages = pkg ? undefined : await readRequirements(this.store, resolved.storagePath);
+    const lineage = buildLineage(
+      run,
+      pkg?.metadata.lineage ?? { datasets: [], ...(packages ? { packages } : {}) },
+    );
+    const now = this.clock.now();
+    const version = await this.db.transaction().execute(async (tx) => {
+      // Bumping the counter locks the model row: concurrent registrations get 1, 2, 3… in turn.
+      const model = await lockModel(tx, name, now);
+      const counted = await tx
+        .updateTable('registered_models')
+        .set((eb) => ({ last_version: eb('last_version', '+', 1) }))
+        .where('registered_model_id', '=', model.registered_model_id)
+        .returning('last_version')
+        .executeTakeFirstOrThrow();
+      const number = Number(counted.last_version);
+      await tx
+        .insertInto('model_versions')
+        .values({
+          registered_model_id: model.registered_model_id,
+          version: number,
+          creation_time: now,
+          last_updated_time: now,
+          description,
+          user_id: input.userId ?? null,
+          source: resolved.source,
+          run_id: resolved.runId ?? null,
+          run_link: input.runLink || null,
+          logged_model_id: resolved.loggedModelId ?? null,
+          storage_path: resolved.storagePath,
+          status: 'READY',
+          status_message: problem ?? null,
+          stage: 'None',
+          format: pkg?.metadata.format ?? null,
+          metadata: pkg ? JSON.stringify(describePackage(pkg)) : null,
+          lineage: JSON.stringify(lineage),
+        })
+        .execute();
+      const last = new Map(tags.map((t) => [t.key, t.value]));
+      if (last.size > 0)
+        await tx
+          .insertInto('model_version_tags')
+          .values(
+            [...last].map(([key, value]) => ({
+              registered_model_id: model.registered_model_id,
+              version: number,
+              key,
+              value,
+            })),
+          )
+          .execute();
+      return number;
+    });
+    if (resolved.loggedModelId) await this.noteRegistration(resolved.loggedModelId, name, version);
+    return this.get(name, version);
+  }
+
+  async get(name: string, version: number): Promise<ModelVersion> {
+    checkModelName(name);
+    const model = await findModelRow(this.db, name);
+    const [loaded] = await loadVersions(this.db, [
+      await findVersionRow(this.db, model, checkVersion(version)),
+    ]);
+    return loaded as ModelVersion;
+  }
+
+  /** One page of versions across models, by name then newest version first unless ordered otherwise. */
+  async search(input: SearchModelVersionsInput = {}): Promise<Page<ModelVersion>> {
+    const maxResults = checkMaxResults(input.maxResults, 1000);
+    const offset = decodePageToken(input.pageToken);
+    let query = this.db
+      .selectFrom('model_versions')
+      .innerJoin(
+        'registered_models',
+        'registered_models.registered_model_id',
+        'model_versions.registered_model_id',
+      )
+      .selectAll('model_versions')
+      .select('registered_models.name');
+    for (const c of parseEntityFilter(input.filter, filterSpec)) {
+      query =
+        c.kind === 'attribute'
+          ? query.where(compareColumn(sql.ref(c.name), c.comparator, c.value))
+          : query.where(
+              keyedCondition(
+                'model_version_tags',
+                sql`kv.registered_model_id = model_versions.registered_model_id and kv.version = model_versions.version`,
+                c.key,
+                c.comparator,
+                c.value,
+              ),
+            );
+    }
+    for (const text of input.orderBy ?? []) {
+      const o = parseEntityOrderBy(text, orderColumns);
+      query = query.orderBy(sql.ref(o.column), o.ascending ? 'asc' : 'desc');
+    }
+    const rows: NamedVersionRow[] = await query
+      .orderBy('registered_models.name', 'asc')
+      .orderBy('model_versions.version', 'desc')
+      .limit(maxResults + 1)
+      .offset(offset)
+      .execute();
+    return {
+      items: await loadVersions(this.db, rows.slice(0, maxResults)),
+      nextPageToken: rows.length > maxResults ? encodePageToken(offset + maxResults) : undefined,
+    };
+  }
+
+  async updateDescription(
+    name: string,
+    version: number,
+    description: string | undefined,
+  ): Promise<ModelVersion> {
+    checkModelName(name);
+    const checked = checkDescription(description);
+    await this.db.transaction().execute(async (tx) => {
+      const now = this.clock.now();
+      const model = await lockModel(tx, name, now);
+      await findVersionRow(tx, model, checkVersion(version));
+      await tx
+        .updateTable('model_versions')
+        .set({ description: checked, last_updated_time: now })
+        .where('registered_model_id', '=', model.registered_model_id)
+        .where('version', '=', version)
+        .execute();
+    });
+    return this.get(name, version);
+  }
+
+  async setTag(name: string, version: number, tag: Tag): Promise<void> {
+    checkModelName(name);
+    const { key, value } = checkRegistryTag(tag);
+    await this.db.transaction().execute(async (tx) => {
+      const model = await lockModel(tx, name, this.clock.now());
+      await findVersionRow(tx, model, checkVersion(version));
+      await tx
+        .insertInto('model_version_tags')
+        .values({ registered_model_id: model.registered_model_id, version, key, value })
+        .onConflict((oc) => oc.columns(['registered_model_id', 'version', 'key']).doUpdateSet({ value }))
+        .execute();
+    });
+  }
+
+  /** Removes a tag; removing one that is not there is not an error (as in MLflow). */
+  async deleteTag(name: string, version: number, key: string): Promise<void> {
+    checkModelName(name);
+    checkKey(key, 'key');
+    const model = await findModelRow(this.db, name);
+    await findVersionRow(this.db, model, checkVersion(version));
+    await this.db
+      .deleteFrom('model_version_tags')
+      .where('registered_model_id', '=', model.registered_model_id)
+      .where('version', '=', version)
+      .where('key', '=', key)
+      .execute();
+  }
+
+  /**
+   * Deletes a version and its tags. Aliases pointing at it are removed (and that is recorded);
+   * its number is never given out again, and its promotion history stays.
+   */
+  async delete(name: string, version: number, by: Attribution = {}): Promise<void> {
+    checkModelName(name);
+    checkVersion(version);
+    const changes = await this.db.transaction().execute(async (tx) => {
+      const model = await lockModel(tx, name, this.clock.now());
+      await findVersionRow(tx, model, version);
+      const id = model.registered_model_id;
+      const pointing = await tx
+        .selectFrom('model_aliases')
+        .selectAll()
+        .where('registered_model_id', '=', id)
+        .where('version', '=', version)
+        .execute();
+      const removed = await removeAliases(tx, this.clock, model, pointing, {
+        ...by,
+        reason: by.reason ?? `version ${version} deleted`,
+      });
+      await tx
+        .deleteFrom('model_version_tags')
+        .where('registered_model_id', '=', id)
+        .where('version', '=', version)
+        .execute();
+      await tx
+        .deleteFrom('model_versions')
+        .where('registered_model_id', '=', id)
+        .where('version', '=', version)
+        .execute();
+      return removed.map((r) => r.change);
+    });
+    this.aliases.announce(changes);
+  }
+
+  /** The package when the files are a servable ONNX model; otherwise why not. */
+  private async inspect(storagePath: string): Promise<{ pkg?: ModelPackage; problem?: string }> {
+    try {
+      return { pkg: await readModelPackage(this.store, storagePath) };
+    } catch (error) {
+      if (!isMloopError(error)) throw error;
+      return { problem: `registered, but mloop cannot serve it: ${error.message}` };
+    }
+  }
+
+  private async findRun(runId: string): Promise<Run> {
+    try {
+      return await this.runs.get(runId);
+    } catch (error) {
+      if (isMloopError(error) && error.code === 'RESOURCE_DOES_NOT_EXIST')
+        throw invalidParameter('run_id', `Invalid model version source: run ${runId} does not exist.`);
+      throw error;
+    }
+  }
+
+  /** Lists the registration on the logged model (`mlflow.modelVersions`), as MLflow's server does. */
+  private async noteRegistration(loggedModelId: string, name: string, version: number): Promise<void> {
+    const model = await this.loggedModels.get(loggedModelId, { allowDeleted: true });
+    const tag = model.tags.find((t) => t.key === 'mlflow.modelVersions');
+    let registrations: Array<{ name: string; version: string }> = [];
+    try {
+      registrations = tag ? (JSON.parse(tag.value) as typeof registrations) : [];
+    } catch {
+      registrations = [];
+    }
+    registrations.push({ name, version: String(version) });
+    await this.loggedModels.setTags(loggedModelId, [
+      { key: 'mlflow.modelVersions', value: JSON.stringify(registrations) },
+    ]);
+  }
+}

@@ -1,0 +1,60 @@
+import type { Kysely } from 'kysely';
+import type { Clock } from '../core/clock.js';
+import type { EventBus } from '../core/events.js';
+import type { ArtifactStore } from '../store/artifacts/artifact-store.js';
+import type { LoggedModelService } from '../tracking/logged-models.js';
+import type { RunService } from '../tracking/runs.js';
+import { AliasService } from './aliases.js';
+import { parseModelRef, type ModelRef } from './model-ref.js';
+import { ModelSources } from './model-source.js';
+import { ModelVersionService } from './model-versions.js';
+import { RegisteredModelService } from './registered-models.js';
+import type { RegistryTables } from './tables.js';
+import type { ModelVersion } from './types.js';
+
+export interface RegistryDependencies {
+  db: Kysely<RegistryTables>;
+  clock: Clock;
+  events: EventBus;
+  store: ArtifactStore;
+  runs: RunService;
+  loggedModels: LoggedModelService;
+}
+
+/**
+ * The model registry: registered models, their versions (with lineage), aliases and the history
+ * of alias moves, and `resolve`, which turns a reference such as `churn@champion` into a version.
+ */
+export class RegistryService {
+  readonly models: RegisteredModelService;
+  readonly versions: ModelVersionService;
+  readonly aliases: AliasService;
+
+  constructor(deps: RegistryDependencies) {
+    this.aliases = new AliasService(deps.db, deps.clock, deps.events);
+    this.models = new RegisteredModelService(deps.db, deps.clock, this.aliases);
+    const sources = new ModelSources(deps.runs, deps.loggedModels, deps.store, (ref) => this.find(ref));
+    this.versions = new ModelVersionService(
+      deps.db,
+      deps.clock,
+      deps.store,
+      sources,
+      deps.runs,
+      deps.loggedModels,
+      this.aliases,
+    );
+  }
+
+  /**
+   * The version a reference names: `NAME@ALIAS`, `NAME/VERSION`, `NAME/latest`, each also with
+   * MLflow's `models:/` prefix. Its `storagePath` is the store-relative directory of its files.
+   */
+  async resolve(ref: string): Promise<ModelVersion> {
+    return this.find(parseModelRef(ref));
+  }
+
+  private async find(ref: ModelRef): Promise<ModelVersion> {
+    if ('version' in ref) return this.versions.get(ref.name, ref.version);
+    return this.aliases.getVersion(ref.name, 'alias' in ref ? ref.alias : 'latest');
+  }
+}
