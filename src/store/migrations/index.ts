@@ -24,7 +24,12 @@ export async function migrateToLatest(db: Kysely<unknown>, dialect: DialectName)
   for (const [name, step] of Object.entries(steps)) {
     migrations[name] = { up: (kysely) => step(kysely as Kysely<unknown>, dialect) };
   }
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  // Steps are added by independent features; a database that ran a later step first still takes an earlier one.
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    allowUnorderedMigrations: true,
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
