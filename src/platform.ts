@@ -6,6 +6,7 @@ import {
   createDeploymentServices,
   type DeploymentServices,
 } from './serving/deployments/deployment-services.js';
+import { registryModelVersions } from './serving/deployments/registry-versions.js';
 import type { ArtifactStore } from './store/artifacts/artifact-store.js';
 import { LocalArtifactStore } from './store/artifacts/local-artifact-store.js';
 import { RegistryService } from './registry/registry.js';
@@ -51,6 +52,14 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
   const experiments = new ExperimentService(trackingDb, clock);
   const runs = new RunService(trackingDb, experiments, clock, events);
   const loggedModels = new LoggedModelService(database.tables<LoggedModelTables>(), experiments, clock);
+  const registry = new RegistryService({
+    db: database.tables<RegistryTables>(),
+    clock,
+    events,
+    store: artifactStore,
+    runs,
+    loggedModels,
+  });
   return {
     config,
     database,
@@ -63,15 +72,13 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
       artifacts: new ArtifactService(trackingDb, artifactStore, clock),
       loggedModels,
     },
-    registry: new RegistryService({
-      db: database.tables<RegistryTables>(),
+    registry,
+    deployments: createDeploymentServices({
+      database,
       clock,
       events,
-      store: artifactStore,
-      runs,
-      loggedModels,
+      versions: registryModelVersions(registry),
     }),
-    deployments: createDeploymentServices({ database, clock, events }),
     close: () => database.close(),
   };
 }

@@ -3,11 +3,13 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '../core/logging.js';
 import type { Platform } from '../platform.js';
+import { startRolloutTicker } from '../serving/deployments/rollout-controller.js';
 import { sendError } from './errors.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { registerMlflowArtifactRoutes } from './mlflow/artifact-routes.js';
 import { registerMlflowLoggedModelRoutes } from './mlflow/logged-model-routes.js';
 import { registerMlflowTrackingRoutes } from './mlflow/tracking-routes.js';
+import { registerDeploymentRoutes } from './native/deployment-routes.js';
 import { registerNativeTrackingRoutes } from './native/tracking-routes.js';
 
 export type App = FastifyInstance<
@@ -20,6 +22,8 @@ export type App = FastifyInstance<
 
 export interface ServerOptions {
   logger?: Logger | false;
+  /** Judge running rollouts this often (ms); none are judged when omitted (tests drive them). */
+  rolloutIntervalMs?: number;
 }
 
 /** Builds the HTTP app over a platform: native REST, MLflow-compatible routes, OpenAPI at /openapi.json. */
@@ -56,6 +60,11 @@ export async function buildServer(platform: Platform, options: ServerOptions = {
   registerMlflowTrackingRoutes(app, platform);
   registerMlflowArtifactRoutes(app, platform);
   registerMlflowLoggedModelRoutes(app, platform);
+  registerDeploymentRoutes(app, platform);
+  if (options.rolloutIntervalMs) {
+    const stop = startRolloutTicker(platform.deployments.rollouts, options.rolloutIntervalMs, app.log);
+    app.addHook('onClose', async () => stop());
+  }
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.ready();
   return app;

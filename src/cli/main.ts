@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { isMloopError } from '../core/errors.js';
+import { registerDeploymentsCommand } from './commands/deployments.js';
 import { registerExperimentsCommand } from './commands/experiments.js';
 import { registerRunsCommand } from './commands/runs.js';
+import { registerServeCommand } from './commands/serve.js';
 import { registerServerCommand } from './commands/server.js';
 import { exitCodeFor, exitCodes } from './exit-codes.js';
 
@@ -15,8 +17,10 @@ program
   .exitOverride();
 
 registerServerCommand(program);
+registerServeCommand(program);
 registerExperimentsCommand(program);
 registerRunsCommand(program);
+registerDeploymentsCommand(program);
 
 try {
   await program.parseAsync(process.argv);

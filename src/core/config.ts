@@ -17,6 +17,8 @@ export interface Config {
   url: string | undefined;
   /** Largest request body accepted, in bytes. */
   bodyLimitBytes: number;
+  /** How often the server judges running rollouts, in milliseconds. */
+  rolloutIntervalMs: number;
 }
 
 export type ConfigOverrides = Partial<Config>;
@@ -46,6 +48,13 @@ export function loadConfig(
     throw invalidParameter('port', `port must be an integer between 0 and 65535, got ${String(port)}`);
   }
   const bodyLimitBytes = Number(pick('bodyLimitBytes', 'MLOOP_BODY_LIMIT_BYTES') ?? 64 * 1024 * 1024);
+  const rolloutIntervalMs = Number(pick('rolloutIntervalMs', 'MLOOP_ROLLOUT_INTERVAL_MS') ?? 10_000);
+  if (!Number.isInteger(rolloutIntervalMs) || rolloutIntervalMs < 1) {
+    throw invalidParameter(
+      'rolloutIntervalMs',
+      `rolloutIntervalMs must be a positive whole number of milliseconds, got ${String(rolloutIntervalMs)}`,
+    );
+  }
   const artifactRoot = pick('artifactRoot', 'MLOOP_ARTIFACT_ROOT') ?? join(home, 'artifacts');
   return {
     home,
@@ -56,6 +65,7 @@ export function loadConfig(
     logLevel: pick('logLevel', 'MLOOP_LOG_LEVEL') ?? 'info',
     url: pick('url', 'MLOOP_URL'),
     bodyLimitBytes,
+    rolloutIntervalMs,
   };
 }
 

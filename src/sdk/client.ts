@@ -1,6 +1,7 @@
 import { isMloopError } from '../core/errors.js';
 import type { Experiment } from '../tracking/types.js';
 import { ActiveRun } from './active-run.js';
+import { DeploymentsClient } from './deployments.js';
 import { ExperimentsClient } from './experiments.js';
 import { HttpClient } from './http.js';
 import { RunsClient } from './runs.js';
@@ -43,6 +44,7 @@ export class MloopClient {
   readonly url: string;
   readonly experiments: ExperimentsClient;
   readonly runs: RunsClient;
+  readonly deployments: DeploymentsClient;
 
   constructor(options: MloopClientOptions = {}) {
     const http = new HttpClient({
@@ -53,6 +55,7 @@ export class MloopClient {
     this.url = http.baseUrl;
     this.experiments = new ExperimentsClient(http);
     this.runs = new RunsClient(http);
+    this.deployments = new DeploymentsClient(http);
   }
 
   /** The experiment with this name, created first when there is none. */

@@ -16,5 +16,13 @@ export {
   type UpdateRunOptions,
   type UploadedArtifact,
 } from './runs.js';
+export {
+  DeploymentsClient,
+  type CandidateOptions,
+  type CreateDeploymentOptions,
+  type LiveStats,
+  type RolloutOptions,
+} from './deployments.js';
+export type * from '../serving/deployments/types.js';
 export { MloopError, isMloopError, type ErrorCode } from '../core/errors.js';
 export type * from '../tracking/types.js';

@@ -278,7 +278,8 @@ export class DeploymentService {
     try {
       return String(await this.versions.resolve(model, ref));
     } catch (error) {
-      if (error instanceof MloopError && error.code === 'RESOURCE_DOES_NOT_EXIST') {
+      const about = ['RESOURCE_DOES_NOT_EXIST', 'INVALID_PARAMETER_VALUE'];
+      if (error instanceof MloopError && about.includes(error.code)) {
         throw new MloopError('INVALID_PARAMETER_VALUE', `${field}: ${error.message}`, field);
       }
       throw error;

@@ -1,6 +1,5 @@
 import type { Clock } from '../../core/clock.js';
 import { isMloopError } from '../../core/errors.js';
-import type { Logger } from '../../core/logging.js';
 import type { ArmStatsSource } from './arm-stats.js';
 import {
   abortRolloutChange,
@@ -148,7 +147,7 @@ export class RolloutController {
 export function startRolloutTicker(
   controller: RolloutController,
   intervalMs: number,
-  logger?: Logger,
+  logger?: { error(details: object, message: string): void },
 ): () => void {
   let running = false;
   const timer = setInterval(() => {
