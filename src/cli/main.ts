@@ -4,7 +4,6 @@ import { isMloopError } from '../core/errors.js';
 import { registerDeploymentsCommand } from './commands/deployments.js';
 import { registerExperimentsCommand } from './commands/experiments.js';
 import { registerRunsCommand } from './commands/runs.js';
-import { registerServeCommand } from './commands/serve.js';
 import { registerServerCommand } from './commands/server.js';
 import { exitCodeFor, exitCodes } from './exit-codes.js';
 
@@ -17,7 +16,6 @@ program
   .exitOverride();
 
 registerServerCommand(program);
-registerServeCommand(program);
 registerExperimentsCommand(program);
 registerRunsCommand(program);
 registerDeploymentsCommand(program);
