@@ -11,6 +11,7 @@ import { registerMlflowLoggedModelRoutes } from './mlflow/logged-model-routes.js
 import { registerMlflowTrackingRoutes } from './mlflow/tracking-routes.js';
 import { registerDeploymentRoutes } from './native/deployment-routes.js';
 import { registerNativeTrackingRoutes } from './native/tracking-routes.js';
+import { registerServingRoutes } from './serving/serving-routes.js';
 
 export type App = FastifyInstance<
   import('node:http').Server,
@@ -28,6 +29,32 @@ export interface ServerOptions {
 
 /** Builds the HTTP app over a platform: native REST, MLflow-compatible routes, OpenAPI at /openapi.json. */
 export async function buildServer(platform: Platform, options: ServerOptions = {}): Promise<App> {
+  const app = await createApp(platform, options);
+  registerHealthRoutes(app);
+  registerNativeTrackingRoutes(app, platform);
+  registerMlflowTrackingRoutes(app, platform);
+  registerMlflowArtifactRoutes(app, platform);
+  registerMlflowLoggedModelRoutes(app, platform);
+  registerDeploymentRoutes(app, platform);
+  if (options.rolloutIntervalMs) {
+    const stop = startRolloutTicker(platform.deployments.rollouts, options.rolloutIntervalMs, app.log);
+    app.addHook('onClose', async () => stop());
+  }
+  registerServingRoutes(app, platform);
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.ready();
+  return app;
+}
+
+/**
+ * The Fastify app every mloop HTTP server starts from (`mloop server`, `mloop serve`): schema
+ * validation, the one error body, OpenAPI generation. The caller adds the routes.
+ */
+export async function createApp(
+  platform: Platform,
+  options: ServerOptions = {},
+  description = 'mloop REST API and MLflow-compatible routes',
+): Promise<App> {
   const app = Fastify({
     loggerInstance: options.logger || undefined,
     bodyLimit: platform.config.bodyLimitBytes,
@@ -52,20 +79,8 @@ export async function buildServer(platform: Platform, options: ServerOptions = {
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'mloop', version: '0.1.0', description: 'mloop REST API and MLflow-compatible routes' },
+      info: { title: 'mloop', version: '0.1.0', description },
     },
   });
-  registerHealthRoutes(app);
-  registerNativeTrackingRoutes(app, platform);
-  registerMlflowTrackingRoutes(app, platform);
-  registerMlflowArtifactRoutes(app, platform);
-  registerMlflowLoggedModelRoutes(app, platform);
-  registerDeploymentRoutes(app, platform);
-  if (options.rolloutIntervalMs) {
-    const stop = startRolloutTicker(platform.deployments.rollouts, options.rolloutIntervalMs, app.log);
-    app.addHook('onClose', async () => stop());
-  }
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  await app.ready();
   return app;
 }

@@ -4,6 +4,7 @@ import { isMloopError } from '../core/errors.js';
 import { registerDeploymentsCommand } from './commands/deployments.js';
 import { registerExperimentsCommand } from './commands/experiments.js';
 import { registerRunsCommand } from './commands/runs.js';
+import { registerServeCommand } from './commands/serve.js';
 import { registerServerCommand } from './commands/server.js';
 import { exitCodeFor, exitCodes } from './exit-codes.js';
 
@@ -16,6 +17,7 @@ program
   .exitOverride();
 
 registerServerCommand(program);
+registerServeCommand(program);
 registerExperimentsCommand(program);
 registerRunsCommand(program);
 registerDeploymentsCommand(program);

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Platform } from '../../src/platform.js';
 import type { ModelPackage } from '../../src/registry/model-metadata.js';
 import { readModelPackage } from '../../src/registry/model-package.js';
 import { LocalArtifactStore } from '../../src/store/artifacts/local-artifact-store.js';
@@ -62,4 +63,38 @@ export function makeOnnxModels(): OnnxModels {
   const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as ExpectedPredictions;
   const store = new LocalArtifactStore(dir);
   return { dir, expected, load: (name) => readModelPackage(store, name) };
+}
+
+/**
+ * Logs model directories as artifacts of one run (`<dir>/model.onnx`, `<dir>/mloop-model.json`)
+ * and registers each as the next version of registered model `name`, in order: the first
+ * directory becomes version 1. Returns the version numbers.
+ */
+export async function registerOnnxModels(
+  platform: Platform,
+  models: OnnxModels,
+  name: string,
+  dirs: readonly ModelName[],
+): Promise<number[]> {
+  const run = await platform.tracking.runs.create({ experimentId: '0', runName: `train-${name}` });
+  const runId = run.info.runId;
+  await platform.registry.models.create({ name });
+  const versions: number[] = [];
+  for (const dir of dirs) {
+    for (const file of ['model.onnx', 'mloop-model.json']) {
+      await platform.tracking.artifacts.putForRun(
+        runId,
+        `${dir}/${file}`,
+        readFileSync(join(models.dir, dir, file)),
+      );
+    }
+    const version = await platform.registry.versions.create({ name, runId, artifactPath: dir });
+    versions.push(version.version);
+  }
+  return versions;
+}
+
+/** The expected rows without the columns-only `petal_count` feature, for tensor-layout models. */
+export function tensorRows(models: OnnxModels): Array<Record<string, number>> {
+  return models.expected.rows.map(({ petal_count: _unused, ...rest }) => rest);
 }

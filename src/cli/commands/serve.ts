@@ -1,0 +1,89 @@
+import type { Command } from 'commander';
+import { buildModelServer } from '../../api/model-server.js';
+import { loadConfig } from '../../core/config.js';
+import { invalidParameter } from '../../core/errors.js';
+import { createLogger } from '../../core/logging.js';
+import { openPlatform } from '../../platform.js';
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description(
+      'Serve one registered model over HTTP: /predict, /invocations (MLflow formats), /v2 (Open Inference Protocol), /health, /metrics',
+    )
+    .argument(
+      '<model>',
+      'NAME@ALIAS (follows the alias as it moves), NAME/VERSION, or NAME (champion, else newest)',
+    )
+    .option('--host <host>', 'interface to listen on (MLOOP_HOST)')
+    .option('--port <port>', 'port to listen on; 0 picks a free one (MLOOP_PORT)', (v) => Number(v))
+    .option('--database-url <url>', 'sqlite:PATH or postgres://… (MLOOP_DATABASE_URL)')
+    .option('--artifact-root <dir>', 'directory for artifacts (MLOOP_ARTIFACT_ROOT)')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug (MLOOP_LOG_LEVEL)')
+    .option(
+      '--refresh-interval <ms>',
+      'how often to check whether the alias moved, in milliseconds (default 2000; 0: never)',
+      (v) => Number(v),
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ mloop serve churn@champion --port 8080\n  $ curl -X POST localhost:8080/predict -H content-type:application/json -d \'{"record": {"tenure": 12}}\'\n',
+    )
+    .action(
+      async (
+        model: string,
+        opts: {
+          host?: string;
+          port?: number;
+          databaseUrl?: string;
+          artifactRoot?: string;
+          logLevel?: string;
+          refreshInterval?: number;
+        },
+      ) => {
+        const refresh = opts.refreshInterval;
+        if (refresh !== undefined && (!Number.isInteger(refresh) || refresh < 0)) {
+          throw invalidParameter(
+            'refresh-interval',
+            '--refresh-interval must be a whole number of milliseconds',
+          );
+        }
+        const config = loadConfig({
+          host: opts.host,
+          port: opts.port,
+          databaseUrl: opts.databaseUrl,
+          artifactRoot: opts.artifactRoot,
+          logLevel: opts.logLevel,
+        });
+        const logger = createLogger(config.logLevel);
+        const platform = await openPlatform(config, {
+          serving: { logger, ...(refresh !== undefined ? { models: { refreshIntervalMs: refresh } } : {}) },
+        });
+        let app;
+        try {
+          app = await buildModelServer(platform, model, { logger });
+        } catch (error) {
+          await platform.close();
+          throw error;
+        }
+        const address = await app.listen({ host: config.host, port: config.port });
+        const version = platform.serving.models.currentVersion(model);
+        process.stdout.write(`mloop serve listening on ${address.replace('[::1]', 'localhost')}\n`);
+        process.stdout.write(
+          `  model: ${model} (version ${version ?? '?'})   database: ${platform.database.dialect}\n`,
+        );
+
+        let closing = false;
+        const shutdown = async (signal: string) => {
+          if (closing) return;
+          closing = true;
+          logger.info({ signal }, 'shutting down: finishing in-flight requests, writing the prediction log');
+          await app.close();
+          await platform.close();
+          process.exit(0);
+        };
+        process.on('SIGTERM', () => void shutdown('SIGTERM'));
+        process.on('SIGINT', () => void shutdown('SIGINT'));
+      },
+    );
+}

@@ -1,0 +1,88 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { PredictionLogStats } from './prediction-log.js';
+
+/** Labels of per-request series: which model version answered, under which deployment arm. */
+export type RequestLabels = { model: string; version: string; arm: string };
+
+/**
+ * Serving's Prometheus series, in their own registry (so several platforms in one process, as in
+ * tests, never collide), exposed at `/metrics`. Every request series carries `arm` (`default`
+ * outside deployments) so canary, shadow and A/B arms are told apart without new series.
+ */
+export class ServingMetrics {
+  readonly registry: Registry;
+  readonly requests: Counter<keyof RequestLabels>;
+  readonly errors: Counter<keyof RequestLabels | 'code'>;
+  readonly records: Counter<keyof RequestLabels>;
+  readonly latency: Histogram<keyof RequestLabels>;
+  readonly swaps: Counter<'model'>;
+
+  constructor(options: { registry?: Registry; predictionLog?: () => PredictionLogStats } = {}) {
+    const registry = options.registry ?? new Registry();
+    this.registry = registry;
+    const labelNames = ['model', 'version', 'arm'] as const;
+    this.requests = new Counter({
+      name: 'mloop_serving_requests_total',
+      help: 'Prediction requests answered, successfully or not, per model version and arm',
+      labelNames,
+      registers: [registry],
+    });
+    this.errors = new Counter({
+      name: 'mloop_serving_request_errors_total',
+      help: 'Prediction requests that failed, by error code (INVALID_PARAMETER_VALUE for bad input)',
+      labelNames: [...labelNames, 'code'],
+      registers: [registry],
+    });
+    this.records = new Counter({
+      name: 'mloop_serving_records_total',
+      help: 'Records scored',
+      labelNames,
+      registers: [registry],
+    });
+    this.latency = new Histogram({
+      name: 'mloop_serving_request_duration_seconds',
+      help: 'Time to validate and score a request, from the model lease to the predictions',
+      labelNames,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    });
+    this.swaps = new Counter({
+      name: 'mloop_serving_model_swaps_total',
+      help: 'Times a served reference switched to another model version',
+      labelNames: ['model'],
+      registers: [registry],
+    });
+    const log = options.predictionLog;
+    if (log) {
+      new Gauge({
+        name: 'mloop_prediction_log_queued',
+        help: 'Predictions waiting in memory to be written to the prediction log',
+        registers: [registry],
+        collect() {
+          this.set(log().queued);
+        },
+      });
+      new Gauge({
+        name: 'mloop_prediction_log_written',
+        help: 'Predictions written to the prediction log since the process started',
+        registers: [registry],
+        collect() {
+          this.set(log().written);
+        },
+      });
+      new Gauge({
+        name: 'mloop_prediction_log_dropped',
+        help: 'Predictions dropped because the log queue was full or closed',
+        registers: [registry],
+        collect() {
+          this.set(log().dropped);
+        },
+      });
+    }
+  }
+
+  /** The Prometheus text exposition of every series. */
+  async exposition(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}

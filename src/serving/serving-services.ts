@@ -1,0 +1,64 @@
+import type { Clock } from '../core/clock.js';
+import type { EventBus } from '../core/events.js';
+import type { Logger } from '../core/logging.js';
+import type { Database } from '../store/database.js';
+import { PredictionLog, type PredictionLogOptions } from './prediction-log.js';
+import { PredictionService } from './prediction-service.js';
+import { ServedModels, type ModelSource, type ServedModelsOptions } from './served-models.js';
+import { ServingMetrics } from './serving-metrics.js';
+import type { ServingTables } from './tables.js';
+
+/** Serving's services as the platform holds them. */
+export interface ServingServices {
+  /** Loaded models by reference, hot-swapped when aliases move. */
+  models: ServedModels;
+  /** Scores records, logs predictions, counts requests. */
+  predictions: PredictionService;
+  /** Every prediction, written in background batches. */
+  log: PredictionLog;
+  /** Prometheus series, exposed at `/metrics`. */
+  metrics: ServingMetrics;
+  /** Stops following the registry, writes queued predictions, releases models. */
+  close(): Promise<void>;
+}
+
+export interface ServingOptions {
+  models?: Omit<ServedModelsOptions, 'logger' | 'onSwap'>;
+  log?: Omit<PredictionLogOptions, 'onWriteError'>;
+  logger?: Logger;
+}
+
+export interface ServingDependencies {
+  database: Database;
+  clock: Clock;
+  events: EventBus;
+  source: ModelSource;
+}
+
+/** Wires serving to one database, clock, event bus and model source. */
+export function createServingServices(
+  deps: ServingDependencies,
+  options: ServingOptions = {},
+): ServingServices {
+  const logger = options.logger;
+  const log = new PredictionLog(deps.database.tables<ServingTables>(), {
+    ...options.log,
+    onWriteError: (error) => logger?.error({ err: error }, 'prediction log write failed; will retry'),
+  });
+  const metrics = new ServingMetrics({ predictionLog: () => log.stats() });
+  const models = new ServedModels(deps.source, deps.events, {
+    ...options.models,
+    ...(logger ? { logger } : {}),
+    onSwap: (ref) => metrics.swaps.inc({ model: ref.split(/[@/]/)[0] ?? ref }),
+  });
+  return {
+    models,
+    predictions: new PredictionService(models, log, metrics, deps.clock),
+    log,
+    metrics,
+    async close() {
+      await models.close();
+      await log.close();
+    },
+  };
+}
