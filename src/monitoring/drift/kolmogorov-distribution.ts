@@ -116,9 +116,9 @@ function matrixPower(
   n: number,
   watch: number,
 ): { matrix: Float64Array; exponent: number } {
-  let result = new Float64Array(m * m);
+  let result: Float64Array = new Float64Array(m * m);
   for (let i = 0; i < m; i++) result[i * m + i] = 1;
-  let square = base;
+  let square: Float64Array = base;
   let exponent = 0;
   let squareExponent = 0;
   for (let remaining = n; remaining > 0; remaining = Math.floor(remaining / 2)) {
