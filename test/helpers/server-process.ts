@@ -17,6 +17,8 @@ export interface StartServerOptions {
   env?: Record<string, string>;
   /** Extra CLI arguments after `server --host 127.0.0.1 --port 0`; the server runs with cwd = home. */
   args?: string[];
+  /** The CLI command that serves, `server` by default (`serve` runs one model). */
+  command?: string;
   /** How long to wait for the "listening on" line; 30 s by default. */
   startTimeoutMs?: number;
 }
@@ -63,7 +65,7 @@ export async function startServer(opts: StartServerOptions = {}): Promise<Server
   const home = opts.home ?? tempDir('mloop-server-');
   const child = spawn(
     process.execPath,
-    [CLI, 'server', '--host', '127.0.0.1', '--port', '0', ...(opts.args ?? [])],
+    [CLI, opts.command ?? 'server', '--host', '127.0.0.1', '--port', '0', ...(opts.args ?? [])],
     { cwd: home, env: { ...process.env, MLOOP_HOME: home, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   running.add(child);
