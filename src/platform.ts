@@ -7,12 +7,6 @@ import {
   type DeploymentServices,
 } from './serving/deployments/deployment-services.js';
 import { registryModelVersions } from './serving/deployments/registry-versions.js';
-import { registryModelSource } from './serving/registry-source.js';
-import {
-  createServingServices,
-  type ServingOptions,
-  type ServingServices,
-} from './serving/serving-services.js';
 import type { ArtifactStore } from './store/artifacts/artifact-store.js';
 import { LocalArtifactStore } from './store/artifacts/local-artifact-store.js';
 import { RegistryService } from './registry/registry.js';
@@ -41,14 +35,11 @@ export interface Platform {
   readonly registry: RegistryService;
   /** Deployments (canary, shadow, A/B), their rollouts and live per-arm statistics. */
   readonly deployments: DeploymentServices;
-  /** Served models (hot-swapped on alias moves), predictions, the prediction log, metrics. */
-  readonly serving: ServingServices;
   close(): Promise<void>;
 }
 
 export interface PlatformOptions {
   clock?: Clock;
-  serving?: ServingOptions;
 }
 
 /** The composition root: the server and the embedded CLI both start here. */
@@ -69,10 +60,6 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
     runs,
     loggedModels,
   });
-  const serving = createServingServices(
-    { database, clock, events, source: registryModelSource(registry, artifactStore) },
-    options.serving,
-  );
   return {
     config,
     database,
@@ -92,10 +79,6 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
       events,
       versions: registryModelVersions(registry),
     }),
-    serving,
-    close: async () => {
-      await serving.close();
-      await database.close();
-    },
+    close: () => database.close(),
   };
 }

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { Platform } from '../../platform.js';
 import type { App } from '../server.js';
+import { registerDeploymentPredictRoutes } from './deployment-predict-routes.js';
 import {
   ArmStatsSchema,
   CandidateInputSchema,
@@ -19,9 +20,10 @@ const tags = ['deployments'];
 /** Statistics without a running rollout cover this much recent time by default. */
 const defaultStatsWindowMs = 15 * 60_000;
 
-/** mloop's REST API for deployments: CRUD, candidate, rollback, rollouts and history. */
+/** mloop's REST API for deployments: CRUD, candidate, rollback, rollouts, history and inference. */
 export function registerDeploymentRoutes(app: App, platform: Platform): void {
-  const { deployments, rollouts, armStats } = platform.deployments;
+  const { deployments, rollouts, armStats, predictor } = platform.deployments;
+  registerDeploymentPredictRoutes(app, predictor);
 
   app.post(
     base,

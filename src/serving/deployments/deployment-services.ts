@@ -2,6 +2,7 @@ import type { Clock } from '../../core/clock.js';
 import type { EventBus } from '../../core/events.js';
 import type { Database } from '../../store/database.js';
 import { ArmStatsRecorder } from './arm-stats.js';
+import { DeploymentPredictor, type DeploymentPredictorOptions, type Scorer } from './deployment-predictor.js';
 import { DeploymentService } from './deployments.js';
 import type { ModelVersions } from './model-versions.js';
 import { RolloutController } from './rollout-controller.js';
@@ -11,8 +12,12 @@ import type { DeploymentTables } from './tables.js';
 export interface DeploymentServices {
   deployments: DeploymentService;
   rollouts: RolloutController;
-  /** Live per-arm statistics: serving records into it, rollouts read from it. */
+  /** Live per-arm statistics: the predictor records into it, rollouts read from it. */
   armStats: ArmStatsRecorder;
+  /** Answers requests through the router; undefined without a scorer (serving). */
+  predictor: DeploymentPredictor | undefined;
+  /** Waits for shadow scorings in flight. */
+  close(): Promise<void>;
 }
 
 export interface DeploymentServicesOptions {
@@ -21,16 +26,29 @@ export interface DeploymentServicesOptions {
   events: EventBus;
   /** The registry, adapted; without it versions are not checked. */
   versions?: ModelVersions | undefined;
+  /** Serving's inference path; without it deployments cannot answer requests. */
+  scorer?: Scorer | undefined;
+  predictor?: DeploymentPredictorOptions | undefined;
 }
 
-/** Wires deployments' services to one database, clock, event bus and registry. */
+/** Wires deployments' services to one database, clock, event bus, registry and scorer. */
 export function createDeploymentServices(options: DeploymentServicesOptions): DeploymentServices {
+  const { clock, events } = options;
   const deployments = new DeploymentService(
     options.database.tables<DeploymentTables>(),
-    options.clock,
-    options.events,
+    clock,
+    events,
     options.versions,
   );
-  const armStats = new ArmStatsRecorder(options.clock);
-  return { deployments, rollouts: new RolloutController(deployments, armStats, options.clock), armStats };
+  const armStats = new ArmStatsRecorder(clock);
+  const predictor = options.scorer
+    ? new DeploymentPredictor(deployments, options.scorer, armStats, events, clock, options.predictor)
+    : undefined;
+  return {
+    deployments,
+    rollouts: new RolloutController(deployments, armStats, clock),
+    armStats,
+    predictor,
+    close: async () => predictor?.drainShadows(),
+  };
 }
