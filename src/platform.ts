@@ -6,7 +6,14 @@ import {
   createDeploymentServices,
   type DeploymentServices,
 } from './serving/deployments/deployment-services.js';
+import type { DeploymentPredictorOptions } from './serving/deployments/deployment-predictor.js';
 import { registryModelVersions } from './serving/deployments/registry-versions.js';
+import { registryModelSource } from './serving/registry-source.js';
+import {
+  createServingServices,
+  type ServingOptions,
+  type ServingServices,
+} from './serving/serving-services.js';
 import type { ArtifactStore } from './store/artifacts/artifact-store.js';
 import { LocalArtifactStore } from './store/artifacts/local-artifact-store.js';
 import { RegistryService } from './registry/registry.js';
@@ -35,11 +42,16 @@ export interface Platform {
   readonly registry: RegistryService;
   /** Deployments (canary, shadow, A/B), their rollouts and live per-arm statistics. */
   readonly deployments: DeploymentServices;
+  /** Served models (hot-swapped on alias moves), predictions, the prediction log, metrics. */
+  readonly serving: ServingServices;
   close(): Promise<void>;
 }
 
 export interface PlatformOptions {
   clock?: Clock;
+  serving?: ServingOptions;
+  /** Canary draws (seeded in tests), deployment caching, shadow concurrency. */
+  deployments?: DeploymentPredictorOptions;
 }
 
 /** The composition root: the server and the embedded CLI both start here. */
@@ -60,6 +72,18 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
     runs,
     loggedModels,
   });
+  const serving = createServingServices(
+    { database, clock, events, source: registryModelSource(registry, artifactStore) },
+    options.serving,
+  );
+  const deployments = createDeploymentServices({
+    database,
+    clock,
+    events,
+    versions: registryModelVersions(registry),
+    scorer: serving.predictions,
+    predictor: options.deployments,
+  });
   return {
     config,
     database,
@@ -73,12 +97,12 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
       loggedModels,
     },
     registry,
-    deployments: createDeploymentServices({
-      database,
-      clock,
-      events,
-      versions: registryModelVersions(registry),
-    }),
-    close: () => database.close(),
+    deployments,
+    serving,
+    close: async () => {
+      await deployments.close();
+      await serving.close();
+      await database.close();
+    },
   };
 }
