@@ -26,7 +26,11 @@ export interface OutputDescription {
 
 export interface ModelRuntimeOptions {
   limits?: BatchLimits;
-  /** Threads onnxruntime uses inside one operator; its default is one per core. */
+  /**
+   * Threads onnxruntime uses inside one operator (default 1). onnxruntime-node runs a session on
+   * the event loop's thread, one request at a time, so for the small tabular models served here
+   * extra threads mostly spin and take CPU from request handling; raise it for large models.
+   */
   intraOpThreads?: number;
 }
 
@@ -63,7 +67,7 @@ export class ModelRuntime {
     const { onnx, zipMaps } = exposeZipMapInputs(pkg.onnx, wanted);
     const session = await InferenceSession.create(onnx, {
       graphOptimizationLevel: 'all',
-      ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
+      intraOpNumThreads: options.intraOpThreads ?? 1,
     });
     try {
       const zipMap = zipMaps.find((z) => z.output === metadata.outputs.probabilities);

@@ -2,7 +2,7 @@ import { beforeAll, expect, it } from 'vitest';
 import { MloopError } from '../../src/core/errors.js';
 import { ModelRuntime } from '../../src/serving/model-runtime.js';
 import { describeWithPython } from '../helpers/python.js';
-import { makeOnnxModels, type OnnxModels } from './onnx-models.js';
+import { makeOnnxModels, tensorRows, type OnnxModels } from './onnx-models.js';
 
 function expectProbabilities(actual: Record<string, number> | undefined, expected: Record<string, number>) {
   expect(Object.keys(actual ?? {}).sort()).toEqual(Object.keys(expected).sort());
@@ -39,6 +39,21 @@ describeWithPython('ModelRuntime on scikit-learn models exported with skl2onnx',
         ['output_label', 'label', 'string'],
         ['output_probability', 'probabilities', 'float32'],
       ]);
+    } finally {
+      await runtime.release();
+    }
+  });
+
+  it('scores integer classes behind a ZipMap, taking the class order from the graph', async () => {
+    const runtime = await ModelRuntime.load(await models.load('tensor-int-labels'));
+    try {
+      expect(runtime.metadata.classLabels).toBeUndefined();
+      expect(runtime.classLabels).toEqual([0, 1, 2]);
+      const predictions = await runtime.predict(tensorRows(models));
+      const expected = models.expected.models['tensor-int-labels'];
+      expect(predictions.map((p) => p.label)).toEqual(expected.labels);
+      predictions.forEach((p, i) => expectProbabilities(p.probabilities, expected.probabilities?.[i] ?? {}));
+      expect(runtime.outputs.map((o) => o.type)).toEqual(['int64', 'float32']);
     } finally {
       await runtime.release();
     }

@@ -19,6 +19,7 @@ export const modelNames = [
   'columns-v3',
   'columns-v4',
   'tensor',
+  'tensor-int-labels',
   'regression',
 ] as const;
 export type ModelName = (typeof modelNames)[number];
@@ -28,7 +29,7 @@ export interface ExpectedPredictions {
   rows: Array<Record<string, number>>;
   models: Record<
     ModelName,
-    { labels?: string[]; probabilities?: Array<Record<string, number>>; values?: number[] }
+    { labels?: Array<string | number>; probabilities?: Array<Record<string, number>>; values?: number[] }
   >;
 }
 
