@@ -108,3 +108,11 @@ describe('parseRecords', () => {
     expect(() => parseRecords(optionalInt, [{}])).toThrow(/int64 features have no missing value/);
   });
 });
+
+describe('parseRecords and inherited names', () => {
+  it('treats a feature named like an Object method as missing when the record lacks it', () => {
+    const named: FeatureSpec[] = [{ name: 'toString', type: 'float64' }];
+    expect(() => parseRecords(named, [{}])).toThrow(/"toString" \(float64\) is missing/);
+    expect(parseRecords(named, [{ toString: 2 }]).columns[0]?.values[0]).toBe(2);
+  });
+});

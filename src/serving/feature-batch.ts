@@ -73,7 +73,9 @@ export function parseRecords(
       }
     }
     features.forEach((feature, i) => {
-      write(columns[i] as FeatureColumn, row, feature, (record as FeatureRecord)[feature.name]);
+      // Own properties only: a feature named like an Object method must not read the method.
+      const value = Object.hasOwn(record, feature.name) ? (record as FeatureRecord)[feature.name] : undefined;
+      write(columns[i] as FeatureColumn, row, feature, value);
     });
   });
   return { size: records.length, features, columns };

@@ -23,14 +23,23 @@ export function buildFeeds(layout: InputLayout, batch: FeatureBatch): Feeds {
 }
 
 /**
- * Fails unless every feature can be packed into the layout: a tensor of numbers cannot hold a
- * string feature, nor a tensor of strings a number. Checked once when a model is loaded.
+ * Fails unless every feature can be packed into the layout without losing values: a string
+ * tensor holds only strings, an integer or boolean tensor only integers and booleans (a float
+ * would be truncated, NaN has no integer form), a float tensor any number or boolean. Checked
+ * once when a model is loaded.
  */
 export function checkLayout(layout: InputLayout, features: readonly FeatureSpec[]): void {
   if (layout.kind === 'columns') return;
-  const textual = layout.tensorType === 'string';
+  const fits: Record<FeatureType, readonly FeatureType[]> = {
+    string: ['string'],
+    int32: ['int32', 'bool'],
+    int64: ['int32', 'int64', 'bool'],
+    bool: ['bool'],
+    float32: ['float32', 'float64', 'int32', 'int64', 'bool'],
+    float64: ['float32', 'float64', 'int32', 'int64', 'bool'],
+  };
   for (const feature of features) {
-    if ((feature.type === 'string') !== textual) {
+    if (!fits[layout.tensorType].includes(feature.type)) {
       throw new MloopError(
         'INVALID_PARAMETER_VALUE',
         `feature "${feature.name}" is ${feature.type} but the model's input tensor "${layout.inputName}" is ${layout.tensorType}`,
@@ -88,5 +97,6 @@ function toNumber(column: FeatureColumn, i: number): number {
 function toBigInt(column: FeatureColumn, i: number): bigint {
   if (column.type === 'string') throw new Error('a string feature cannot enter a numeric tensor');
   const value = column.values[i] as number | bigint;
-  return typeof value === 'bigint' ? value : BigInt(Math.trunc(value));
+  // checkLayout admits only integer and boolean features into an integer tensor.
+  return typeof value === 'bigint' ? value : BigInt(value);
 }
