@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { isMloopError } from '../core/errors.js';
 import { registerDeploymentsCommand } from './commands/deployments.js';
+import { registerDriftCommand } from './commands/drift.js';
 import { registerExperimentsCommand } from './commands/experiments.js';
 import { registerRunsCommand } from './commands/runs.js';
 import { registerServeCommand } from './commands/serve.js';
@@ -21,6 +22,7 @@ registerServeCommand(program);
 registerExperimentsCommand(program);
 registerRunsCommand(program);
 registerDeploymentsCommand(program);
+registerDriftCommand(program);
 
 try {
   await program.parseAsync(process.argv);

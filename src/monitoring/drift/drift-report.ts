@@ -34,6 +34,8 @@ export interface DriftOptions {
   driftShare?: number;
   /** Test for every column that names none (default: chosen per column like Evidently). */
   test?: DriftTestName;
+  /** Threshold for every column that names none (default: the test's, see default-test.ts). */
+  threshold?: number;
   /** Categories drawn in a categorical histogram; the rest are summed as "(other)" (default 30). */
   maxHistogramCategories?: number;
   /** The DuckDB connection for `table` and `sql` sources (an in-memory one is made otherwise). */
@@ -155,10 +157,11 @@ async function planColumns(
     if (test && !testsFor(type).includes(test)) {
       throw invalidParameter('columns', `test "${test}" does not apply to ${type} column "${column.name}"`);
     }
-    if (column.threshold !== undefined && !(column.threshold >= 0)) {
+    const threshold = column.threshold ?? request.options?.threshold;
+    if (threshold !== undefined && !(threshold >= 0)) {
       throw invalidParameter('columns', `threshold of column "${column.name}" must be a non-negative number`);
     }
-    return { name: column.name, type, test, threshold: column.threshold };
+    return { name: column.name, type, test, threshold };
   });
 }
 
