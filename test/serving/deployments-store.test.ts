@@ -216,7 +216,12 @@ describe('deployments without a registry', () => {
   it('accepts any version reference', async () => {
     const platform = await openTestPlatform('sqlite');
     try {
-      const created = await platform.deployments.deployments.create({
+      const { deployments } = createDeploymentServices({
+        database: platform.database,
+        clock: platform.clock,
+        events: platform.events,
+      });
+      const created = await deployments.create({
         name: 'free',
         model: 'anything',
         candidate: { version: '42', mode: 'canary', percent: 5 },
