@@ -8,6 +8,7 @@ import { sendError } from './errors.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { registerMlflowArtifactRoutes } from './mlflow/artifact-routes.js';
 import { registerMlflowLoggedModelRoutes } from './mlflow/logged-model-routes.js';
+import { registerMlflowRegistryRoutes } from './mlflow/registry-routes.js';
 import { registerMlflowTrackingRoutes } from './mlflow/tracking-routes.js';
 import { registerDeploymentRoutes } from './native/deployment-routes.js';
 import { registerNativeTrackingRoutes } from './native/tracking-routes.js';
@@ -35,6 +36,7 @@ export async function buildServer(platform: Platform, options: ServerOptions = {
   registerMlflowTrackingRoutes(app, platform);
   registerMlflowArtifactRoutes(app, platform);
   registerMlflowLoggedModelRoutes(app, platform);
+  registerMlflowRegistryRoutes(app, platform);
   registerDeploymentRoutes(app, platform);
   if (options.rolloutIntervalMs) {
     const stop = startRolloutTicker(platform.deployments.rollouts, options.rolloutIntervalMs, app.log);

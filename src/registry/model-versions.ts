@@ -283,6 +283,28 @@ export class ModelVersionService {
     this.aliases.announce(changes);
   }
 
+  /**
+   * The newest version in each legacy stage (MLflow's "latest versions"), newest first; only
+   * the given stages when `stages` is not empty.
+   */
+  async latestByStage(name: string, stages: string[] = []): Promise<ModelVersion[]> {
+    checkModelName(name);
+    const model = await findModelRow(this.db, name);
+    let query = this.db
+      .selectFrom('model_versions')
+      .select(['stage', (eb) => eb.fn.max('version').as('version')])
+      .where('registered_model_id', '=', model.registered_model_id)
+      .groupBy('stage');
+    if (stages.length > 0) {
+      const wanted = stages.map((s) => s.toLowerCase());
+      query = query.where((eb) => eb(eb.fn('lower', ['stage']), 'in', wanted));
+    }
+    const newest = await query.execute();
+    const rows = await Promise.all(newest.map((n) => findVersionRow(this.db, model, Number(n.version))));
+    const versions = await loadVersions(this.db, rows);
+    return versions.sort((a, b) => b.version - a.version);
+  }
+
   /** The package when the files are a servable ONNX model; otherwise why not. */
   private async inspect(storagePath: string): Promise<{ pkg?: ModelPackage; problem?: string }> {
     try {
@@ -313,6 +335,8 @@ export class ModelVersionService {
     } catch {
       registrations = [];
     }
+    // The client may note it too; list each registration once.
+    if (registrations.some((r) => r.name === name && r.version === String(version))) return;
     registrations.push({ name, version: String(version) });
     await this.loggedModels.setTags(loggedModelId, [
       { key: 'mlflow.modelVersions', value: JSON.stringify(registrations) },

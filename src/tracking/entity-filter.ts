@@ -187,7 +187,11 @@ export function compareColumn(
   return sql<boolean>`${column} ${sql.raw(sqlOperator[comparator])} ${value}`;
 }
 
-/** `prefix.key` clause over a key/value table: an EXISTS subquery joined on `ownerColumns`. */
+/**
+ * `prefix.key` clause over a key/value table, as a subquery joined by `join`. A negated clause
+ * (`!=`, `NOT IN`) also matches objects without the key, as MLflow's registry does: its clients
+ * hide prompts with `tags.\`mlflow.prompt.is_prompt\` != 'true'`, which untagged models must pass.
+ */
 export function keyedCondition(
   table: string,
   join: RawBuilder<unknown>,
@@ -196,7 +200,10 @@ export function keyedCondition(
   value: string | string[],
 ): RawBuilder<boolean> {
   const kv = sql.ref('kv.value');
-  return sql<boolean>`exists (select 1 from ${sql.table(table)} kv where ${join} and kv.key = ${key} and ${compareColumn(kv, comparator, value)})`;
+  const negated = comparator === '!=' || comparator === 'NOT IN';
+  const positive: FilterComparator = comparator === '!=' ? '=' : comparator === 'NOT IN' ? 'IN' : comparator;
+  const match = sql`select 1 from ${sql.table(table)} kv where ${join} and kv.key = ${key} and ${compareColumn(kv, positive, value)}`;
+  return negated ? sql<boolean>`not exists (${match})` : sql<boolean>`exists (${match})`;
 }
 
 /** One `ORDER BY` clause of an entity search: `field [ASC|DESC]`, field from `columns`. */
