@@ -1,4 +1,5 @@
-import type { Config } from '../core/config.js';
+import { loadConfig, type Config } from '../core/config.js';
+import { isMloopError, MloopError } from '../core/errors.js';
 import type {
   CandidateOptions,
   CreateDeploymentOptions,
@@ -77,4 +78,29 @@ export async function openDeploymentsBackend(config: Config): Promise<Deployment
     remote: false,
     close: () => platform.close(),
   };
+}
+
+/** Added to not-found messages of deployment commands. */
+export const listHint = 'see `mloop deployments list`';
+
+/**
+ * Runs a command's work against the backend its options select (`--url`, else MLOOP_URL, else
+ * the embedded store), closing it afterwards; `notFoundHint` is added to not-found messages.
+ */
+export async function withDeployments<T>(
+  options: { url?: string | undefined },
+  work: (backend: DeploymentsBackend) => Promise<T>,
+  notFoundHint?: string,
+): Promise<T> {
+  const backend = await openDeploymentsBackend(loadConfig(options.url ? { url: options.url } : {}));
+  try {
+    return await work(backend);
+  } catch (error) {
+    if (notFoundHint && isMloopError(error) && error.code === 'RESOURCE_DOES_NOT_EXIST') {
+      throw new MloopError(error.code, `${error.message}: ${notFoundHint}`, error.field);
+    }
+    throw error;
+  } finally {
+    await backend.close();
+  }
 }

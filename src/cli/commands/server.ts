@@ -29,7 +29,7 @@ export function registerServerCommand(program: Command): void {
           logLevel: opts.logLevel,
         });
         const logger = createLogger(config.logLevel);
-        const platform = await openPlatform(config, { serving: { logger } });
+        const platform = await openPlatform(config, { serving: { logger }, deployments: { logger } });
         const app = await buildServer(platform, { logger, rolloutIntervalMs: config.rolloutIntervalMs });
         const address = await app.listen({ host: config.host, port: config.port });
         process.stdout.write(`mloop server listening on ${address.replace('[::1]', 'localhost')}\n`);
