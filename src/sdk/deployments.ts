@@ -46,6 +46,23 @@ export interface LiveStats {
   shadow: ArmStats;
 }
 
+/** A deployment's answer: the model route's answer plus the arm that gave it. */
+export interface RoutedPrediction {
+  request_id: string;
+  model_name: string;
+  model_version: string;
+  predictions: Array<{
+    id: string;
+    label?: string | number;
+    value?: number;
+    probabilities?: Record<string, number>;
+  }>;
+  deployment: string;
+  arm: 'primary' | 'candidate';
+  /** The candidate was chosen but failed; the primary answered. */
+  fell_back: boolean;
+}
+
 const base = '/api/v1/deployments';
 const at = (name: string) => `${base}/${encodeURIComponent(name)}`;
 
@@ -114,6 +131,20 @@ export class DeploymentsClient {
       query: options,
     });
     return page.events;
+  }
+
+  /**
+   * Scores records (feature name → value) through the deployment's router. `key` (a user or
+   * session id) keeps an A/B caller on one arm and is logged with each prediction.
+   */
+  async predict(
+    name: string,
+    records: Array<Record<string, unknown>>,
+    key?: string,
+  ): Promise<RoutedPrediction> {
+    return this.http.json<RoutedPrediction>('POST', `${at(name)}/predict`, {
+      json: { records, ...(key ? { key } : {}) },
+    });
   }
 
   /** Per-arm statistics the server measured: over the running rollout step, else recent ones. */

@@ -17,11 +17,20 @@ export {
   type UploadedArtifact,
 } from './runs.js';
 export {
+  ModelsClient,
+  type CreateModelOptions,
+  type CreateVersionOptions,
+  type SearchModelsOptions,
+} from './models.js';
+export type * from '../registry/types.js';
+export type * from '../registry/model-metadata.js';
+export {
   DeploymentsClient,
   type CandidateOptions,
   type CreateDeploymentOptions,
   type LiveStats,
   type RolloutOptions,
+  type RoutedPrediction,
 } from './deployments.js';
 export type * from '../serving/deployments/types.js';
 export { MloopError, isMloopError, type ErrorCode } from '../core/errors.js';

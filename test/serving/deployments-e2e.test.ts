@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../../src/core/config.js';
 import { openPlatform } from '../../src/platform.js';
+import { MloopClient } from '../../src/sdk/client.js';
 import type { Deployment, DeploymentEvent } from '../../src/serving/deployments/types.js';
 import { describeWithPython } from '../helpers/python.js';
 import { startServer, type ServerProcess } from '../helpers/server-process.js';
@@ -116,6 +117,18 @@ describeWithPython('deployments end to end: a real server scoring registered sci
       }
     }
     expect(versions).toEqual(new Set(['1', '2']));
+  });
+
+  it('answers through the SDK, naming the arm', async () => {
+    const client = new MloopClient({ url: server.url });
+    const rows = models.expected.rows.slice(0, 3);
+    const first = await client.deployments.predict('iris-ab', rows, 'sdk-user');
+    expect(first.predictions).toHaveLength(3);
+    expect(first.deployment).toBe('iris-ab');
+    const again = await client.deployments.predict('iris-ab', rows, 'sdk-user');
+    expect([again.arm, again.model_version]).toEqual([first.arm, first.model_version]);
+    const deployment = await client.deployments.get('iris-ab');
+    expect(deployment.candidate).toEqual({ version: '2', mode: 'ab', percent: 50 });
   });
 
   it('logs shadow predictions under arm shadow and never answers with them', async () => {
