@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Logger } from '../core/logging.js';
 import { isMloopError, MloopError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
@@ -43,6 +44,12 @@ export interface ServedModelsOptions {
    * Moves made in this process are followed at once, by event. 0 turns polling off.
    */
   refreshIntervalMs?: number;
+  /**
+   * A reference no request used for this long is unbound and its model released (default 15
+   * minutes), so versions pinned once (say by a finished rollout) do not stay in memory for ever.
+   * Checked on each refresh tick; the next request loads it again.
+   */
+  idleUnloadMs?: number;
   runtime?: ModelRuntimeOptions;
   logger?: Logger;
   /** Told whenever a reference starts serving another version. */
@@ -65,6 +72,8 @@ interface Loaded {
 interface Binding {
   ref: string;
   current: Loaded;
+  /** When a request last took a lease through it (performance.now()). */
+  lastUsed: number;
   /** A version that failed to load: not tried again until the reference moves elsewhere. */
   failedVersion: number | undefined;
   refreshing: Promise<void> | undefined;
@@ -103,8 +112,13 @@ export class ServedModels {
     );
     const every = options.refreshIntervalMs ?? 2000;
     if (every > 0) {
+      const idleMs = options.idleUnloadMs ?? 15 * 60_000;
       this.timer = setInterval(() => {
-        for (const b of this.bindings.values()) this.refresh(b);
+        const now = performance.now();
+        for (const b of this.bindings.values()) {
+          if (now - b.lastUsed > idleMs && !b.refreshing) this.unbind(b, 'idle');
+          else this.refresh(b);
+        }
       }, every).unref();
     }
   }
@@ -117,6 +131,7 @@ export class ServedModels {
     if (this.closed) throw new MloopError('TEMPORARILY_UNAVAILABLE', 'serving is shutting down');
     const binding = this.bindings.get(ref) ?? (await this.bind(ref));
     const loaded = binding.current;
+    binding.lastUsed = performance.now();
     loaded.holders += 1;
     let model: ServedModel;
     try {
@@ -175,6 +190,7 @@ export class ServedModels {
           throw error;
         }
         const binding: Binding = {
+          lastUsed: performance.now(),
           ref,
           current: loaded,
           failedVersion: undefined,
@@ -218,9 +234,7 @@ export class ServedModels {
     } catch (error) {
       if (isMloopError(error) && error.code === 'RESOURCE_DOES_NOT_EXIST') {
         // The alias or version is gone: stop serving it; the next request resolves afresh.
-        this.bindings.delete(binding.ref);
-        this.drop(binding.current);
-        this.options.logger?.info({ ref: binding.ref }, 'model reference no longer resolves; unloaded');
+        this.unbind(binding, 'no longer resolves');
       } else {
         this.options.logger?.warn({ err: error, ref: binding.ref }, 'could not re-resolve model reference');
       }
@@ -251,6 +265,14 @@ export class ServedModels {
     this.drop(previous);
     this.options.logger?.info({ ref: binding.ref, from, to: target.version }, 'model swapped');
     this.options.onSwap?.(binding.ref, from, target.version);
+  }
+
+  /** Forgets a reference; its model is released once no request holds it. */
+  private unbind(binding: Binding, why: string): void {
+    if (this.bindings.get(binding.ref) !== binding) return;
+    this.bindings.delete(binding.ref);
+    this.drop(binding.current);
+    this.options.logger?.info({ ref: binding.ref, why }, 'model reference unbound');
   }
 
   /** A bare name serves its champion, else its newest version. */

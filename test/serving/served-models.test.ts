@@ -46,11 +46,11 @@ describeWithPython('ServedModels', () => {
     for (const s of closing.splice(0)) await s.close();
   });
 
-  function setUp(refreshIntervalMs = 0) {
+  function setUp(refreshIntervalMs = 0, idleUnloadMs?: number) {
     const source = new FakeSource(models, ['columns-v1', 'columns-v2', 'columns-v3']);
     source.aliases.set('champion', 1);
     const events = new EventBus();
-    const served = new ServedModels(source, events, { refreshIntervalMs });
+    const served = new ServedModels(source, events, { refreshIntervalMs, idleUnloadMs });
     closing.push(served);
     return { source, events, served };
   }
@@ -135,6 +135,25 @@ describeWithPython('ServedModels', () => {
     source.aliases.delete('champion');
     await served.refreshAll();
     expect(served.currentVersion('iris')).toBe(3);
+  });
+
+  it('releases a model no request used for the idle time, and loads it again when asked', async () => {
+    const { source, served } = setUp(10, 30);
+    (await served.acquire('iris/2')).release();
+    const held = await served.acquire('iris@champion');
+    const deadline = Date.now() + 10_000;
+    while (served.currentVersion('iris/2') !== undefined) {
+      if (Date.now() > deadline) throw new Error('not unloaded');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    // A lease outlives the idle unbinding of its reference.
+    expect(served.loadedModels()).toEqual(['iris/1']);
+    expect((await held.model.runtime.predict(models.expected.rows)).length).toBe(models.expected.rows.length);
+    held.release();
+    const again = await served.acquire('iris/2');
+    expect(again.model.version).toBe(2);
+    expect(source.reads).toBe(3);
+    again.release();
   });
 
   it('refuses new leases once closed', async () => {
