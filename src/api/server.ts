@@ -10,6 +10,8 @@ import { registerMlflowArtifactRoutes } from './mlflow/artifact-routes.js';
 import { registerMlflowLoggedModelRoutes } from './mlflow/logged-model-routes.js';
 import { registerMlflowRegistryRoutes } from './mlflow/registry-routes.js';
 import { registerMlflowTrackingRoutes } from './mlflow/tracking-routes.js';
+import { registerNativeModelRoutes } from './native/model-routes.js';
+import { registerNativeModelVersionRoutes } from './native/model-version-routes.js';
 import { registerDeploymentRoutes } from './native/deployment-routes.js';
 import { registerNativeTrackingRoutes } from './native/tracking-routes.js';
 import { registerServingRoutes } from './serving/serving-routes.js';
@@ -33,6 +35,8 @@ export async function buildServer(platform: Platform, options: ServerOptions = {
   const app = await createApp(platform, options);
   registerHealthRoutes(app);
   registerNativeTrackingRoutes(app, platform);
+  registerNativeModelRoutes(app, platform);
+  registerNativeModelVersionRoutes(app, platform);
   registerMlflowTrackingRoutes(app, platform);
   registerMlflowArtifactRoutes(app, platform);
   registerMlflowLoggedModelRoutes(app, platform);

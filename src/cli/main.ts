@@ -4,6 +4,7 @@ import { isMloopError } from '../core/errors.js';
 import { registerDeploymentsCommand } from './commands/deployments.js';
 import { registerDriftCommand } from './commands/drift.js';
 import { registerExperimentsCommand } from './commands/experiments.js';
+import { registerModelsCommand } from './commands/models.js';
 import { registerRunsCommand } from './commands/runs.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerServerCommand } from './commands/server.js';
@@ -21,6 +22,7 @@ registerServerCommand(program);
 registerServeCommand(program);
 registerExperimentsCommand(program);
 registerRunsCommand(program);
+registerModelsCommand(program);
 registerDeploymentsCommand(program);
 registerDriftCommand(program);
 

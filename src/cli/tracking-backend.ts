@@ -1,5 +1,7 @@
 import type { Config } from '../core/config.js';
+import type { ModelVersion, Promotion, RegisteredModel } from '../registry/types.js';
 import type { CreateExperimentOptions, SearchExperimentsOptions } from '../sdk/experiments.js';
+import type { CreateModelOptions, CreateVersionOptions, SearchModelsOptions } from '../sdk/models.js';
 import type { SearchRunsOptions } from '../sdk/runs.js';
 import type { Experiment, Metric, Page, Run } from '../tracking/types.js';
 
@@ -31,6 +33,28 @@ export interface TrackingBackend {
       key: string,
       options: { maxResults?: number; pageToken?: string },
     ): Promise<Page<Metric>>;
+  };
+  /** The model registry's operations the `models` commands use. */
+  readonly models: {
+    create(options: CreateModelOptions): Promise<RegisteredModel>;
+    get(name: string): Promise<RegisteredModel>;
+    search(options: SearchModelsOptions): Promise<Page<RegisteredModel>>;
+    delete(name: string): Promise<void>;
+    createVersion(name: string, options: CreateVersionOptions): Promise<ModelVersion>;
+    listVersions(
+      name: string,
+      options: { maxResults?: number; pageToken?: string },
+    ): Promise<Page<ModelVersion>>;
+    deleteVersion(name: string, version: number, options: { reason?: string }): Promise<void>;
+    setAlias(
+      name: string,
+      alias: string,
+      version: number,
+      options: { reason?: string },
+    ): Promise<Promotion | undefined>;
+    deleteAlias(name: string, alias: string, options: { reason?: string }): Promise<Promotion | undefined>;
+    history(name: string, options: { alias?: string }): Promise<Promotion[]>;
+    resolve(ref: string): Promise<ModelVersion>;
   };
   close(): Promise<void>;
 }

@@ -198,6 +198,21 @@ export class ModelVersionService {
     };
   }
 
+  /** One page of a model's versions, newest first. */
+  async list(
+    name: string,
+    options: { maxResults?: number; pageToken?: string } = {},
+  ): Promise<Page<ModelVersion>> {
+    checkModelName(name);
+    await findModelRow(this.db, name);
+    return this.search({
+      filter: `name = '${name.replaceAll("'", "''")}'`,
+      orderBy: ['version_number DESC'],
+      maxResults: options.maxResults,
+      pageToken: options.pageToken,
+    });
+  }
+
   async updateDescription(
     name: string,
     version: number,

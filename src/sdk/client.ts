@@ -4,6 +4,7 @@ import { ActiveRun } from './active-run.js';
 import { DeploymentsClient } from './deployments.js';
 import { ExperimentsClient } from './experiments.js';
 import { HttpClient } from './http.js';
+import { ModelsClient } from './models.js';
 import { RunsClient } from './runs.js';
 
 /** Where the client connects when neither `url` nor `MLOOP_URL` says otherwise. */
@@ -44,6 +45,8 @@ export class MloopClient {
   readonly url: string;
   readonly experiments: ExperimentsClient;
   readonly runs: RunsClient;
+  /** The model registry: registered models, versions, aliases, promotion history. */
+  readonly models: ModelsClient;
   readonly deployments: DeploymentsClient;
 
   constructor(options: MloopClientOptions = {}) {
@@ -55,6 +58,7 @@ export class MloopClient {
     this.url = http.baseUrl;
     this.experiments = new ExperimentsClient(http);
     this.runs = new RunsClient(http);
+    this.models = new ModelsClient(http);
     this.deployments = new DeploymentsClient(http);
   }
 

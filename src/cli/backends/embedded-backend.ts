@@ -6,6 +6,7 @@ import type { TrackingBackend } from '../tracking-backend.js';
 export async function openEmbeddedBackend(config: Config): Promise<TrackingBackend> {
   const platform = await openPlatform(config);
   const { experiments, runs } = platform.tracking;
+  const { registry } = platform;
   return {
     location: config.home,
     experiments: {
@@ -28,6 +29,19 @@ export async function openEmbeddedBackend(config: Config): Promise<TrackingBacke
       delete: (id) => runs.delete(id),
       restore: (id) => runs.restore(id),
       metricHistory: (id, key, options) => runs.metricHistory(id, key, options),
+    },
+    models: {
+      create: (options) => registry.models.create(options),
+      get: (name) => registry.models.get(name),
+      search: (options) => registry.models.search(options),
+      delete: (name) => registry.models.delete(name),
+      createVersion: (name, options) => registry.versions.create({ ...options, name }),
+      listVersions: (name, options) => registry.versions.list(name, options),
+      deleteVersion: (name, version, options) => registry.versions.delete(name, version, options),
+      setAlias: (name, alias, version, options) => registry.aliases.set(name, alias, version, options),
+      deleteAlias: (name, alias, options) => registry.aliases.delete(name, alias, options),
+      history: (name, options) => registry.aliases.history(name, options),
+      resolve: (ref) => registry.resolve(ref),
     },
     close: () => platform.close(),
   };

@@ -8,6 +8,7 @@ export function remoteBackend(url: string): TrackingBackend {
     location: client.url,
     experiments: client.experiments,
     runs: client.runs,
+    models: client.models,
     close: async () => {},
   };
 }

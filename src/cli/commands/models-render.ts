@@ -1,0 +1,87 @@
+import type { ModelVersion, RegisteredModel } from '../../registry/types.js';
+import { renderFields, renderTable } from '../format/table.js';
+import { formatTime } from '../format/values.js';
+
+/** A registered model's fields, then one line per version. */
+export function renderModel(model: RegisteredModel, versions: ModelVersion[]): string {
+  const sections = [
+    renderFields([
+      ['name', model.name],
+      ['description', model.description ?? '-'],
+      ['created', formatTime(model.creationTime)],
+      ['updated', formatTime(model.lastUpdatedTime)],
+      ['aliases', model.aliases.map((a) => `${a.alias} → ${a.version}`).join(', ') || '-'],
+      ['tags', model.tags.map((t) => `${t.key}=${t.value}`).join(', ') || '-'],
+    ]),
+  ];
+  if (versions.length === 0) {
+    sections.push(`No versions yet: \`mloop models register --run RUN --path PATH ${model.name}\`.\n`);
+  } else {
+    sections.push(
+      renderTable(
+        ['VERSION', 'STATUS', 'FORMAT', 'ALIASES', 'RUN', 'CREATED', 'DESCRIPTION'],
+        versions.map((v) => [
+          String(v.version),
+          v.statusMessage ? `${v.status} (not servable)` : v.status,
+          v.format ?? '-',
+          v.aliases.join(', ') || '-',
+          v.runId ?? '-',
+          formatTime(v.creationTime),
+          v.description ?? '',
+        ]),
+        { align: ['right', 'left', 'left', 'left', 'left', 'left', 'left'] },
+      ),
+    );
+  }
+  return sections.join('\n');
+}
+
+/** One version: what it is, where its files are, what it takes as input, and where it came from. */
+export function renderVersion(v: ModelVersion): string {
+  const { lineage, metadata } = v;
+  const git = lineage.git ? `${lineage.git.commit}${lineage.git.dirty ? ' (uncommitted changes)' : ''}` : '-';
+  const sections = [
+    renderFields([
+      ['model', `${v.name}/${v.version}`],
+      ['status', v.statusMessage ? `${v.status}: ${v.statusMessage}` : v.status],
+      ['aliases', v.aliases.join(', ') || '-'],
+      ['stage', v.stage],
+      ['format', v.format ?? '-'],
+      ['task', metadata?.task ?? '-'],
+      ['created', formatTime(v.creationTime)],
+      ['description', v.description ?? '-'],
+      ['source', v.source],
+      ['files', v.storagePath],
+      ['run', lineage.runId ?? v.runId ?? '-'],
+      ['logged model', v.loggedModelId ?? '-'],
+      ['git commit', git],
+      ['tags', v.tags.map((t) => `${t.key}=${t.value}`).join(', ') || '-'],
+    ]),
+  ];
+  if (metadata) {
+    const layout =
+      metadata.layout.kind === 'tensor' ? `tensor ${metadata.layout.inputName}` : 'one input each';
+    sections.push(
+      renderTable(
+        ['FEATURE', 'TYPE', `INPUT (${layout})`],
+        metadata.inputs.map((f, i) => [
+          f.name + (f.pii ? ' (pii)' : '') + (f.optional ? ' (optional)' : ''),
+          f.type,
+          metadata.layout.kind === 'tensor' ? `column ${i}` : f.name,
+        ]),
+      ),
+    );
+    if (metadata.classLabels?.length) sections.push(`classes: ${metadata.classLabels.join(', ')}\n`);
+  }
+  if (lineage.datasets.length > 0) {
+    sections.push(
+      renderTable(
+        ['TRAINED ON', 'DIGEST'],
+        lineage.datasets.map((d) => [d.name + (d.versionId ? ` (${d.versionId})` : ''), d.digest]),
+      ),
+    );
+  }
+  const packages = Object.entries(lineage.packages ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  if (packages.length > 0) sections.push(renderTable(['PACKAGE', 'VERSION'], packages));
+  return sections.join('\n');
+}
