@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# `npm run bench -- <name>`: installs what the benchmarks need (npm packages, the Python venv with
+# mlflow), builds mloop, and runs bench/<name>/main.ts. Works on a fresh clone.
+#
+#   npm run bench -- tracking              # mloop vs MLflow: ingest and search
+#   BENCH_RUNS=10000 npm run bench -- tracking
+#   npm run bench -- tracking --help       # the benchmark's knobs
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+name="${1:-}"
+if [[ -z "$name" || ! -f "bench/$name/main.ts" ]]; then
+  echo "usage: npm run bench -- <name> [args]; benchmarks:" >&2
+  for main in bench/*/main.ts; do echo "  $(basename "$(dirname "$main")")" >&2; done
+  exit 2
+fi
+shift
+
+if [[ ! -d node_modules || ! -x node_modules/.bin/tsx ]]; then
+  echo "== installing npm packages (npm ci)"
+  npm ci --no-audit --no-fund
+fi
+
+source scripts/lib/python-env.sh
+ensure_test_python
+
+echo "== building (npm run build)"
+npm run build --silent
+
+echo "== running bench/$name"
+exec node --import tsx "bench/$name/main.ts" "$@"
