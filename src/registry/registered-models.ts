@@ -12,7 +12,8 @@ import {
 import { checkKey, checkMaxResults } from '../tracking/limits.js';
 import { decodePageToken, encodePageToken } from '../tracking/page-token.js';
 import type { Page, Tag } from '../tracking/types.js';
-import { lockModel, removeAliases, type AliasService } from './aliases.js';
+import type { AliasService } from './aliases.js';
+import { lockModel, removeAliases } from './promotions.js';
 import { findModelRow, loadModels } from './registry-loader.js';
 import type { RegistryTables } from './tables.js';
 import type { Attribution, RegisteredModel } from './types.js';

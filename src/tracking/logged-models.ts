@@ -1,19 +1,14 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import { invalidParameter, MloopError, notFound } from '../core/errors.js';
 import { newRunId } from '../core/ids.js';
-import {
-  compareColumn,
-  keyedCondition,
-  parseEntityFilter,
-  parseEntityOrderBy,
-  type FilterSpec,
-} from './entity-filter.js';
 import type { ExperimentService } from './experiments.js';
-import { checkKey, checkLength, checkMaxResults, checkParam, checkTag, limits } from './limits.js';
-import { decodePageToken, encodePageToken } from './page-token.js';
+import { checkKey, checkLength, checkParam, checkTag, limits } from './limits.js';
+import { searchLoggedModels, type SearchLoggedModelsInput } from './logged-model-search.js';
 import { generateRunName } from './run-names.js';
 import type { LoggedModelRow, LoggedModelTables } from './tables.js';
+
+export type { SearchLoggedModelsInput };
 import {
   loggedModelStatuses,
   type LoggedModel,
@@ -33,38 +28,6 @@ export interface CreateLoggedModelInput {
   params?: Param[] | undefined;
   tags?: Tag[] | undefined;
 }
-
-export interface SearchLoggedModelsInput {
-  experimentIds: string[];
-  /** `name = '…'`, `source_run_id = '…'`, `status`, `model_type`, timestamps, `tags.K`, `params.K`. */
-  filter?: string | undefined;
-  orderBy?: Array<{ fieldName: string; ascending?: boolean | undefined }> | undefined;
-  maxResults?: number | undefined;
-  pageToken?: string | undefined;
-}
-
-const filterSpec: FilterSpec = {
-  entity: 'logged models',
-  attributes: new Map([
-    ['name', { name: 'name', numeric: false }],
-    ['model_id', { name: 'model_id', numeric: false }],
-    ['source_run_id', { name: 'source_run_id', numeric: false }],
-    ['status', { name: 'status', numeric: false }],
-    ['model_type', { name: 'model_type', numeric: false }],
-    ['creation_timestamp', { name: 'creation_time', numeric: true }],
-    ['creation_time', { name: 'creation_time', numeric: true }],
-    ['last_updated_timestamp', { name: 'last_updated_time', numeric: true }],
-  ]),
-  keyed: ['tag', 'param'],
-};
-
-const orderColumns = new Map([
-  ['name', 'name'],
-  ['model_id', 'model_id'],
-  ['creation_timestamp', 'creation_time'],
-  ['creation_time', 'creation_time'],
-  ['last_updated_timestamp', 'last_updated_time'],
-]);
 
 /**
  * MLflow 3's logged models: `log_model` creates one (PENDING), uploads its files under its own
@@ -198,43 +161,7 @@ export class LoggedModelService {
 
   /** One page of the active logged models of some experiments, newest first by default. */
   async search(input: SearchLoggedModelsInput): Promise<Page<LoggedModel>> {
-    const maxResults = checkMaxResults(input.maxResults, 100);
-    const offset = decodePageToken(input.pageToken);
-    const clauses = parseEntityFilter(input.filter, filterSpec);
-    const orders = (input.orderBy ?? []).map((o) => ({
-      ...parseEntityOrderBy(o.fieldName, orderColumns),
-      ascending: o.ascending ?? true,
-    }));
-    if (input.experimentIds.length === 0) {
-      throw invalidParameter('experiment_ids', 'experiment_ids must name at least one experiment');
-    }
-    let query = this.db
-      .selectFrom('logged_models')
-      .selectAll()
-      .where('experiment_id', 'in', input.experimentIds)
-      .where('lifecycle_stage', '=', 'active');
-    for (const c of clauses) {
-      if (c.kind === 'attribute') {
-        query = query.where(compareColumn(sql.ref(`logged_models.${c.name}`), c.comparator, c.value));
-      } else {
-        const table = c.kind === 'tag' ? 'logged_model_tags' : 'logged_model_params';
-        const join = sql`kv.model_id = logged_models.model_id`;
-        query = query.where(keyedCondition(table, join, c.key, c.comparator, c.value));
-      }
-    }
-    for (const o of orders) {
-      query = query.orderBy(sql.ref(`logged_models.${o.column}`), o.ascending ? 'asc' : 'desc');
-    }
-    const rows = await query
-      .orderBy('creation_time', 'desc')
-      .orderBy('model_id', 'asc')
-      .limit(maxResults + 1)
-      .offset(offset)
-      .execute();
-    return {
-      items: await this.load(rows.slice(0, maxResults)),
-      nextPageToken: rows.length > maxResults ? encodePageToken(offset + maxResults) : undefined,
-    };
+    return searchLoggedModels(this.db, input, (rows) => this.load(rows));
   }
 
   /** Records logged models as outputs of a run (idempotent; a later step wins). */

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { ManualClock } from '../../src/core/clock.js';
 import type { ModelMetadata } from '../../src/registry/model-metadata.js';
 import type { Platform } from '../../src/platform.js';
 import { columnsClassifierOnnx } from '../helpers/onnx-model.js';
@@ -33,6 +34,9 @@ export async function trainedRun(
   options: { files?: Record<string, Uint8Array | string>; dirty?: boolean } = {},
 ): Promise<TrainedRun> {
   const { experiments, runs, artifacts } = platform.tracking;
+  // Experiment ids are the clock's milliseconds plus three random digits: a frozen test clock
+  // would make them collide after a few dozen experiments.
+  if (platform.clock instanceof ManualClock) platform.clock.advance(1);
   const experimentId = await experiments.create({ name: unique('registry-exp') });
   const run = await runs.create({
     experimentId,

@@ -11,8 +11,11 @@ describeEachDialect('logged models store', (dialect) => {
   });
   afterAll(async () => platform.close());
 
-  const newExperiment = () =>
-    platform.tracking.experiments.create({ name: `lm-${Math.random().toString(36).slice(2)}` });
+  // Experiment ids are milliseconds plus three random digits: move the frozen clock between them.
+  const newExperiment = () => {
+    clock.advance(1);
+    return platform.tracking.experiments.create({ name: `lm-${Math.random().toString(36).slice(2)}` });
+  };
 
   it('creates a PENDING model under its own artifact location and finalizes it', async () => {
     const { loggedModels, runs } = platform.tracking;
