@@ -14,6 +14,7 @@ Needs: mlflow, scikit-learn, skl2onnx, onnxruntime (all in scripts/requirements-
 
 import argparse
 import json
+import os
 import subprocess
 
 import mlflow
@@ -29,13 +30,14 @@ from sklearn.model_selection import train_test_split
 
 
 def git_tags() -> dict:
-    """The commit and dirty flag of the working tree, when this runs inside a git checkout."""
+    """The commit and dirty flag of the checkout holding this script (where mlflow also looks)."""
+    here = os.path.dirname(os.path.abspath(__file__))
     try:
         commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+            ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, check=True
         ).stdout.strip()
         status = subprocess.run(
-            ["git", "status", "--porcelain"], capture_output=True, text=True, check=True
+            ["git", "status", "--porcelain"], cwd=here, capture_output=True, text=True, check=True
         ).stdout
     except (OSError, subprocess.CalledProcessError):
         return {}

@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
@@ -14,7 +14,10 @@ import { unique } from './model-factories.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
-/** A git checkout with one commit, to train "from"; returns its directory and commit. */
+/**
+ * A clean git checkout whose one commit is the training script, so the commit mlflow and the
+ * example both record is one the test knows; returns its directory and commit.
+ */
 function gitCheckout(): { dir: string; commit: string } {
   const dir = tempDir('mloop-train-');
   const git = (...args: string[]) =>
@@ -23,13 +26,13 @@ function gitCheckout(): { dir: string; commit: string } {
       encoding: 'utf8',
     }).trim();
   git('init', '-q');
-  writeFileSync(join(dir, 'train.txt'), 'training code\n');
-  git('add', 'train.txt');
+  copyFileSync(join(REPO, 'examples', 'sklearn_to_onnx.py'), join(dir, 'train.py'));
+  git('add', 'train.py');
   git('commit', '-q', '-m', 'training code');
   return { dir, commit: git('rev-parse', 'HEAD') };
 }
 
-/** Runs examples/sklearn_to_onnx.py from `cwd` against the server; returns what it printed last. */
+/** Runs the checkout's copy of examples/sklearn_to_onnx.py against the server; returns its last line. */
 function runExample(
   url: string,
   modelName: string,
@@ -39,7 +42,7 @@ function runExample(
     const env = { ...process.env, MLFLOW_TRACKING_URI: url, MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0' };
     execFile(
       pythonPath(),
-      [join(REPO, 'examples', 'sklearn_to_onnx.py'), '--model-name', modelName],
+      [join(cwd, 'train.py'), '--model-name', modelName],
       { cwd, env, timeout: 240_000 },
       (error, stdout, stderr) => {
         if (error) return reject(new Error(`example failed: ${error.message}\n${stderr.slice(-4000)}`));
