@@ -12,6 +12,17 @@ export interface DomainEvents {
   'registry.alias-removed': { name: string; alias: string; fromVersion: number };
   /** A deployment was created, changed (candidate, rollout step, rollback…) or deleted. */
   'deployment.changed': { name: string; kind: string };
+  /** An alert rule fired: its value crossed its threshold over its window (retraining, rollback subscribe). */
+  'monitoring.alert': {
+    rule: string;
+    model: string;
+    kind: string;
+    value: number;
+    threshold: number;
+    alertId: string;
+    /** The deployment the rule watches, when it watches one rather than a model reference. */
+    deployment?: string;
+  };
 }
 
 export class EventBus<Events extends object = DomainEvents> {
