@@ -12,6 +12,8 @@ export interface DomainEvents {
   'registry.alias-removed': { name: string; alias: string; fromVersion: number };
   /** A deployment was created, changed (candidate, rollout step, rollback…) or deleted. */
   'deployment.changed': { name: string; kind: string };
+  /** Labels arrived for `count` predictions of `model` (alert rules on performance re-evaluate). */
+  'feedback.received': { model: string; count: number };
   /** An alert rule fired: its value crossed its threshold over its window (retraining, rollback subscribe). */
   'monitoring.alert': {
     rule: string;
