@@ -1,0 +1,49 @@
+import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { invalidParameter } from '../../core/errors.js';
+
+export function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+export function quoteLiteral(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
+/** A private in-memory DuckDB for one piece of work, closed when the work ends. */
+export async function withDuckDb<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await DuckDBConnection.create(instance);
+  try {
+    return await work(connection);
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+export interface LoadedTable {
+  name: string;
+  /** Column name → DuckDB type as DESCRIBE spells it (`BIGINT`, `DECIMAL(10,2)`, `VARCHAR`). */
+  columns: Map<string, string>;
+}
+
+/**
+ * Copies a file DuckDB can read (chosen by extension: Parquet, CSV, JSON lines) into a temporary
+ * table. Reading once and checking the table keeps each check from re-parsing a CSV, and the
+ * table's rowid follows the file's order, which gives offending rows their row numbers.
+ */
+export async function loadFile(
+  connection: DuckDBConnection,
+  file: string,
+  name: string,
+): Promise<LoadedTable> {
+  try {
+    await connection.run(`CREATE TEMP TABLE ${quoteIdentifier(name)} AS SELECT * FROM ${quoteLiteral(file)}`);
+  } catch (error) {
+    throw invalidParameter('file', `cannot read data file ${file}: ${(error as Error).message}`);
+  }
+  const reader = await connection.runAndReadAll(`DESCRIBE ${quoteIdentifier(name)}`);
+  const columns = new Map<string, string>();
+  for (const row of reader.getRowObjectsJson()) columns.set(String(row.column_name), String(row.column_type));
+  return { name, columns };
+}
