@@ -1,4 +1,6 @@
 import type { ColumnDrift, DriftReport, Histogram } from './drift/drift-report.js';
+import type { DataQualityReport } from './quality/index.js';
+import { renderQualitySectionHtml } from './quality-report-html.js';
 
 /**
  * A drift report as one self-contained HTML page: a summary, the table of tests, statistics and
@@ -9,6 +11,10 @@ export interface DriftReportHtmlOptions {
   title?: string;
   /** Shown under the title, e.g. which data was compared; plain text. */
   subtitle?: string;
+  /** Facts shown as a list under the subtitle (model, window, reference…); plain text. */
+  facts?: Array<[string, string]>;
+  /** A data-quality section after the drift table (monitoring reports have one). */
+  quality?: DataQualityReport;
 }
 
 const REFERENCE_COLOUR = '#4c78a8';
@@ -28,6 +34,7 @@ export function renderDriftReportHtml(report: DriftReport, options: DriftReportH
 <body>
 <h1>${escapeHtml(title)}</h1>
 ${options.subtitle ? `<p class="subtitle">${escapeHtml(options.subtitle)}</p>` : ''}
+${options.facts ? `<dl class="facts">${options.facts.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>` : ''}
 <p class="summary ${report.datasetDrift ? 'drift' : 'ok'}"><strong>${verdict}</strong>: ${report.driftedColumns} of ${report.columns.length} columns drifted (share ${formatNumber(report.driftedShare)}; dataset drift at ${formatNumber(report.driftShareThreshold)} or more).</p>
 <p class="legend"><span class="swatch" style="background:${REFERENCE_COLOUR}"></span>reference <span class="swatch" style="background:${CURRENT_COLOUR}"></span>current</p>
 <table>
@@ -36,6 +43,7 @@ ${options.subtitle ? `<p class="subtitle">${escapeHtml(options.subtitle)}</p>` :
 ${report.columns.map(renderRow).join('\n')}
 </tbody>
 </table>
+${options.quality ? renderQualitySectionHtml(options.quality, escapeHtml) : ''}
 </body>
 </html>
 `;
@@ -55,6 +63,9 @@ td.number { text-align: right; font-variant-numeric: tabular-nums; }
 .verdict.drift { color: #b71c1c; font-weight: 600; }
 .verdict.ok { color: #1b5e20; }
 .note { color: #666; font-size: 0.85rem; }
+.facts { display: grid; grid-template-columns: max-content auto; gap: 0.2rem 1rem; }
+.facts dt { color: #666; }
+.facts dd { margin: 0; }
 `;
 
 function renderRow(column: ColumnDrift): string {
