@@ -1,0 +1,52 @@
+import type { RandomSource } from '../core/random.js';
+import type { GraphBuilder } from './onnx/model-builder.js';
+import type { FeatureMatrix } from './preprocessing/transform.js';
+
+/**
+ * The contract between the trainer and a model family (linear, logistic, gbdt): the trainer
+ * preprocesses the data, hands a learner the float matrix and the encoded target, and asks the
+ * fitted model to predict (for holdout metrics) and to append itself to the ONNX graph.
+ */
+
+/** What is learned: a number, or one of `classCount` classes (encoded 0..classCount-1). */
+export type LearningTask = { kind: 'regression' } | { kind: 'classification'; classCount: number };
+
+export interface TrainingTarget {
+  task: LearningTask;
+  /** The value (regression) or the class index (classification) of each row. */
+  y: Float64Array;
+}
+
+/** Hyperparameters as the CLI and search spaces give them: `--param l2=0.1`. */
+export type RawParams = Record<string, string | number | boolean>;
+
+export interface FitOptions {
+  /** Seeded by the trainer, so a training run can be repeated exactly. */
+  random: RandomSource;
+  /** Called as fitting progresses, with a fraction in [0, 1] (for progress bars). */
+  onProgress?: (fraction: number) => void;
+}
+
+export interface FittedModel {
+  /**
+   * Predictions for each row of `x`: values `[rows]` (regression) or probabilities
+   * `[rows × classCount]`, row-major (classification).
+   */
+  predict(x: FeatureMatrix): Float64Array;
+  /**
+   * Appends the model's nodes, reading `features` (float `[N, width]`), and returns the graph value
+   * of its scores: float `[N, 1]` values (regression) or float `[N, classCount]` probabilities.
+   */
+  exportOnnx(graph: GraphBuilder, features: string): string;
+  /** Numbers worth a look in the run (coefficient norms, iterations, trees); logged as params. */
+  summary?(): Record<string, string | number>;
+}
+
+export interface Learner<P> {
+  /** The `--model` name. */
+  readonly name: string;
+  readonly tasks: ReadonlyArray<LearningTask['kind']>;
+  /** Checks and completes hyperparameters (defaults filled in); errors name the parameter. */
+  parseParams(raw: RawParams): P;
+  fit(x: FeatureMatrix, target: TrainingTarget, params: P, options: FitOptions): FittedModel;
+}
