@@ -28,12 +28,12 @@ export async function duckDbCopy(sql: string): Promise<void> {
   }
 }
 
-/** 200 customers: id, age 18..77, country in US/FR/DE, an email, an income around 50k. */
+/** 200 customers: id, age 18..77, country in US/FR/DE, an email, an income 40k to 59.6k, 50 distinct. */
 export function customersSql(options: { incomeShift?: number } = {}): string {
   const shift = options.incomeShift ?? 0;
   return (
     'SELECT i + 1 AS id, 18 + (i * 7) % 60 AS age, ' +
     "['US', 'FR', 'DE'][1 + i % 3] AS country, 'user' || i || '@example.com' AS email, " +
-    `40000 + (i * 37) % 20000 + ${shift} AS income FROM range(200) t(i)`
+    `40000 + (i % 50) * 400 + ${shift} AS income FROM range(200) t(i)`
   );
 }
