@@ -99,8 +99,8 @@ function numberOrNull(value: unknown): number | null {
 export function suiteToYaml(suite: Suite, origin: string): string {
   const checks = suite.checks.map((check) => {
     if ('rows' in check || check.max_missing !== 0) return check;
-    const { max_missing: _zero, ...rest } = check;
-    return { column: rest.column, ...(rest.type ? { type: rest.type } : {}), not_null: true, ...rest };
+    const { column, type, max_missing: _zero, ...rest } = check;
+    return { column, ...(type ? { type } : {}), not_null: true, ...rest };
   });
   const header = `# Suggested from ${origin}: a starting point, edit it before relying on it.\n`;
   return header + stringify({ checks }, { flowCollectionPadding: false });
