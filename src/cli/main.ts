@@ -5,6 +5,7 @@ import { registerDeploymentsCommand } from './commands/deployments.js';
 import { registerDriftCommand } from './commands/drift.js';
 import { registerExperimentsCommand } from './commands/experiments.js';
 import { registerModelsCommand } from './commands/models.js';
+import { registerPredictCommand } from './commands/predict.js';
 import { registerRunsCommand } from './commands/runs.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerServerCommand } from './commands/server.js';
@@ -25,6 +26,7 @@ registerRunsCommand(program);
 registerModelsCommand(program);
 registerDeploymentsCommand(program);
 registerDriftCommand(program);
+registerPredictCommand(program);
 
 try {
   await program.parseAsync(process.argv);
