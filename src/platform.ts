@@ -2,6 +2,10 @@ import type { Clock } from './core/clock.js';
 import { systemClock } from './core/clock.js';
 import type { Config } from './core/config.js';
 import { EventBus } from './core/events.js';
+import { FeedbackService } from './feedback/feedback-service.js';
+import { SqlLabelledPredictions } from './feedback/labelled-predictions.js';
+import type { FeedbackTables } from './feedback/tables.js';
+import { PerformanceService } from './monitoring/performance/performance-report.js';
 import {
   createDeploymentServices,
   type DeploymentServices,
@@ -44,6 +48,10 @@ export interface Platform {
   readonly deployments: DeploymentServices;
   /** Served models (hot-swapped on alias moves), predictions, the prediction log, metrics. */
   readonly serving: ServingServices;
+  /** Ground truth for logged predictions, and the predictions joined with it. */
+  readonly feedback: { labels: FeedbackService; labelled: SqlLabelledPredictions };
+  /** Performance from delayed labels, per window and model version. */
+  readonly performance: PerformanceService;
   close(): Promise<void>;
 }
 
@@ -84,6 +92,23 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
     scorer: serving.predictions,
     predictor: options.deployments,
   });
+  const labelled = new SqlLabelledPredictions(database.tables<FeedbackTables>());
+  const feedback = {
+    labels: new FeedbackService({
+      db: database.tables<FeedbackTables>(),
+      log: serving.log,
+      clock,
+      events,
+      versionClasses: async (model, version) => {
+        try {
+          return (await registry.versions.get(model, version)).metadata?.classLabels;
+        } catch {
+          return undefined; // a deleted version: the prediction's own probabilities name the classes
+        }
+      },
+    }),
+    labelled,
+  };
   return {
     config,
     database,
@@ -99,6 +124,8 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
     registry,
     deployments,
     serving,
+    feedback,
+    performance: new PerformanceService(labelled, clock),
     close: async () => {
       await deployments.close();
       await serving.close();
