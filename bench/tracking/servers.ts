@@ -128,7 +128,7 @@ async function waitForHealth(url: string, started: StartedProcess): Promise<void
 }
 
 /** A port the OS reports free now; MLflow needs a number, it cannot bind port 0 and report it. */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

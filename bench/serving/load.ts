@@ -1,0 +1,154 @@
+import { Agent, request } from 'node:http';
+import { summarize, type LatencySummary } from '../tracking/stats.js';
+
+/** One route under load: where to send, the bodies to cycle through, and how to read the class. */
+export interface LoadTarget {
+  /** e.g. `mloop /predict`. */
+  label: string;
+  baseUrl: string;
+  path: string;
+  /** Serialized before the clock starts; request i sends bodies[i % length]. */
+  bodies: Buffer[];
+  /** The class each body must get, by the same index. */
+  expected: number[];
+  /** The predicted class in a 200 answer's parsed body, or undefined when it has none. */
+  labelOf(answer: unknown): unknown;
+}
+
+export interface LoadOptions {
+  connections: number;
+  warmupSeconds: number;
+  seconds: number;
+}
+
+/** A few answers that were not right, verbatim, to say what went wrong. */
+export interface FailureSample {
+  status: number;
+  body: string;
+}
+
+export interface LoadResult {
+  target: string;
+  connections: number;
+  /** Measured wall time, from the end of the warm-up to the last measured answer. */
+  seconds: number;
+  /** Requests started after the warm-up that got a right answer. */
+  measuredOk: number;
+  requestsPerSecond: number;
+  /** Latency of the measured requests that got a right answer, in ms. */
+  latencyMs: LatencySummary;
+  /** Every request, warm-up included: answered 200 (whatever the class), and not. */
+  answered200: number;
+  failed: number;
+  wrongClass: number;
+  failures: FailureSample[];
+}
+
+const TIMEOUT_MS = 30_000;
+const MAX_FAILURE_SAMPLES = 5;
+
+/**
+ * Keeps `connections` keep-alive HTTP/1.1 connections busy with one request in flight each, for
+ * the warm-up and then the measured seconds. node:http with one Agent (maxSockets 1) per
+ * connection, so there are exactly `connections` sockets and no queueing inside the client.
+ */
+export async function runLoad(target: LoadTarget, options: LoadOptions): Promise<LoadResult> {
+  const url = new URL(target.baseUrl);
+  const start = process.hrtime.bigint();
+  const measureFrom = start + BigInt(Math.round(options.warmupSeconds * 1e9));
+  const stopAt = measureFrom + BigInt(Math.round(options.seconds * 1e9));
+  const latencies: number[] = [];
+  const failures: FailureSample[] = [];
+  let answered200 = 0;
+  let failed = 0;
+  let wrongClass = 0;
+  let lastMeasuredEnd = measureFrom;
+  let next = 0;
+
+  const fail = (sample: FailureSample) => {
+    failed++;
+    if (failures.length < MAX_FAILURE_SAMPLES) failures.push(sample);
+  };
+
+  async function connection(): Promise<void> {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      while (process.hrtime.bigint() < stopAt) {
+        const i = next++ % target.bodies.length;
+        const sent = process.hrtime.bigint();
+        let status = 0;
+        let body = '';
+        try {
+          ({ status, body } = await post(url, target.path, target.bodies[i] as Buffer, agent));
+        } catch (error) {
+          fail({ status: 0, body: (error as Error).message });
+          continue;
+        }
+        const done = process.hrtime.bigint();
+        if (status !== 200) {
+          fail({ status, body: body.slice(0, 500) });
+          continue;
+        }
+        answered200++;
+        if (!hasClass(target, body, target.expected[i] as number)) {
+          wrongClass++;
+          fail({ status, body: `expected class ${target.expected[i]}: ${body.slice(0, 500)}` });
+          continue;
+        }
+        if (sent >= measureFrom && sent < stopAt) {
+          latencies.push(Number(done - sent) / 1e6);
+          if (done > lastMeasuredEnd) lastMeasuredEnd = done;
+        }
+      }
+    } finally {
+      agent.destroy();
+    }
+  }
+
+  await Promise.all(Array.from({ length: options.connections }, connection));
+  const seconds = Number(lastMeasuredEnd - measureFrom) / 1e9;
+  return {
+    target: target.label,
+    connections: options.connections,
+    seconds,
+    measuredOk: latencies.length,
+    requestsPerSecond: seconds > 0 ? latencies.length / seconds : 0,
+    latencyMs: summarize(latencies),
+    answered200,
+    failed,
+    wrongClass,
+    failures,
+  };
+}
+
+function hasClass(target: LoadTarget, body: string, expected: number): boolean {
+  try {
+    return Number(target.labelOf(JSON.parse(body))) === expected;
+  } catch {
+    return false;
+  }
+}
+
+function post(url: URL, path: string, body: Buffer, agent: Agent): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: url.hostname,
+        port: Number(url.port),
+        method: 'POST',
+        path,
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': body.length },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+        res.on('error', reject);
+      },
+    );
+    req.setTimeout(TIMEOUT_MS, () => req.destroy(new Error(`no answer within ${TIMEOUT_MS} ms`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
