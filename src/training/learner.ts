@@ -1,5 +1,6 @@
 import type { RandomSource } from '../core/random.js';
 import type { GraphBuilder } from './onnx/model-builder.js';
+import type { PreprocessingOptions } from './preprocessing/preprocessor.js';
 import type { FeatureMatrix } from './preprocessing/transform.js';
 
 /**
@@ -46,6 +47,8 @@ export interface Learner<P> {
   /** The `--model` name. */
   readonly name: string;
   readonly tasks: ReadonlyArray<LearningTask['kind']>;
+  /** Preprocessing this learner wants instead of the default (trees keep numbers raw, NaN included). */
+  readonly preprocessing?: PreprocessingOptions;
   /** Checks and completes hyperparameters (defaults filled in); errors name the parameter. */
   parseParams(raw: RawParams): P;
   fit(x: FeatureMatrix, target: TrainingTarget, params: P, options: FitOptions): FittedModel;

@@ -35,8 +35,11 @@ export interface Preprocessor {
 }
 
 export interface PreprocessingOptions {
-  /** How a missing number is filled (default mean). */
-  numericImpute?: 'mean' | 'median';
+  /**
+   * How a missing number is filled (default mean); `none` keeps it missing (NaN), for learners
+   * that handle missing values themselves (trees).
+   */
+  numericImpute?: 'mean' | 'median' | 'none';
   /** How a missing category is filled: the most frequent one (default), or `__missing__`. */
   categoricalImpute?: 'most_frequent' | 'missing';
   /** Standardize numbers to mean 0 and variance 1 (default true). */
@@ -72,6 +75,7 @@ export function fitPreprocessor(table: TrainingTable, options: PreprocessingOpti
 }
 
 function fitNumeric(name: string, values: Float64Array, options: PreprocessingOptions): NumericStep {
+  if (options.numericImpute === 'none') return { kind: 'numeric', name, fill: NaN, offset: 0, scale: 1 };
   const present = values.filter((v) => !Number.isNaN(v));
   if (present.length === 0) return { kind: 'numeric', name, fill: 0, offset: 0, scale: 1 };
   let sum = 0;
