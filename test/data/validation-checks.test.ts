@@ -11,9 +11,9 @@ import { customersSql, duckDbCopy, writeCsv } from './validation-files.js';
 const dir = tempDir('mloop-validation-');
 
 async function check(file: string, checks: unknown[]): Promise<CheckResult[]> {
-  const report = await runSuite(file, parseSuite({ checks }), {
+  const report = await runSuite({ file }, parseSuite({ checks }), {
     distributionTest: driftDistributionTest,
-    resolveReference: async (ref) => join(dir, ref),
+    resolveReference: async (ref) => ({ file: join(dir, ref) }),
   });
   return report.checks;
 }
@@ -148,7 +148,7 @@ describe('validation checks on a CSV file', () => {
 
   it('summarizes failed checks by label', async () => {
     const report = await runSuite(
-      people,
+      { file: people },
       parseSuite({
         checks: [
           { column: 'age', range: { min: 0, max: 120 } },

@@ -15,7 +15,7 @@ describe('suite inference', () => {
     await duckDbCopy(
       `COPY (SELECT *, CASE WHEN id % 10 = 0 THEN NULL ELSE age END AS age_sparse FROM (${customersSql()})) TO '${file}' (FORMAT parquet)`,
     );
-    const suite = await inferSuite(file);
+    const suite = await inferSuite({ file });
     expect(suite.checks).toEqual([
       { column: 'id', type: 'integer', max_missing: 0, range: { min: 1, max: 200 }, unique: true },
       { column: 'age', type: 'integer', max_missing: 0, range: { min: 18, max: 77 } },
@@ -36,16 +36,19 @@ describe('suite inference', () => {
         `CASE WHEN id = 11 THEN 'UK' ELSE country END AS country, CASE WHEN id = 12 THEN NULL ELSE email END AS email, ` +
         `income + 30000 AS income FROM (${customersSql()})) TO '${bad}' (HEADER)`,
     );
-    const yaml = suiteToYaml(await inferSuite(good, { distributionReference: 'good.csv' }), 'good.csv');
+    const yaml = suiteToYaml(
+      await inferSuite({ file: good }, { distributionReference: 'good.csv' }),
+      'good.csv',
+    );
     expect(yaml).toContain('not_null: true');
     const suite = parseSuiteText(yaml);
     const options = {
       distributionTest: driftDistributionTest,
-      resolveReference: async (ref: string) => join(dir, ref),
+      resolveReference: async (ref: string) => ({ file: join(dir, ref) }),
     };
-    const onItself = await runSuite(good, suite, options);
+    const onItself = await runSuite({ file: good }, suite, options);
     expect(onItself.checks.filter((c) => !c.passed)).toEqual([]);
-    const corrupted = await runSuite(bad, suite, options);
+    const corrupted = await runSuite({ file: bad }, suite, options);
     const failed = corrupted.checks.filter((c) => !c.passed).map((c) => c.check.label);
     expect(failed).toEqual([
       'id unique',

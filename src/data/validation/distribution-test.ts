@@ -1,9 +1,9 @@
+import type { DataRelation } from './duckdb-sql.js';
 import type { DistributionTestName } from './suite.js';
 
-/** One column of one data file, as a distribution test reads it. */
+/** One column of some data, as a distribution test reads it. */
 export interface ColumnSample {
-  /** A file DuckDB can read (Parquet, CSV, JSON lines). */
-  file: string;
+  data: DataRelation;
   column: string;
 }
 

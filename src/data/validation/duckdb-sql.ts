@@ -21,6 +21,16 @@ export async function withDuckDb<T>(work: (connection: DuckDBConnection) => Prom
   }
 }
 
+/**
+ * Data DuckDB reads: one file (Parquet, CSV or JSON lines, by extension), or a query that reads
+ * several (a dataset version stored as many files).
+ */
+export type DataRelation = { file: string } | { sql: string };
+
+export function describeRelation(relation: DataRelation): string {
+  return 'file' in relation ? relation.file : 'the query';
+}
+
 export interface LoadedTable {
   name: string;
   /** Column name → DuckDB type as DESCRIBE spells it (`BIGINT`, `DECIMAL(10,2)`, `VARCHAR`). */
@@ -28,19 +38,20 @@ export interface LoadedTable {
 }
 
 /**
- * Copies a file DuckDB can read (chosen by extension: Parquet, CSV, JSON lines) into a temporary
- * table. Reading once and checking the table keeps each check from re-parsing a CSV, and the
- * table's rowid follows the file's order, which gives offending rows their row numbers.
+ * Copies the data into a temporary table. Reading once and checking the table keeps each check
+ * from re-parsing a CSV, and the table's rowid follows the data's order, which gives offending
+ * rows their row numbers.
  */
-export async function loadFile(
+export async function loadRelation(
   connection: DuckDBConnection,
-  file: string,
+  relation: DataRelation,
   name: string,
 ): Promise<LoadedTable> {
+  const from = 'file' in relation ? quoteLiteral(relation.file) : `(${relation.sql})`;
   try {
-    await connection.run(`CREATE TEMP TABLE ${quoteIdentifier(name)} AS SELECT * FROM ${quoteLiteral(file)}`);
+    await connection.run(`CREATE TEMP TABLE ${quoteIdentifier(name)} AS SELECT * FROM ${from}`);
   } catch (error) {
-    throw invalidParameter('file', `cannot read data file ${file}: ${(error as Error).message}`);
+    throw invalidParameter('file', `cannot read ${describeRelation(relation)}: ${(error as Error).message}`);
   }
   const reader = await connection.runAndReadAll(`DESCRIBE ${quoteIdentifier(name)}`);
   const columns = new Map<string, string>();

@@ -1,7 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { stringify } from 'yaml';
 import { inferColumnType, isNumericType } from './column-types.js';
-import { loadFile, quoteIdentifier, withDuckDb } from './duckdb-sql.js';
+import { loadRelation, quoteIdentifier, withDuckDb, type DataRelation } from './duckdb-sql.js';
 import type { ColumnCheck, Suite, SuiteCheck } from './suite.js';
 
 /** Columns with at most this many distinct text values get an allowed set. */
@@ -26,9 +26,9 @@ interface ColumnStats {
  * allowed set for text with few values, uniqueness for whole-number and text columns without
  * repeats, and row bounds of half to twice the observed count. A person edits it before relying on it.
  */
-export async function inferSuite(file: string, options: InferSuiteOptions = {}): Promise<Suite> {
+export async function inferSuite(data: DataRelation, options: InferSuiteOptions = {}): Promise<Suite> {
   return withDuckDb(async (connection) => {
-    const table = await loadFile(connection, file, TABLE);
+    const table = await loadRelation(connection, data, TABLE);
     const columns = [...table.columns.entries()];
     const select = ['count(*)::DOUBLE AS "rows"'];
     columns.forEach(([name, type], i) => {

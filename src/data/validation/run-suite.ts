@@ -2,7 +2,14 @@ import type { DuckDBConnection, Json } from '@duckdb/node-api';
 import { invalidParameter } from '../../core/errors.js';
 import { isIntegerType } from './column-types.js';
 import type { DistributionTest } from './distribution-test.js';
-import { loadFile, quoteIdentifier, quoteLiteral, withDuckDb, type LoadedTable } from './duckdb-sql.js';
+import {
+  loadRelation,
+  quoteIdentifier,
+  quoteLiteral,
+  withDuckDb,
+  type DataRelation,
+  type LoadedTable,
+} from './duckdb-sql.js';
 import type { CheckResult, OffendingExample, ValidationReport } from './report.js';
 import { rowAssertions, type RowAssertion } from './row-assertions.js';
 import { isRowCountCheck, suiteDigest, type ColumnCheck, type Suite } from './suite.js';
@@ -13,22 +20,22 @@ const TABLE = 'validated';
 export interface RunSuiteOptions {
   /** Judges distribution checks; needed only when the suite has one. */
   distributionTest?: DistributionTest;
-  /** A DuckDB-readable file for a distribution check's `reference` (a dataset version or a file). */
-  resolveReference?: (reference: string) => Promise<string>;
+  /** The data of a distribution check's `reference` (a dataset version or a file); default: the file it names. */
+  resolveReference?: (reference: string) => Promise<DataRelation>;
 }
 
 /**
- * Runs every check of a suite on a data file DuckDB can read and reports each one's verdict with
+ * Runs every check of a suite on data DuckDB can read and reports each one's verdict with
  * up to five offending rows. Row-level assertions share one scan; uniqueness, row counts and
  * distributions take one query each.
  */
 export async function runSuite(
-  file: string,
+  data: DataRelation,
   suite: Suite,
   options: RunSuiteOptions = {},
 ): Promise<ValidationReport> {
   return withDuckDb(async (connection) => {
-    const table = await loadFile(connection, file, TABLE);
+    const table = await loadRelation(connection, data, TABLE);
     await checkRegexes(connection, suite);
     const slots: (CheckResult | Promise<CheckResult> | undefined)[] = [];
     const pending: { slot: number; assertion: RowAssertion; duckDbType: string }[] = [];
@@ -50,7 +57,7 @@ export async function runSuite(
         slots.push(undefined);
       }
       if (check.unique) slots.push(uniqueCheck(connection, check, index, duckDbType));
-      if (check.distribution) slots.push(distributionCheck(file, check, index, options));
+      if (check.distribution) slots.push(distributionCheck(data, check, index, options));
       if (assertions.length === 0 && !check.unique && !check.distribution) {
         slots.push(exists(check, index, true));
       }
@@ -164,7 +171,7 @@ async function uniqueCheck(
 }
 
 async function distributionCheck(
-  file: string,
+  data: DataRelation,
   check: ColumnCheck,
   index: number,
   options: RunSuiteOptions,
@@ -177,12 +184,12 @@ async function distributionCheck(
       `checks[${index}]: distribution checks need a distribution test, and none is configured`,
     );
   }
-  const referenceFile = options.resolveReference
+  const referenceData = options.resolveReference
     ? await options.resolveReference(expectation.reference)
-    : expectation.reference;
+    : { file: expectation.reference };
   const comparison = await options.distributionTest.compare({
-    reference: { file: referenceFile, column: check.column },
-    current: { file, column: check.column },
+    reference: { data: referenceData, column: check.column },
+    current: { data, column: check.column },
     ...(expectation.test ? { test: expectation.test } : {}),
     ...(expectation.threshold !== undefined ? { threshold: expectation.threshold } : {}),
   });

@@ -8,8 +8,8 @@ import { computeDriftReport } from './drift-report.js';
 export const driftDistributionTest: DistributionTest = {
   async compare({ reference, current, test, threshold }) {
     const report = await computeDriftReport({
-      reference: { file: reference.file },
-      current: { file: current.file },
+      reference: reference.data,
+      current: current.data,
       columns: [
         {
           name: current.column,
