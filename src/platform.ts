@@ -1,7 +1,10 @@
+import { join } from 'node:path';
 import type { Clock } from './core/clock.js';
 import { systemClock } from './core/clock.js';
 import type { Config } from './core/config.js';
 import { EventBus } from './core/events.js';
+import { DatasetService } from './data/datasets.js';
+import type { DatasetTables } from './data/tables.js';
 import { FeedbackService } from './feedback/feedback-service.js';
 import { SqlLabelledPredictions } from './feedback/labelled-predictions.js';
 import type { FeedbackTables } from './feedback/tables.js';
@@ -52,6 +55,8 @@ export interface Platform {
   readonly feedback: { labels: FeedbackService; labelled: SqlLabelledPredictions };
   /** Performance from delayed labels, per window and model version. */
   readonly performance: PerformanceService;
+  /** Versioned datasets: content-addressed versions with schema and profile. */
+  readonly data: { datasets: DatasetService };
   close(): Promise<void>;
 }
 
@@ -126,6 +131,14 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
     serving,
     feedback,
     performance: new PerformanceService(labelled, clock),
+    data: {
+      datasets: new DatasetService({
+        db: database.tables<DatasetTables>(),
+        store: artifactStore,
+        clock,
+        cacheDir: join(config.home, 'cache'),
+      }),
+    },
     close: async () => {
       await deployments.close();
       await serving.close();

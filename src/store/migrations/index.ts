@@ -6,6 +6,7 @@ import { loggedModels } from './0002-logged-models.js';
 import { registry } from './0003-registry.js';
 import { predictions } from './0004-predictions.js';
 import { deployments } from './0005-deployments.js';
+import { datasets } from './0006-datasets.js';
 import { feedback } from './0008-feedback.js';
 import { alerts } from './0009-alerts.js';
 
@@ -19,6 +20,7 @@ const steps: Record<string, MigrationStep> = {
   '0003-registry': registry,
   '0004-predictions': predictions,
   '0005-deployments': deployments,
+  '0006-datasets': datasets,
   '0008-feedback': feedback,
   '0009-alerts': alerts,
 };

@@ -1,0 +1,23 @@
+import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+
+/** Quotes a column or table name for DuckDB SQL. */
+export function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** Quotes a string (a file path, a value) as a DuckDB SQL literal. */
+export function quoteLiteral(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
+/** A private in-memory DuckDB for one piece of work, closed when the work ends. */
+export async function withDuckDb<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await DuckDBConnection.create(instance);
+  try {
+    return await work(connection);
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
