@@ -129,7 +129,10 @@ export class MonitorReports {
         reference: { table: referenceRelation },
         current: { table: currentTable },
         columns: compared.map((c) => ({ name: c.name, type: c.kind })),
-        options: { connection, ...(request.driftShare !== undefined ? { driftShare: request.driftShare } : {}) },
+        options: {
+          connection,
+          ...(request.driftShare !== undefined ? { driftShare: request.driftShare } : {}),
+        },
       });
       const features = new Map<string, ColumnKind>(
         compared.filter((c) => 'feature' in c.source).map((c) => [c.name, c.kind]),

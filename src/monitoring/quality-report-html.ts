@@ -5,7 +5,10 @@ import type { CheckResult, ColumnQuality, DataQualityReport } from './quality/in
  * and share (flagged checks in red), then the issues in words and any keys the reference lacks.
  * Plain HTML, styled by the drift report's page.
  */
-export function renderQualitySectionHtml(quality: DataQualityReport, escape: (text: string) => string): string {
+export function renderQualitySectionHtml(
+  quality: DataQualityReport,
+  escape: (text: string) => string,
+): string {
   const issues =
     quality.issues.length === 0
       ? '<p class="summary ok"><strong>No data-quality issues</strong> in the window.</p>'

@@ -33,7 +33,7 @@ export function parseReference(text: string | undefined): ReferenceSpec {
   if (text.startsWith('window:')) {
     return { kind: 'window', range: parseRelativeRange(text.slice('window:'.length)), text };
   }
-  const dataset = /^([^/\\]+)\/(v?\d+)$/.exec(text);
+  const dataset = /^([^/\\]+)\/(\d+)$/.exec(text);
   if (dataset && !existsSync(text)) return { kind: 'dataset', name: dataset[1]!, version: dataset[2]! };
   if (!existsSync(text)) {
     throw invalidParameter(

@@ -45,17 +45,27 @@ export const predictionColumnPrefix = 'prediction.';
  * labels like 0/1 are names, not quantities) with `prediction.proba.<class>` per class, or
  * `prediction.value` (regression).
  */
-export function windowColumns(metadata: Pick<ModelMetadata, 'inputs' | 'task' | 'classLabels'>): WindowColumn[] {
+export function windowColumns(
+  metadata: Pick<ModelMetadata, 'inputs' | 'task' | 'classLabels'>,
+): WindowColumn[] {
   const columns: WindowColumn[] = metadata.inputs.map((f) => ({
     name: f.name,
     kind: featureKind(f),
     source: { feature: f.name },
   }));
   if (metadata.task === 'regression') {
-    columns.push({ name: `${predictionColumnPrefix}value`, kind: 'numeric', source: { prediction: 'value' } });
+    columns.push({
+      name: `${predictionColumnPrefix}value`,
+      kind: 'numeric',
+      source: { prediction: 'value' },
+    });
     return columns;
   }
-  columns.push({ name: `${predictionColumnPrefix}label`, kind: 'categorical', source: { prediction: 'label' } });
+  columns.push({
+    name: `${predictionColumnPrefix}label`,
+    kind: 'categorical',
+    source: { prediction: 'label' },
+  });
   for (const label of metadata.classLabels ?? []) {
     columns.push({
       name: `${predictionColumnPrefix}proba.${String(label)}`,

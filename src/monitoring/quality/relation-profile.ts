@@ -29,7 +29,9 @@ export async function profileRelation(
         `SELECT count(*)::DOUBLE, count(*) FILTER (WHERE ${v} IS NULL OR isnan(${v}))::DOUBLE, ` +
           `min(${v}) FILTER (WHERE NOT isnan(${v})), max(${v}) FILTER (WHERE NOT isnan(${v})) FROM ${from}`,
       );
-      const [count, missing, min, max] = (reader.getRows()[0] ?? []).map((x) => (x === null ? null : Number(x)));
+      const [count, missing, min, max] = (reader.getRows()[0] ?? []).map((x) =>
+        x === null ? null : Number(x),
+      );
       profile[name] = {
         kind: 'numeric',
         count: count ?? 0,
@@ -49,7 +51,10 @@ export async function profileRelation(
         kind: 'categorical',
         count: count ?? 0,
         missingShare: count ? (missing ?? 0) / count : 0,
-        categories: distinct.getRows().map((r) => String(r[0])).sort(),
+        categories: distinct
+          .getRows()
+          .map((r) => String(r[0]))
+          .sort(),
       };
     }
   }
