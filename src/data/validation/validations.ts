@@ -3,6 +3,7 @@ import type { Clock } from '../../core/clock.js';
 import { MloopError, notFound } from '../../core/errors.js';
 import type { DistributionTest } from './distribution-test.js';
 import type { DataRelation } from './duckdb-sql.js';
+import { inferSuite } from './infer-suite.js';
 import { summarizeReport, type ValidationReport } from './report.js';
 import { runSuite } from './run-suite.js';
 import { shortDigest, suiteDigest, type Suite } from './suite.js';
@@ -56,8 +57,11 @@ export interface ValidationServiceDeps {
 export class DatasetValidationService {
   constructor(private readonly deps: ValidationServiceDeps) {}
 
-  /** Runs a suite (the dataset's required one when none is given) on a version and stores the report. */
-  async validate(ref: string, suite?: Suite): Promise<ValidationRecord> {
+  /**
+   * Runs a suite (the dataset's required one when none is given) on a version and stores the
+   * report; `require` also makes the suite required before training on any version of the dataset.
+   */
+  async validate(ref: string, suite?: Suite, options: { require?: boolean } = {}): Promise<ValidationRecord> {
     const version = await this.deps.data.version(ref);
     const chosen = suite ?? (await this.requiredSuite(version.name))?.suite;
     if (!chosen) {
@@ -68,7 +72,23 @@ export class DatasetValidationService {
       );
     }
     const report = await this.run(version.data, chosen);
-    return this.record(version, chosen, report);
+    const record = await this.record(version, chosen, report);
+    if (options.require) await this.requireSuite(version.name, chosen);
+    return record;
+  }
+
+  /** The version a ref names, with its data. */
+  versionKey(ref: string): Promise<DatasetVersionKey & { data: DataRelation }> {
+    return this.deps.data.version(ref);
+  }
+
+  /** A starting suite inferred from a version; `distribution` adds checks that numeric columns stay close to it. */
+  async suggest(ref: string, options: { distribution?: boolean } = {}): Promise<Suite> {
+    const version = await this.deps.data.version(ref);
+    return inferSuite(
+      version.data,
+      options.distribution ? { distributionReference: `${version.name}/${version.version}` } : {},
+    );
   }
 
   /** Runs a suite on any data without storing anything (distribution references resolve as in `validate`). */
