@@ -9,6 +9,9 @@ import { FeedbackService } from './feedback/feedback-service.js';
 import { SqlLabelledPredictions } from './feedback/labelled-predictions.js';
 import type { FeedbackTables } from './feedback/tables.js';
 import { PerformanceService } from './monitoring/performance/performance-report.js';
+import { servingRequestCounters } from './monitoring/alerts/request-error-rates.js';
+import { datasetVersionFiles } from './monitoring/dataset-version-files.js';
+import { createMonitoringServices, type MonitoringServices } from './monitoring/monitoring-services.js';
 import {
   createDeploymentServices,
   type DeploymentServices,
@@ -57,6 +60,8 @@ export interface Platform {
   readonly performance: PerformanceService;
   /** Versioned datasets: content-addressed versions with schema and profile. */
   readonly data: { datasets: DatasetService };
+  /** Drift and quality reports of prediction windows; alert rules, their evaluation and alerts. */
+  readonly monitoring: MonitoringServices;
   close(): Promise<void>;
 }
 
@@ -114,6 +119,34 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
     }),
     labelled,
   };
+  const performance = new PerformanceService(labelled, clock);
+  const datasets = new DatasetService({
+    db: database.tables<DatasetTables>(),
+    store: artifactStore,
+    clock,
+    cacheDir: join(config.home, 'cache'),
+  });
+  const monitoring = createMonitoringServices({
+    database,
+    clock,
+    events,
+    registry,
+    predictionLog: serving.log,
+    requestCounters: servingRequestCounters(serving.metrics),
+    deployments: {
+      get: (name) => deployments.deployments.get(name),
+      requestCounts: (name, since) => {
+        const primary = deployments.armStats.stats(name, 'primary', since);
+        const candidate = deployments.armStats.stats(name, 'candidate', since);
+        return {
+          requests: primary.requests + candidate.requests,
+          errors: primary.errors + candidate.errors,
+        };
+      },
+    },
+    datasets: datasetVersionFiles(datasets),
+    performance,
+  });
   return {
     config,
     database,
@@ -130,16 +163,11 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
     deployments,
     serving,
     feedback,
-    performance: new PerformanceService(labelled, clock),
-    data: {
-      datasets: new DatasetService({
-        db: database.tables<DatasetTables>(),
-        store: artifactStore,
-        clock,
-        cacheDir: join(config.home, 'cache'),
-      }),
-    },
+    performance,
+    data: { datasets },
+    monitoring,
     close: async () => {
+      await monitoring.alerts.evaluator.idle();
       await deployments.close();
       await serving.close();
       await database.close();
