@@ -7,6 +7,7 @@ import { registry } from './0003-registry.js';
 import { predictions } from './0004-predictions.js';
 import { deployments } from './0005-deployments.js';
 import { datasets } from './0006-datasets.js';
+import { datasetValidation } from './0007-dataset-validation.js';
 import { feedback } from './0008-feedback.js';
 import { alerts } from './0009-alerts.js';
 
@@ -21,6 +22,7 @@ const steps: Record<string, MigrationStep> = {
   '0004-predictions': predictions,
   '0005-deployments': deployments,
   '0006-datasets': datasets,
+  '0007-dataset-validation': datasetValidation,
   '0008-feedback': feedback,
   '0009-alerts': alerts,
 };
