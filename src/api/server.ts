@@ -13,6 +13,7 @@ import { registerMlflowTrackingRoutes } from './mlflow/tracking-routes.js';
 import { registerNativeModelRoutes } from './native/model-routes.js';
 import { registerNativeModelVersionRoutes } from './native/model-version-routes.js';
 import { registerDeploymentRoutes } from './native/deployment-routes.js';
+import { registerFeedbackRoutes } from './native/feedback-routes.js';
 import { registerNativeTrackingRoutes } from './native/tracking-routes.js';
 import { registerServingRoutes } from './serving/serving-routes.js';
 
@@ -47,6 +48,7 @@ export async function buildServer(platform: Platform, options: ServerOptions = {
     app.addHook('onClose', async () => stop());
   }
   registerServingRoutes(app, platform);
+  registerFeedbackRoutes(app, platform);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.ready();
   return app;

@@ -5,11 +5,18 @@ import type {
   PredictionCount,
   PredictionFilter,
 } from '../monitoring/performance/labelled-predictions.js';
+import { invalidParameter } from '../core/errors.js';
 import type { Prediction } from '../serving/model-runtime.js';
+import type { Page } from '../tracking/types.js';
 import type { LabelValue } from './labels.js';
 import type { FeedbackTables } from './tables.js';
 
 const pageRows = 5000;
+
+interface Cursor {
+  time: number;
+  id: string;
+}
 
 /**
  * Predictions joined with their labels in the metadata database. Counting is one GROUP BY, so
@@ -38,34 +45,62 @@ export class SqlLabelledPredictions implements LabelledPredictionReader {
   }
 
   async *labelledPredictions(filter: PredictionFilter): AsyncIterable<LabelledPrediction[]> {
-    let after: { time: number; id: string } | undefined;
+    let after: Cursor | undefined;
     for (;;) {
-      let query = this.filtered(filter)
-        .innerJoin('feedback as f', 'f.prediction_id', 'p.id')
-        .select(['p.id', 'p.time', 'p.version', 'p.arm', 'p.deployment', 'p.inputs', 'p.outputs', 'f.label']);
-      if (after) {
-        const { time, id } = after;
-        query = query.where((eb) =>
-          eb.or([eb('p.time', '>', time), eb.and([eb('p.time', '=', time), eb('p.id', '>', id)])]),
-        );
-      }
-      const rows = await query.orderBy('p.time', 'asc').orderBy('p.id', 'asc').limit(pageRows).execute();
-      if (rows.length > 0) {
-        yield rows.map((r) => ({
-          id: r.id,
-          time: Number(r.time),
-          version: Number(r.version),
-          arm: r.arm,
-          deployment: r.deployment ?? undefined,
-          inputs: JSON.parse(r.inputs) as Record<string, unknown>,
-          outputs: JSON.parse(r.outputs) as Prediction,
-          label: JSON.parse(r.label) as LabelValue,
-        }));
-      }
+      const rows = await this.read(filter, after, pageRows);
+      if (rows.length > 0) yield rows;
       const last = rows[rows.length - 1];
       if (rows.length < pageRows || !last) return;
-      after = { time: Number(last.time), id: last.id };
+      after = { time: last.time, id: last.id };
     }
+  }
+
+  /** One page of labelled predictions, oldest first, for readers over HTTP. */
+  async page(
+    filter: PredictionFilter,
+    maxResults = 1000,
+    pageToken?: string | undefined,
+  ): Promise<Page<LabelledPrediction>> {
+    if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > pageRows) {
+      throw invalidParameter('maxResults', `maxResults must be an integer from 1 to ${pageRows}`);
+    }
+    const rows = await this.read(filter, decodeCursor(pageToken), maxResults + 1);
+    const items = rows.slice(0, maxResults);
+    const last = items[items.length - 1];
+    return {
+      items,
+      nextPageToken:
+        rows.length > maxResults && last
+          ? Buffer.from(JSON.stringify({ t: last.time, id: last.id })).toString('base64url')
+          : undefined,
+    };
+  }
+
+  private async read(
+    filter: PredictionFilter,
+    after: Cursor | undefined,
+    limit: number,
+  ): Promise<LabelledPrediction[]> {
+    let query = this.filtered(filter)
+      .innerJoin('feedback as f', 'f.prediction_id', 'p.id')
+      .select(['p.id', 'p.time', 'p.version', 'p.arm', 'p.deployment', 'p.inputs', 'p.outputs', 'f.label']);
+    if (after) {
+      const { time, id } = after;
+      query = query.where((eb) =>
+        eb.or([eb('p.time', '>', time), eb.and([eb('p.time', '=', time), eb('p.id', '>', id)])]),
+      );
+    }
+    const rows = await query.orderBy('p.time', 'asc').orderBy('p.id', 'asc').limit(limit).execute();
+    return rows.map((r) => ({
+      id: r.id,
+      time: Number(r.time),
+      version: Number(r.version),
+      arm: r.arm,
+      deployment: r.deployment ?? undefined,
+      inputs: JSON.parse(r.inputs) as Record<string, unknown>,
+      outputs: JSON.parse(r.outputs) as Prediction,
+      label: JSON.parse(r.label) as LabelValue,
+    }));
   }
 
   private filtered(filter: PredictionFilter) {
@@ -79,4 +114,23 @@ export class SqlLabelledPredictions implements LabelledPredictionReader {
     if (filter.deployment !== undefined) query = query.where('p.deployment', '=', filter.deployment);
     return query;
   }
+}
+
+/** Page tokens hold the (time, id) of the last row returned: stable while labels arrive. */
+function decodeCursor(token: string | undefined): Cursor | undefined {
+  if (token === undefined || token === '') return undefined;
+  try {
+    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as {
+      t?: unknown;
+      id?: unknown;
+    };
+    if (typeof parsed.t === 'number' && typeof parsed.id === 'string')
+      return { time: parsed.t, id: parsed.id };
+  } catch {
+    // fall through to the error below
+  }
+  throw invalidParameter(
+    'pageToken',
+    `invalid pageToken "${token}": pass the nextPageToken of a previous page`,
+  );
 }

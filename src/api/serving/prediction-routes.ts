@@ -64,7 +64,8 @@ export function registerPredictionRoutes(app: App, log: PredictionLog): void {
   );
 }
 
-function timeOf(value: string | undefined, field: string): number | undefined {
+/** A query time: milliseconds since the epoch or an ISO 8601 time. */
+export function timeOf(value: string | undefined, field: string): number | undefined {
   if (value === undefined || value === '') return undefined;
   const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
   if (!Number.isFinite(ms)) {

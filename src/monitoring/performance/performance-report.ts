@@ -24,6 +24,8 @@ export interface PerformanceQuery {
   deployment?: string | undefined;
   /** Split each window and version by deployment arm (primary, candidate…). */
   byArm?: boolean | undefined;
+  /** One group per window for all versions together, instead of one per version. */
+  poolVersions?: boolean | undefined;
 }
 
 /** The performance of one version (and arm) over one window. */
@@ -31,7 +33,8 @@ export interface PerformanceGroup {
   /** Clipped to the report's range. */
   windowStart: number;
   windowEnd: number;
-  version: number;
+  /** Absent when versions are pooled. */
+  version?: number;
   /** Present when the report splits by arm. */
   arm?: string;
   predictions: number;
@@ -62,7 +65,7 @@ export const maxWindows = 10_000;
 interface Group {
   key: string;
   windowStart: number;
-  version: number;
+  version: number | undefined;
   arm: string | undefined;
   predictions: number;
   labelled: LabelledPrediction[];
@@ -104,10 +107,12 @@ export class PerformanceService {
       deployment: query.deployment,
     };
     const byArm = query.byArm === true;
+    const pool = query.poolVersions === true;
     const windows = new Map<string, Group>();
     const overall = new Map<string, Group>();
-    const groupOf = (map: Map<string, Group>, start: number, version: number, arm: string): Group => {
-      const key = `${start}|${version}|${byArm ? arm : ''}`;
+    const groupOf = (map: Map<string, Group>, start: number, v: number, arm: string): Group => {
+      const version = pool ? undefined : v;
+      const key = `${start}|${version ?? ''}|${byArm ? arm : ''}`;
       let group = map.get(key);
       if (!group) {
         group = {
@@ -142,7 +147,7 @@ export class PerformanceService {
         .sort(
           (a, b) =>
             a.windowStart - b.windowStart ||
-            a.version - b.version ||
+            (a.version ?? 0) - (b.version ?? 0) ||
             (a.arm ?? '').localeCompare(b.arm ?? ''),
         )
         .map((g) => summarize(g, start(g), end(g), task));
@@ -164,6 +169,65 @@ export class PerformanceService {
       ),
     };
   }
+
+  /**
+   * One metric (`accuracy`, `f1`, `auc`, `log_loss`, `rmse`, `mae`, `r2`, `coverage`) over the
+   * labelled predictions in [from, to), all versions together unless `version` is given (the
+   * shape alert rules read). Undefined when no prediction in the range has a label yet.
+   */
+  async metric(input: {
+    model: string;
+    version?: number | undefined;
+    deployment?: string | undefined;
+    metric: string;
+    from: number;
+    to: number;
+  }): Promise<number | undefined> {
+    metricOf({ windowStart: 0, windowEnd: 0, predictions: 0, labelled: 0, coverage: 0 }, input.metric);
+    const report = await this.report({ ...input, poolVersions: true });
+    const group = report.overall[0];
+    return group && group.labelled > 0 ? metricOf(group, input.metric) : undefined;
+  }
+}
+
+/** Metric names `metric()` reads, as alert rules name them. */
+export const performanceMetricNames = [
+  'accuracy',
+  'f1',
+  'auc',
+  'log_loss',
+  'rmse',
+  'mae',
+  'r2',
+  'coverage',
+] as const;
+
+function metricOf(group: PerformanceGroup, metric: string): number | undefined {
+  const c = group.classification;
+  const r = group.regression;
+  switch (metric) {
+    case 'accuracy':
+      return c?.accuracy;
+    case 'f1':
+      return c?.macroF1;
+    case 'auc':
+      return c?.rocAuc;
+    case 'log_loss':
+      return c?.logLoss;
+    case 'rmse':
+      return r?.rmse;
+    case 'mae':
+      return r?.mae;
+    case 'r2':
+      return r?.r2;
+    case 'coverage':
+      return group.coverage;
+    default:
+      throw invalidParameter(
+        'metric',
+        `unknown performance metric "${metric}": use one of ${performanceMetricNames.join(', ')}`,
+      );
+  }
 }
 
 function summarize(
@@ -177,7 +241,7 @@ function summarize(
   const result: PerformanceGroup = {
     windowStart,
     windowEnd,
-    version: group.version,
+    ...(group.version !== undefined ? { version: group.version } : {}),
     ...(group.arm !== undefined ? { arm: group.arm } : {}),
     predictions,
     labelled: group.labelled.length,
