@@ -32,7 +32,7 @@ export interface MonitorReportRequest {
   deployment?: string | undefined;
   /** Dataset drift when at least this share of columns drift (default 0.5). */
   driftShare?: number | undefined;
-  /** End of the window, ms since the epoch (default now). */
+  /** Exclusive end of the window, ms since the epoch (default: now included). */
   to?: number | undefined;
 }
 
@@ -76,7 +76,8 @@ export class MonitorReports {
     const reference = parseReference(request.reference);
     const version = await this.deps.registry.resolve(request.ref);
     const metadata = servableMetadata(version);
-    const to = request.to ?? this.deps.clock.now();
+    // The window is (now - length, now]: a prediction made this very millisecond is in it.
+    const to = request.to ?? this.deps.clock.now() + 1;
     const allVersions = request.allVersions ?? false;
     const filter = (from: number, end: number): PredictionWindowFilter => ({
       model: version.name,

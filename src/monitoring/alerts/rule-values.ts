@@ -45,7 +45,8 @@ export class RuleValues {
     const target = await this.target(rule);
     const model = target.version.name;
     const version = rule.allVersions ? undefined : target.version.version;
-    const to = this.deps.clock.now();
+    // (now - window, now], as reports read it.
+    const to = this.deps.clock.now() + 1;
     const from = to - rule.windowMs;
     const which = `${model}${version === undefined ? '' : `/${version}`}${target.deployment ? ` via ${target.deployment}` : ''}`;
     switch (rule.kind) {
