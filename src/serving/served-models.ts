@@ -59,6 +59,20 @@ export interface ServedModelsOptions {
 /** The alias a bare model name serves when it has one; otherwise its newest version. */
 export const defaultAlias = 'champion';
 
+/**
+ * The version a reference names now: `NAME@ALIAS`, `NAME/VERSION`, `NAME/latest`, or a bare name,
+ * which means its champion, else its newest version. Batch scoring resolves references the same way.
+ */
+export async function resolveModelRef(source: ModelSource, ref: string): Promise<ResolvedVersion> {
+  if (ref.includes('@') || ref.includes('/')) return source.resolve(ref);
+  try {
+    return await source.resolve(`${ref}@${defaultAlias}`);
+  } catch (error) {
+    if (!isMloopError(error) || error.code !== 'RESOURCE_DOES_NOT_EXIST') throw error;
+    return source.resolve(`${ref}/latest`);
+  }
+}
+
 /** A loaded version, shared by every reference that resolves to it and every request using it. */
 interface Loaded {
   name: string;
@@ -276,14 +290,8 @@ export class ServedModels {
   }
 
   /** A bare name serves its champion, else its newest version. */
-  private async resolve(ref: string): Promise<ResolvedVersion> {
-    if (ref.includes('@') || ref.includes('/')) return this.source.resolve(ref);
-    try {
-      return await this.source.resolve(`${ref}@${defaultAlias}`);
-    } catch (error) {
-      if (!isMloopError(error) || error.code !== 'RESOURCE_DOES_NOT_EXIST') throw error;
-      return this.source.resolve(`${ref}/latest`);
-    }
+  private resolve(ref: string): Promise<ResolvedVersion> {
+    return resolveModelRef(this.source, ref);
   }
 
   /** Takes a hold on a version, loading it unless it is loaded (or loading) already. */

@@ -12,7 +12,7 @@ import {
 import { invalidParameter, isMloopError, notFound } from '../../core/errors.js';
 import { sha256OfFile } from '../../core/hashing.js';
 import { ModelRuntime, type ModelRuntimeOptions, type Prediction } from '../model-runtime.js';
-import type { ModelSource } from '../served-models.js';
+import { resolveModelRef, type ModelSource } from '../served-models.js';
 import {
   copyOptions,
   formatOf,
@@ -90,7 +90,7 @@ export async function scoreFile(
   }
   await checkPaths(input, output);
 
-  const version = await source.resolve(request.ref);
+  const version = await resolveModelRef(source, request.ref);
   const runtime = await ModelRuntime.load(await source.read(version), request.runtime);
   const inputHash = sha256OfFile(input);
   inputHash.catch(() => undefined);
@@ -111,7 +111,7 @@ export async function scoreFile(
     for (;;) {
       const chunks = await nextChunks(stream, chunkRows, fileName);
       if (chunks.length === 0) break;
-      const batch = parseChunks(chunks, plan.positions, rows + 1, fileName);
+      const batch = parseChunks(chunks, plan.positions, rows + 1, fileName, inputFormat === 'csv');
       const predictions = await runtime.predictBatch(batch);
       table ??= await createOutputTable(writer, plan, predictionColumns(runtime, predictions[0]));
       appendScored(table, chunks, plan, predictions, version);

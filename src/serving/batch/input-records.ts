@@ -1,6 +1,6 @@
 import { DuckDBDecimalValue, type DuckDBDataChunk, type DuckDBValue } from '@duckdb/node-api';
 import { invalidParameter, isMloopError } from '../../core/errors.js';
-import type { FeatureSpec } from '../../registry/model-metadata.js';
+import type { FeatureSpec, FeatureType } from '../../registry/model-metadata.js';
 import { parseRecords, type FeatureBatch, type FeatureRecord } from '../feature-batch.js';
 
 /** Where each feature sits among the columns read from the input (absent optional ones are not). */
@@ -20,15 +20,21 @@ export function parseChunks(
   positions: FeaturePositions,
   firstRow: number,
   fileName: string,
+  /** The file is text (CSV): numbers and booleans may arrive as strings and are read as such. */
+  fromText: boolean,
 ): FeatureBatch {
+  const types = new Map(positions.features.map((f) => [f.name, f.type]));
   const records: FeatureRecord[] = [];
   for (const chunk of chunks) {
     const start = records.length;
     for (let r = 0; r < chunk.rowCount; r++) records.push({});
     for (const [name, column] of positions.columnOf) {
       const values = chunk.getColumnValues(column);
+      const type = types.get(name);
       for (let r = 0; r < values.length; r++) {
-        (records[start + r] as FeatureRecord)[name] = featureValue(values[r] ?? null);
+        const value = featureValue(values[r] ?? null);
+        (records[start + r] as FeatureRecord)[name] =
+          fromText && typeof value === 'string' ? fromCsvText(value, type) : value;
       }
     }
   }
@@ -47,6 +53,23 @@ function featureValue(value: DuckDBValue): unknown {
   if (typeof value === 'bigint') return Number(value);
   if (value instanceof DuckDBDecimalValue) return value.toDouble();
   return value;
+}
+
+/**
+ * A CSV cell of a numeric or boolean feature, when DuckDB sniffed its column as text because some
+ * cell is not a number: the cells that are numbers become numbers again, so the error names the
+ * row holding the bad value, not the first row of the column. An empty cell is missing.
+ */
+function fromCsvText(text: string, type: FeatureType | undefined): unknown {
+  if (type === 'string' || type === undefined) return text;
+  const trimmed = text.trim();
+  if (trimmed === '') return null;
+  if (type === 'bool') {
+    const lower = trimmed.toLowerCase();
+    return lower === 'true' ? true : lower === 'false' ? false : text;
+  }
+  const number = Number(trimmed);
+  return Number.isNaN(number) && trimmed !== 'NaN' ? text : number;
 }
 
 const recordField = /^records\[(\d+)\]\.(.+)$/;
