@@ -12,7 +12,8 @@ export interface ExportedPreprocessing {
 
 /**
  * Adds the preprocessing to a graph, so a served model takes raw records (layout `columns`):
- * numeric inputs are float32 `[N, 1]`, concatenated, then Imputer (NaN → fill) and Scaler;
+ * numeric inputs are float32 `[N, 1]`, concatenated, then Imputer (NaN → fill, unless missing
+ * values stay missing) and Scaler (unless nothing is scaled);
  * each categorical input is a string `[N, 1]` mapped by a LabelEncoder (known category → itself,
  * "" → fill, anything else → a marker no category has) and one-hot encoded (OneHotEncoder with
  * zeros=1, so an unseen category is all zeros). Everything is concatenated into one float matrix.
@@ -51,15 +52,21 @@ function numericBlock(graph: GraphBuilder, steps: NumericStep[]): string {
           ['numeric'],
           { axis: attr.int(1) },
         )[0]!;
-  const [imputed] = graph.node('Imputer', [joined], ['numeric_imputed'], {
-    imputed_value_floats: attr.floats(steps.map((s) => s.fill)),
-    replaced_value_float: attr.float(NaN),
-  });
-  const [scaled] = graph.node('Scaler', [imputed!], ['numeric_scaled'], {
-    offset: attr.floats(steps.map((s) => s.offset)),
-    scale: attr.floats(steps.map((s) => s.scale)),
-  });
-  return scaled!;
+  // An Imputer that only puts NaN back, or a Scaler that changes nothing, is left out.
+  let value = joined;
+  if (steps.some((s) => !Number.isNaN(s.fill))) {
+    value = graph.node('Imputer', [value], ['numeric_imputed'], {
+      imputed_value_floats: attr.floats(steps.map((s) => s.fill)),
+      replaced_value_float: attr.float(NaN),
+    })[0]!;
+  }
+  if (steps.some((s) => s.offset !== 0 || s.scale !== 1)) {
+    value = graph.node('Scaler', [value], ['numeric_scaled'], {
+      offset: attr.floats(steps.map((s) => s.offset)),
+      scale: attr.floats(steps.map((s) => s.scale)),
+    })[0]!;
+  }
+  return value;
 }
 
 function oneHotBlock(graph: GraphBuilder, step: CategoricalStep): string {
