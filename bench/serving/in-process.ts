@@ -1,7 +1,4 @@
 import { InferenceSession, Tensor } from 'onnxruntime-node';
-import { loadConfig } from '../../src/core/config.js';
-import { openPlatform } from '../../src/platform.js';
-import { registryModelSource } from '../../src/serving/registry-source.js';
 import { summarize, type LatencySummary } from '../tracking/stats.js';
 import { namedFeatures, type BenchModel } from './model.js';
 
@@ -29,17 +26,57 @@ export interface InProcessResult {
   predictionService: InProcessTiming;
 }
 
-async function time(calls: number, call: () => Promise<unknown>): Promise<InProcessTiming> {
-  for (let i = 0; i < Math.ceil(calls / 10); i++) await call();
-  const samples = new Array<number>(calls);
-  const start = process.hrtime.bigint();
-  for (let i = 0; i < calls; i++) {
-    const t0 = process.hrtime.bigint();
-    await call();
-    samples[i] = Number(process.hrtime.bigint() - t0) / 1e3;
+type ConfigModule = typeof import('../../src/core/config.js');
+type PlatformModule = typeof import('../../src/platform.js');
+type RegistrySourceModule = typeof import('../../src/serving/registry-source.js');
+
+/**
+ * mloop's built code in dist/, which `mloop server` runs, typed by its sources. Not src/ through
+ * tsx: tsx compiles with esbuild's keepNames, which wraps every closure in a naming call, and on
+ * a path this short that alone shows up in the timings (a few percent of the profile).
+ */
+async function builtMloop() {
+  const dist = new URL('../../dist/', import.meta.url);
+  const load = async <T>(path: string) => (await import(new URL(path, dist).href)) as T;
+  try {
+    return {
+      ...(await load<ConfigModule>('core/config.js')),
+      ...(await load<PlatformModule>('platform.js')),
+      ...(await load<RegistrySourceModule>('serving/registry-source.js')),
+    };
+  } catch (error) {
+    throw new Error(`cannot load mloop from dist/ (run \`npm run build\`): ${(error as Error).message}`);
   }
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  return { calls, latencyUs: summarize(samples), callsPerSecond: calls / seconds };
+}
+
+const BLOCK = 500;
+
+/**
+ * Times each layer's calls one after another, in blocks of BLOCK calls that take turns (a block
+ * of each layer, then again), so other work on the machine weighs on every layer alike instead
+ * of on whichever ran during a busy spell. A tenth of the calls warm each layer up first.
+ */
+async function timeInTurns(calls: number, layers: Array<() => Promise<unknown>>): Promise<InProcessTiming[]> {
+  for (const call of layers) for (let i = 0; i < Math.ceil(calls / 10); i++) await call();
+  const samples = layers.map(() => new Array<number>());
+  const seconds = layers.map(() => 0);
+  for (let done = 0; done < calls; done += BLOCK) {
+    const n = Math.min(BLOCK, calls - done);
+    for (const [layer, call] of layers.entries()) {
+      const blockStart = process.hrtime.bigint();
+      for (let i = 0; i < n; i++) {
+        const t0 = process.hrtime.bigint();
+        await call();
+        samples[layer]!.push(Number(process.hrtime.bigint() - t0) / 1e3);
+      }
+      seconds[layer]! += Number(process.hrtime.bigint() - blockStart) / 1e9;
+    }
+  }
+  return layers.map((_, layer) => ({
+    calls,
+    latencyUs: summarize(samples[layer]!),
+    callsPerSecond: calls / seconds[layer]!,
+  }));
 }
 
 /**
@@ -52,6 +89,7 @@ export async function runInProcess(
   databaseUrl: string,
   calls: number,
 ): Promise<InProcessResult> {
+  const { loadConfig, openPlatform, registryModelSource } = await builtMloop();
   const platform = await openPlatform(loadConfig({ home, databaseUrl }, {}));
   const ref = `${model.mloop.modelName}@champion`;
   try {
@@ -75,26 +113,30 @@ export async function runInProcess(
     const bareLabel = Number(bare[session.outputNames[0]!]?.data[0]);
     if (bareLabel !== record.label)
       throw new Error(`onnxruntime gives class ${bareLabel}, not ${record.label}`);
-    const onnxruntime = await time(calls, () => session.run(feeds));
-    await session.release();
-
     const features = namedFeatures(model, record);
-    const lease = await platform.serving.models.acquire(ref);
-    let modelRuntime: InProcessTiming;
-    try {
-      modelRuntime = await time(calls, () => lease.model.runtime.predict([features]));
-    } finally {
-      lease.release();
-    }
     const check = await platform.serving.predictions.predict({ ref, records: [features] });
     if (check.predictions[0]?.label !== record.label) {
       throw new Error(
         `the prediction service gives class ${check.predictions[0]?.label}, not ${record.label}`,
       );
     }
-    const predictionService = await time(calls, () =>
-      platform.serving.predictions.predict({ ref, records: [features] }),
-    );
+    const lease = await platform.serving.models.acquire(ref);
+    let timings: InProcessTiming[];
+    try {
+      timings = await timeInTurns(calls, [
+        () => session.run(feeds),
+        () => lease.model.runtime.predict([features]),
+        () => platform.serving.predictions.predict({ ref, records: [features] }),
+      ]);
+    } finally {
+      lease.release();
+      await session.release();
+    }
+    const [onnxruntime, modelRuntime, predictionService] = timings as [
+      InProcessTiming,
+      InProcessTiming,
+      InProcessTiming,
+    ];
     return { onnxSha256: pkg.sha256, onnxruntime, modelRuntime, predictionService };
   } finally {
     await platform.close();

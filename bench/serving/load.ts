@@ -1,5 +1,6 @@
 import { Agent, request } from 'node:http';
 import { summarize, type LatencySummary } from '../tracking/stats.js';
+import { ownCpuSeconds } from './process-cpu.js';
 
 /** One route under load: where to send, the bodies to cycle through, and how to read the class. */
 export interface LoadTarget {
@@ -19,6 +20,18 @@ export interface LoadOptions {
   connections: number;
   warmupSeconds: number;
   seconds: number;
+  /** CPU seconds the server has used so far (all its processes), when it can be read. */
+  serverCpuSeconds?: () => number | undefined;
+}
+
+/** CPU time spent during the measured window. */
+export interface CpuUse {
+  /** Server CPU seconds, user + system, all its processes; absent where it cannot be read. */
+  serverSeconds?: number;
+  /** Server CPU milliseconds per measured request: its cost without the wait for a core. */
+  serverMsPerRequest?: number;
+  /** This process's CPU seconds: what the load generator took from the shared cores. */
+  loadGeneratorSeconds: number;
 }
 
 /** A few answers that were not right, verbatim, to say what went wrong. */
@@ -42,6 +55,7 @@ export interface LoadResult {
   failed: number;
   wrongClass: number;
   failures: FailureSample[];
+  cpu: CpuUse;
 }
 
 const TIMEOUT_MS = 30_000;
@@ -105,8 +119,18 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
     }
   }
 
+  const cpuNow = () => ({ server: options.serverCpuSeconds?.(), client: ownCpuSeconds() });
+  let cpuAtStart = cpuNow();
+  const startTimer = setTimeout(() => (cpuAtStart = cpuNow()), options.warmupSeconds * 1000);
   await Promise.all(Array.from({ length: options.connections }, connection));
+  clearTimeout(startTimer);
+  const cpuAtEnd = cpuNow();
   const seconds = Number(lastMeasuredEnd - measureFrom) / 1e9;
+  const cpu: CpuUse = { loadGeneratorSeconds: cpuAtEnd.client - cpuAtStart.client };
+  if (cpuAtStart.server !== undefined && cpuAtEnd.server !== undefined) {
+    cpu.serverSeconds = cpuAtEnd.server - cpuAtStart.server;
+    if (latencies.length > 0) cpu.serverMsPerRequest = (cpu.serverSeconds * 1000) / latencies.length;
+  }
   return {
     target: target.label,
     connections: options.connections,
@@ -118,6 +142,7 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
     failed,
     wrongClass,
     failures,
+    cpu,
   };
 }
 

@@ -13,6 +13,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { StartedProcess } from '../tracking/child-processes.js';
 import { describeMachine } from '../tracking/machine.js';
 import { databaseFile, startMloop, type BenchServer } from '../tracking/servers.js';
 import { loadConfig, USAGE, type ServingBenchConfig } from './config.js';
@@ -20,6 +21,7 @@ import { runInProcess, type InProcessResult } from './in-process.js';
 import { runLoad, type LoadResult, type LoadTarget } from './load.js';
 import { startMlflowModelServer } from './mlflow-model-server.js';
 import { dataframeSplitBody, predictBody, trainAndLogModel, type BenchModel } from './model.js';
+import { processGroupCpuSeconds } from './process-cpu.js';
 import { checkPredictionLog, type PredictionLogCheck } from './prediction-log-check.js';
 import { computeRatios, formatReport, ROUTES, writeReport, type ServingBenchReport } from './report.js';
 
@@ -68,7 +70,13 @@ function mlflowTarget(url: string, model: BenchModel): LoadTarget {
 }
 
 /** Every target at every connection count; logs each level's figures as it goes. */
-async function loadAll(targets: LoadTarget[], config: ServingBenchConfig): Promise<LoadResult[]> {
+async function loadAll(
+  targets: LoadTarget[],
+  config: ServingBenchConfig,
+  server: StartedProcess,
+): Promise<LoadResult[]> {
+  const pgid = server.child.pid;
+  const serverCpuSeconds = () => (pgid === undefined ? undefined : processGroupCpuSeconds(pgid));
   const results: LoadResult[] = [];
   for (const connections of config.connections) {
     for (const target of targets) {
@@ -76,11 +84,12 @@ async function loadAll(targets: LoadTarget[], config: ServingBenchConfig): Promi
         connections,
         warmupSeconds: config.warmupSeconds,
         seconds: config.seconds,
+        serverCpuSeconds,
       });
       log(
         `${target.label}, ${connections} connection${connections === 1 ? '' : 's'}: ${Math.round(result.requestsPerSecond)} req/s, ` +
           `p50 ${result.latencyMs.p50.toFixed(2)} ms, p99 ${result.latencyMs.p99.toFixed(2)} ms, ` +
-          `${result.failed} failed`,
+          `server CPU ${result.cpu.serverMsPerRequest?.toFixed(3) ?? '-'} ms/request, ${result.failed} failed`,
       );
       results.push(result);
     }
@@ -107,7 +116,7 @@ async function mloopPhase(config: ServingBenchConfig, python: string, root: stri
     phase.model = model;
     log(`model ${model.mloop.modelName} v${model.mloop.version}, same ONNX bytes in both stores`);
     if (!config.servers.includes('mloop')) return phase;
-    phase.load = await loadAll(mloopTargets(server.url, model), config);
+    phase.load = await loadAll(mloopTargets(server.url, model), config, server.process);
     const answered = phase.load.reduce((n, r) => n + r.answered200, 0);
     log('mloop: reading the prediction log back');
     phase.predictionLog = await checkPredictionLog(server.url, model.mloop.modelName, answered);
@@ -144,7 +153,7 @@ async function mlflowPhase(
   }
   try {
     log(`MLflow: listening on ${server.url}`);
-    return await loadAll([mlflowTarget(server.url, model)], config);
+    return await loadAll([mlflowTarget(server.url, model)], config, server.process);
   } catch (error) {
     errors.push(`MLflow: ${(error as Error).message}`);
     return [];

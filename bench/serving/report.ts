@@ -21,6 +21,9 @@ export interface LevelRatios {
   /** MLflow p99 ÷ mloop p99. */
   p99Predict: number | null;
   p99Invocations: number | null;
+  /** MLflow server CPU per request ÷ mloop's: cost without the wait for a core. */
+  cpuPerRequestPredict: number | null;
+  cpuPerRequestInvocations: number | null;
 }
 
 export interface ServingBenchReport {
@@ -61,6 +64,8 @@ export function computeRatios(load: LoadResult[], levels: number[]): LevelRatios
       throughputInvocations: ratio(invocations?.requestsPerSecond, mlflow?.requestsPerSecond),
       p99Predict: ratio(mlflow?.latencyMs.p99, predict?.latencyMs.p99),
       p99Invocations: ratio(mlflow?.latencyMs.p99, invocations?.latencyMs.p99),
+      cpuPerRequestPredict: ratio(mlflow?.cpu.serverMsPerRequest, predict?.cpu.serverMsPerRequest),
+      cpuPerRequestInvocations: ratio(mlflow?.cpu.serverMsPerRequest, invocations?.cpu.serverMsPerRequest),
     };
   });
 }
@@ -83,7 +88,20 @@ function table(rows: string[][]): string[] {
 }
 
 function loadTable(report: ServingBenchReport): string[] {
-  const rows = [['route', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'ok', 'failed']];
+  const rows = [
+    [
+      'route',
+      'conns',
+      'req/s',
+      'p50 ms',
+      'p99 ms',
+      'max ms',
+      'server CPU ms/req',
+      'client CPU s',
+      'ok',
+      'failed',
+    ],
+  ];
   for (const r of report.load) {
     rows.push([
       r.target,
@@ -92,6 +110,8 @@ function loadTable(report: ServingBenchReport): string[] {
       num(r.latencyMs.p50),
       num(r.latencyMs.p99),
       num(r.latencyMs.max),
+      num(r.cpu.serverMsPerRequest, 3),
+      num(r.cpu.loadGeneratorSeconds, 1),
       String(r.measuredOk),
       String(r.failed),
     ]);
@@ -100,7 +120,17 @@ function loadTable(report: ServingBenchReport): string[] {
 }
 
 function ratioLines(report: ServingBenchReport): string[] {
-  const rows = [['connections', '/predict req/s', '/invocations req/s', '/predict p99', '/invocations p99']];
+  const rows = [
+    [
+      'connections',
+      '/predict req/s',
+      '/invocations req/s',
+      '/predict p99',
+      '/invocations p99',
+      '/predict CPU/req',
+      '/invocations CPU/req',
+    ],
+  ];
   for (const r of report.ratios) {
     rows.push([
       String(r.connections),
@@ -108,10 +138,13 @@ function ratioLines(report: ServingBenchReport): string[] {
       times(r.throughputInvocations),
       times(r.p99Predict),
       times(r.p99Invocations),
+      times(r.cpuPerRequestPredict),
+      times(r.cpuPerRequestInvocations),
     ]);
   }
   return [
-    'mloop vs MLflow (throughput: mloop/MLflow; p99: MLflow/mloop; above 1: mloop is better)',
+    'mloop vs MLflow (throughput: mloop/MLflow; p99 and server CPU per request: MLflow/mloop; ' +
+      'above 1: mloop is better)',
     ...table(rows),
   ];
 }
