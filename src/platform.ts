@@ -4,6 +4,10 @@ import { systemClock } from './core/clock.js';
 import type { Config } from './core/config.js';
 import { EventBus } from './core/events.js';
 import { DatasetService } from './data/datasets.js';
+import type { ValidationTables } from './data/validation/tables.js';
+import { DatasetValidationService } from './data/validation/validations.js';
+import { versionDataOf } from './data/validation/version-data.js';
+import { driftDistributionTest } from './monitoring/drift/distribution-test.js';
 import type { DatasetTables } from './data/tables.js';
 import { FeedbackService } from './feedback/feedback-service.js';
 import { SqlLabelledPredictions } from './feedback/labelled-predictions.js';
@@ -58,8 +62,11 @@ export interface Platform {
   readonly feedback: { labels: FeedbackService; labelled: SqlLabelledPredictions };
   /** Performance from delayed labels, per window and model version. */
   readonly performance: PerformanceService;
-  /** Versioned datasets: content-addressed versions with schema and profile. */
-  readonly data: { datasets: DatasetService };
+  /**
+   * Versioned datasets: content-addressed versions with schema and profile; validation suites
+   * run on versions, their reports, and the check trainers make before using a version.
+   */
+  readonly data: { datasets: DatasetService; validation: DatasetValidationService };
   /** Drift and quality reports of prediction windows; alert rules, their evaluation and alerts. */
   readonly monitoring: MonitoringServices;
   close(): Promise<void>;
@@ -164,7 +171,16 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
     serving,
     feedback,
     performance,
-    data: { datasets },
+    data: {
+      datasets,
+      // Data sits upstream of monitoring: validation gets the drift tests through its interface.
+      validation: new DatasetValidationService({
+        db: database.tables<ValidationTables>(),
+        clock,
+        distributionTest: driftDistributionTest,
+        data: versionDataOf(datasets),
+      }),
+    },
     monitoring,
     close: async () => {
       await monitoring.alerts.evaluator.idle();
