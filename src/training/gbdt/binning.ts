@@ -131,9 +131,27 @@ export function binOf(mapper: BinMapper, f: number, value: number): number {
 export function binColumns(mapper: BinMapper, columns: readonly Float64Array[]): Uint8Array {
   const n = columns[0]?.length ?? 0;
   const bins = new Uint8Array(n * columns.length);
+  const { missingBin } = mapper;
   columns.forEach((column, f) => {
     const offset = f * n;
-    for (let i = 0; i < n; i++) bins[offset + i] = binOf(mapper, f, column[i] as number);
+    const cuts = mapper.thresholds[f] as Float64Array;
+    const size = cuts.length;
+    for (let i = 0; i < n; i++) {
+      const value = column[i] as number;
+      if (value !== value) {
+        bins[offset + i] = missingBin;
+        continue;
+      }
+      const x = Math.fround(value);
+      let lo = 0;
+      let hi = size;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (x <= (cuts[mid] as number)) hi = mid;
+        else lo = mid + 1;
+      }
+      bins[offset + i] = lo;
+    }
   });
   return bins;
 }

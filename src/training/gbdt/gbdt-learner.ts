@@ -1,0 +1,102 @@
+import type { FittedModel, Learner, LearningTask } from '../learner.js';
+import { choiceParam, numberParam, rejectUnknownParams } from '../params.js';
+import type { FeatureMatrix } from '../preprocessing/transform.js';
+import { fitGbdt, type GbdtOptions } from './gbdt.js';
+import type { GbdtObjective } from './losses.js';
+import { predictProbabilities, type GbdtModel } from './model.js';
+import { exportGbdt } from './onnx-export.js';
+import { leafCount } from './tree.js';
+
+/** GBDT hyperparameters, named as scikit-learn's HistGradientBoosting names them. */
+export type GbdtParams = Omit<GbdtOptions, 'onIteration' | 'seed'>;
+
+const known = [
+  'learning_rate',
+  'max_iter',
+  'max_leaf_nodes',
+  'max_depth',
+  'min_samples_leaf',
+  'l2_regularization',
+  'max_bins',
+  'early_stopping',
+  'validation_fraction',
+  'n_iter_no_change',
+  'tol',
+] as const;
+
+/** Column-major copies of a row-major matrix: the trees read one feature at a time. */
+export function columnsOf(x: FeatureMatrix): Float64Array[] {
+  return Array.from({ length: x.cols }, (_, j) => {
+    const column = new Float64Array(x.rows);
+    for (let i = 0; i < x.rows; i++) column[i] = x.values[i * x.cols + j] as number;
+    return column;
+  });
+}
+
+function objectiveOf(task: LearningTask): GbdtObjective {
+  if (task.kind === 'regression') return 'regression';
+  return task.classCount === 2 ? 'binary' : 'multiclass';
+}
+
+/** Wraps a fitted ensemble in the trainer's contract. */
+export function fittedGbdt(model: GbdtModel, iterations: number): FittedModel {
+  return {
+    predict: (x) => predictProbabilities(model, columnsOf(x)),
+    exportOnnx: (graph, features) => exportGbdt(graph, features, model),
+    summary: () => {
+      const trees = model.trees.flat();
+      return {
+        iterations,
+        trees: trees.length,
+        leaves: trees.reduce((sum, tree) => sum + leafCount(tree), 0),
+      };
+    },
+  };
+}
+
+/**
+ * `--model gbdt`: histogram gradient-boosted trees for classification (binary or multiclass)
+ * and regression. Numbers reach the trees raw, missing ones as NaN: trees need no scaling and
+ * learn where missing values go.
+ */
+export const gbdt: Learner<GbdtParams> = {
+  name: 'gbdt',
+  tasks: ['classification', 'regression'],
+  preprocessing: { numericImpute: 'none', standardize: false },
+  parseParams(raw) {
+    rejectUnknownParams(raw, known, 'gbdt');
+    const earlyStopping = choiceParam(raw, 'early_stopping', ['auto', 'true', 'false'], 'auto');
+    const maxDepth = raw.max_depth === undefined ? undefined : numberParam(raw, 'max_depth', 0, { min: 1, integer: true });
+    return {
+      learningRate: numberParam(raw, 'learning_rate', 0.1, { min: 0, exclusiveMin: true }),
+      maxIter: numberParam(raw, 'max_iter', 100, { min: 1, integer: true }),
+      maxLeafNodes: numberParam(raw, 'max_leaf_nodes', 31, { min: 2, integer: true }),
+      ...(maxDepth === undefined ? {} : { maxDepth }),
+      minSamplesLeaf: numberParam(raw, 'min_samples_leaf', 20, { min: 1, integer: true }),
+      l2: numberParam(raw, 'l2_regularization', 0, { min: 0 }),
+      maxBins: numberParam(raw, 'max_bins', 255, { min: 2, max: 255, integer: true }),
+      earlyStopping: earlyStopping === 'auto' ? 'auto' : earlyStopping === 'true',
+      validationFraction: numberParam(raw, 'validation_fraction', 0.1, { min: 0, exclusiveMin: true, max: 0.9 }),
+      nIterNoChange: numberParam(raw, 'n_iter_no_change', 10, { min: 1, integer: true }),
+      tol: numberParam(raw, 'tol', 1e-7, { min: 0 }),
+    };
+  },
+  fit(x, target, params, options) {
+    const classes = target.task.kind === 'classification' ? target.task.classCount : 1;
+    const { model, iterations } = fitGbdt(
+      {
+        columns: columnsOf(x),
+        featureNames: Array.from({ length: x.cols }, (_, j) => `f${j}`),
+        target: target.y,
+        objective: objectiveOf(target.task),
+        classes,
+      },
+      {
+        ...params,
+        seed: Math.floor(options.random() * 2 ** 32),
+        onIteration: (done, total) => options.onProgress?.(done / total),
+      },
+    );
+    return fittedGbdt(model, iterations);
+  },
+};
