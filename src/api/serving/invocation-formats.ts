@@ -1,5 +1,6 @@
 import { invalidParameter, MloopError } from '../../core/errors.js';
 import type { ModelMetadata } from '../../registry/model-metadata.js';
+import { csvRecords, csvTableKey, type CsvTable } from './csv-body.js';
 
 /** The JSON bodies MLflow's scoring server accepts at `/invocations`; exactly one key is set. */
 export interface InvocationBody {
@@ -8,6 +9,8 @@ export interface InvocationBody {
   instances?: unknown[];
   inputs?: unknown;
   params?: Record<string, unknown>;
+  /** A `text/csv` body, parsed by the content-type parser (header row = column names). */
+  [csvTableKey]?: CsvTable;
 }
 
 export const invocationFormats = ['dataframe_split', 'dataframe_records', 'instances', 'inputs'] as const;
@@ -19,9 +22,13 @@ export const invocationFormats = ['dataframe_split', 'dataframe_records', 'insta
  * - `instances`: a list of records, or of positional rows (values in the model's feature order),
  *   or of single values for a one-feature model;
  * - `inputs`: the same lists, or columns (`{feature: [values…]}`), or, for a tensor-layout model,
- *   `{<input tensor name>: rows}`.
+ *   `{<input tensor name>: rows}`;
+ * - a `text/csv` body (as MLflow's scoring server takes): a header row of column names, then rows,
+ *   each cell read as its feature's type.
  */
 export function invocationRecords(body: InvocationBody): (metadata: ModelMetadata) => unknown[] {
+  const csv = body[csvTableKey];
+  if (csv) return (metadata) => csvRecords(csv, metadata);
   const given = invocationFormats.filter((f) => body[f] !== undefined);
   if (given.length !== 1) {
     throw new MloopError(

@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { invalidParameter } from '../../core/errors.js';
 import type { PredictResult, PredictionService } from '../../serving/prediction-service.js';
 import type { App } from '../server.js';
+import { csvTableKey, parseCsv } from './csv-body.js';
 import { invocationRecords, type InvocationBody } from './invocation-formats.js';
 import type { ModelAddress } from './model-address.js';
 import {
@@ -26,6 +27,16 @@ export const requestKeyHeader = 'x-mloop-request-key';
 export function registerPredictRoutes(app: App, predictions: PredictionService, address: ModelAddress): void {
   const params = address.prefix.includes(':name') ? { params: Type.Object({ name: Type.String() }) } : {};
   const nameOf = (p: unknown) => (p as { name?: string } | undefined)?.name;
+  // MLflow's scoring servers take CSV at /invocations; both servers register these routes once.
+  if (!app.hasContentTypeParser('text/csv')) {
+    app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_req, body, done) => {
+      try {
+        done(null, { [csvTableKey]: parseCsv(body as string) });
+      } catch (error) {
+        done(error as Error, undefined);
+      }
+    });
+  }
 
   app.post(
     `${address.prefix}/predict`,
@@ -71,7 +82,7 @@ export function registerPredictRoutes(app: App, predictions: PredictionService, 
         tags,
         summary: "Score records sent in MLflow's scoring formats",
         description:
-          'Accepts `dataframe_split`, `dataframe_records`, `instances` or `inputs`, as MLflow model servers do.',
+          'Accepts `dataframe_split`, `dataframe_records`, `instances` or `inputs`, or a `text/csv` body (header row = column names), as MLflow model servers do.',
         ...params,
         querystring: VersionQuery,
         body: InvocationsBody,

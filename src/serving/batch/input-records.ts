@@ -1,6 +1,7 @@
 import { DuckDBDecimalValue, type DuckDBDataChunk, type DuckDBValue } from '@duckdb/node-api';
 import { invalidParameter, isMloopError } from '../../core/errors.js';
-import type { FeatureSpec, FeatureType } from '../../registry/model-metadata.js';
+import type { FeatureSpec } from '../../registry/model-metadata.js';
+import { csvCellValue } from '../csv-cell.js';
 import { parseRecords, type FeatureBatch, type FeatureRecord } from '../feature-batch.js';
 
 /** Where each feature sits among the columns read from the input (absent optional ones are not). */
@@ -34,7 +35,7 @@ export function parseChunks(
       for (let r = 0; r < values.length; r++) {
         const value = featureValue(values[r] ?? null);
         (records[start + r] as FeatureRecord)[name] =
-          fromText && typeof value === 'string' ? fromCsvText(value, type) : value;
+          fromText && typeof value === 'string' ? csvCellValue(value, type) : value;
       }
     }
   }
@@ -53,23 +54,6 @@ function featureValue(value: DuckDBValue): unknown {
   if (typeof value === 'bigint') return Number(value);
   if (value instanceof DuckDBDecimalValue) return value.toDouble();
   return value;
-}
-
-/**
- * A CSV cell of a numeric or boolean feature, when DuckDB sniffed its column as text because some
- * cell is not a number: the cells that are numbers become numbers again, so the error names the
- * row holding the bad value, not the first row of the column. An empty cell is missing.
- */
-function fromCsvText(text: string, type: FeatureType | undefined): unknown {
-  if (type === 'string' || type === undefined) return text;
-  const trimmed = text.trim();
-  if (trimmed === '') return null;
-  if (type === 'bool') {
-    const lower = trimmed.toLowerCase();
-    return lower === 'true' ? true : lower === 'false' ? false : text;
-  }
-  const number = Number(trimmed);
-  return Number.isNaN(number) && trimmed !== 'NaN' ? text : number;
 }
 
 const recordField = /^records\[(\d+)\]\.(.+)$/;
