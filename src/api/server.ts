@@ -3,9 +3,11 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '../core/logging.js';
 import type { Platform } from '../platform.js';
+import { startAlertScheduler } from '../monitoring/alerts/alert-scheduler.js';
 import { startRolloutTicker } from '../serving/deployments/rollout-controller.js';
 import { sendError } from './errors.js';
 import { registerHealthRoutes } from './health-routes.js';
+import { registerAlertRoutes } from './native/alert-routes.js';
 import { registerMlflowArtifactRoutes } from './mlflow/artifact-routes.js';
 import { registerMlflowLoggedModelRoutes } from './mlflow/logged-model-routes.js';
 import { registerMlflowRegistryRoutes } from './mlflow/registry-routes.js';
@@ -29,6 +31,8 @@ export interface ServerOptions {
   logger?: Logger | false;
   /** Judge running rollouts this often (ms); none are judged when omitted (tests drive them). */
   rolloutIntervalMs?: number;
+  /** Evaluate enabled alert rules this often (ms); none are evaluated on a schedule when omitted. */
+  alertIntervalMs?: number;
 }
 
 /** Builds the HTTP app over a platform: native REST, MLflow-compatible routes, OpenAPI at /openapi.json. */
@@ -48,6 +52,15 @@ export async function buildServer(platform: Platform, options: ServerOptions = {
     app.addHook('onClose', async () => stop());
   }
   registerServingRoutes(app, platform);
+  registerAlertRoutes(app, platform);
+  if (options.alertIntervalMs) {
+    const scheduler = startAlertScheduler(
+      platform.monitoring.alerts.evaluator,
+      options.alertIntervalMs,
+      app.log,
+    );
+    app.addHook('onClose', async () => scheduler.stop());
+  }
   registerFeedbackRoutes(app, platform);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.ready();

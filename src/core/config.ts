@@ -19,6 +19,8 @@ export interface Config {
   bodyLimitBytes: number;
   /** How often the server judges running rollouts, in milliseconds. */
   rolloutIntervalMs: number;
+  /** How often the server evaluates enabled alert rules, in milliseconds; 0 turns it off. */
+  alertIntervalMs: number;
 }
 
 export type ConfigOverrides = Partial<Config>;
@@ -55,6 +57,13 @@ export function loadConfig(
       `rolloutIntervalMs must be a positive whole number of milliseconds, got ${String(rolloutIntervalMs)}`,
     );
   }
+  const alertIntervalMs = Number(pick('alertIntervalMs', 'MLOOP_ALERT_INTERVAL_MS') ?? 60_000);
+  if (!Number.isInteger(alertIntervalMs) || alertIntervalMs < 0) {
+    throw invalidParameter(
+      'alertIntervalMs',
+      `alertIntervalMs must be a whole number of milliseconds (0 turns alert evaluation off), got ${String(alertIntervalMs)}`,
+    );
+  }
   const artifactRoot = pick('artifactRoot', 'MLOOP_ARTIFACT_ROOT') ?? join(home, 'artifacts');
   return {
     home,
@@ -66,6 +75,7 @@ export function loadConfig(
     url: pick('url', 'MLOOP_URL'),
     bodyLimitBytes,
     rolloutIntervalMs,
+    alertIntervalMs,
   };
 }
 

@@ -30,7 +30,11 @@ export function registerServerCommand(program: Command): void {
         });
         const logger = createLogger(config.logLevel);
         const platform = await openPlatform(config, { serving: { logger }, deployments: { logger } });
-        const app = await buildServer(platform, { logger, rolloutIntervalMs: config.rolloutIntervalMs });
+        const app = await buildServer(platform, {
+          logger,
+          rolloutIntervalMs: config.rolloutIntervalMs,
+          alertIntervalMs: config.alertIntervalMs,
+        });
         const address = await app.listen({ host: config.host, port: config.port });
         process.stdout.write(`mloop server listening on ${address.replace('[::1]', 'localhost')}\n`);
         process.stdout.write(

@@ -1,4 +1,3 @@
-import type { Logger } from '../../core/logging.js';
 import type { AlertEvaluator } from './alert-evaluator.js';
 
 export interface AlertScheduler {
@@ -16,7 +15,7 @@ export interface AlertScheduler {
 export function startAlertScheduler(
   evaluator: AlertEvaluator,
   intervalMs: number,
-  logger?: Logger,
+  logger?: { info(details: object, message: string): void; error(details: object, message: string): void },
 ): AlertScheduler {
   let running: Promise<void> | undefined;
   const tick = async (): Promise<void> => {
