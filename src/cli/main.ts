@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { isMloopError } from '../core/errors.js';
+import { registerDataCommand } from './commands/data.js';
 import { registerDeploymentsCommand } from './commands/deployments.js';
 import { registerDriftCommand } from './commands/drift.js';
 import { registerExperimentsCommand } from './commands/experiments.js';
@@ -27,6 +28,7 @@ registerModelsCommand(program);
 registerDeploymentsCommand(program);
 registerDriftCommand(program);
 registerPredictCommand(program);
+registerDataCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,12 @@
+import type { Command } from 'commander';
+import { registerDataValidateCommands } from './data-validate.js';
+
+/** `mloop data …`: datasets, their versions and validation suites. */
+export function registerDataCommand(program: Command): Command {
+  const data = program
+    .command('data')
+    .description('Datasets: versioned data files, their profiles and validation suites')
+    .addHelpText('after', '\nDATASET arguments take NAME/VERSION (customers/3).\n');
+  registerDataValidateCommands(data);
+  return data;
+}
