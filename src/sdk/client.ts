@@ -3,6 +3,7 @@ import type { Experiment } from '../tracking/types.js';
 import { ActiveRun } from './active-run.js';
 import { DeploymentsClient } from './deployments.js';
 import { ExperimentsClient } from './experiments.js';
+import { FeedbackClient } from './feedback.js';
 import { HttpClient } from './http.js';
 import { ModelsClient } from './models.js';
 import { RunsClient } from './runs.js';
@@ -48,6 +49,8 @@ export class MloopClient {
   /** The model registry: registered models, versions, aliases, promotion history. */
   readonly models: ModelsClient;
   readonly deployments: DeploymentsClient;
+  /** Labels for predictions, and performance measured from them. */
+  readonly feedback: FeedbackClient;
 
   constructor(options: MloopClientOptions = {}) {
     const http = new HttpClient({
@@ -60,6 +63,7 @@ export class MloopClient {
     this.runs = new RunsClient(http);
     this.models = new ModelsClient(http);
     this.deployments = new DeploymentsClient(http);
+    this.feedback = new FeedbackClient(http);
   }
 
   /** The experiment with this name, created first when there is none. */

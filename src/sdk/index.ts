@@ -33,5 +33,9 @@ export {
   type RoutedPrediction,
 } from './deployments.js';
 export type * from '../serving/deployments/types.js';
+export { FeedbackClient, type PerformanceOptions, type PerformanceRange } from './feedback.js';
+export type { AttachResult, Feedback, LabelInput } from '../feedback/feedback-service.js';
+export type { PerformanceGroup, PerformanceReport } from '../monitoring/performance/performance-report.js';
+export type { LabelledPrediction } from '../monitoring/performance/labelled-predictions.js';
 export { MloopError, isMloopError, type ErrorCode } from '../core/errors.js';
 export type * from '../tracking/types.js';
