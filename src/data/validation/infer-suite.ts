@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { stringify } from 'yaml';
+import { Document, isMap, isPair, isScalar, isSeq, visit } from 'yaml';
 import { inferColumnType, isNumericType } from './column-types.js';
 import { loadRelation, quoteIdentifier, withDuckDb, type DataRelation } from './duckdb-sql.js';
 import type { ColumnCheck, Suite, SuiteCheck } from './suite.js';
@@ -102,6 +102,15 @@ export function suiteToYaml(suite: Suite, origin: string): string {
     const { column, type, max_missing: _zero, ...rest } = check;
     return { column, ...(type ? { type } : {}), not_null: true, ...rest };
   });
+  const document = new Document({ checks });
+  // Bounds, sets and distribution settings read best on one line: `range: {min: 0, max: 120}`.
+  visit(document, {
+    Pair(_, pair) {
+      if (!isPair(pair) || !isScalar(pair.key)) return;
+      if (!['range', 'rows', 'allowed', 'distribution'].includes(String(pair.key.value))) return;
+      if (isMap(pair.value) || isSeq(pair.value)) pair.value.flow = true;
+    },
+  });
   const header = `# Suggested from ${origin}: a starting point, edit it before relying on it.\n`;
-  return header + stringify({ checks }, { flowCollectionPadding: false });
+  return header + document.toString({ flowCollectionPadding: false });
 }
