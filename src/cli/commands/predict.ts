@@ -41,12 +41,19 @@ export function registerPredictCommand(program: Command): void {
       .option('--progress', 'draw the progress bar on stderr even when it is not a terminal')
       .addHelpText(
         'after',
-        '\nThe output holds the input columns, then the predictions (label and prob_<class> for a ' +
-          'classifier, prediction for a regressor), then model_name and model_version. The file is ' +
-          'written only once every row is scored; a missing feature column or a wrongly typed ' +
-          'value stops the run naming the row and column. With --url the model files are ' +
-          'downloaded from the server and the scoring runs here. A summary (rows, seconds, model ' +
-          'version, input sha256) goes to stderr, or to stdout as JSON with --json.\n',
+        [
+          '',
+          'The output holds the input columns, then the predictions (label and prob_<class> for a',
+          'classifier, prediction for a regressor), then model_name and model_version. It is',
+          'written only once every row is scored: a missing feature column or a wrongly typed',
+          'value stops the run, naming the row and column, and leaves no file behind. With --url',
+          'the model files are downloaded from the server and the scoring runs here. A summary',
+          '(rows, seconds, model version, input sha256) goes to stderr, or to stdout with --json.',
+          '',
+          'Exit codes: 0 scored, 3 invalid input (a missing column, a bad value, a bad option),',
+          '4 no such model or input file, 6 server unreachable, 1 interrupted or failed.',
+          '',
+        ].join('\n'),
       ),
     [
       'mloop predict churn@champion --input customers.parquet --output scored.parquet',
@@ -70,9 +77,18 @@ export function registerPredictCommand(program: Command): void {
         ? { onProgress: (p: { rows: number; totalRows: number }) => bar.update(p.rows, p.totalRows) }
         : {}),
     };
-    const summary = await withModelSource(opts, (source) => scoreFile(source, request)).finally(() =>
-      bar?.finish(),
-    );
+    // Ctrl-C stops between chunks, so the temporary files are removed and no output appears.
+    const interrupted = new AbortController();
+    const stop = () => interrupted.abort(new Error('interrupted: nothing was written'));
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    const summary = await withModelSource(opts, (source) =>
+      scoreFile(source, { ...request, signal: interrupted.signal }),
+    ).finally(() => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      bar?.finish();
+    });
     if (opts.json) printJson(summary);
     else process.stderr.write(describe(summary));
   });

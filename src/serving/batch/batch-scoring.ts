@@ -44,6 +44,8 @@ export interface BatchScoringRequest {
   /** Told after each chunk; `totalRows` is counted before scoring starts. */
   onProgress?: (progress: BatchProgress) => void;
   runtime?: ModelRuntimeOptions;
+  /** Stops the job between chunks; nothing is written. */
+  signal?: AbortSignal;
 }
 
 export interface BatchProgress {
@@ -109,6 +111,7 @@ export async function scoreFile(
     let table: OutputTable | undefined;
     let rows = 0;
     for (;;) {
+      request.signal?.throwIfAborted();
       const chunks = await nextChunks(stream, chunkRows, fileName);
       if (chunks.length === 0) break;
       const batch = parseChunks(chunks, plan.positions, rows + 1, fileName, inputFormat === 'csv');
@@ -120,6 +123,7 @@ export async function scoreFile(
     }
     table ??= await createOutputTable(writer, plan, predictionColumns(runtime, undefined));
     table.appender.closeSync();
+    request.signal?.throwIfAborted();
     const staged = join(work, `scored${extname(output)}`);
     await writer.run(`COPY scored TO ${quoteLiteral(staged)} ${copyOptions(outputFormat)}`);
     await rename(staged, output);
