@@ -6,6 +6,7 @@ import { registerDeploymentsCommand } from './commands/deployments.js';
 import { registerDriftCommand } from './commands/drift.js';
 import { registerExperimentsCommand } from './commands/experiments.js';
 import { registerModelsCommand } from './commands/models.js';
+import { registerMonitorCommand } from './commands/monitor.js';
 import { registerPredictCommand } from './commands/predict.js';
 import { registerRunsCommand } from './commands/runs.js';
 import { registerServeCommand } from './commands/serve.js';
@@ -29,6 +30,7 @@ registerDeploymentsCommand(program);
 registerDriftCommand(program);
 registerPredictCommand(program);
 registerDataCommand(program);
+registerMonitorCommand(program);
 
 try {
   await program.parseAsync(process.argv);
