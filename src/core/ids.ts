@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomFillSync, randomUUID } from 'node:crypto';
 
 /** A run id in MLflow's shape: 32 lowercase hex characters. */
 export function newRunId(): string {
@@ -14,7 +14,22 @@ export function newNumericId(nowMs: number): string {
   return `${nowMs}${entropy.toString().padStart(3, '0')}`;
 }
 
+const idBytes = 12;
+/**
+ * Random bytes for `newId`, drawn from the CSPRNG 256 ids at a time, as Node does for randomUUID:
+ * one call for 12 bytes costs about as much as one for 3 KB (~15 µs here), and serving takes
+ * two ids per scored record.
+ */
+const idPool = Buffer.alloc(idBytes * 256);
+let idPoolOffset = idPool.length;
+
 /** A prefixed opaque id for mloop's own objects (`pred_…`, `ds_…`). */
 export function newId(prefix: string): string {
-  return `${prefix}_${randomBytes(12).toString('hex')}`;
+  if (idPoolOffset + idBytes > idPool.length) {
+    randomFillSync(idPool);
+    idPoolOffset = 0;
+  }
+  const hex = idPool.toString('hex', idPoolOffset, idPoolOffset + idBytes);
+  idPoolOffset += idBytes;
+  return `${prefix}_${hex}`;
 }
