@@ -5,6 +5,7 @@
 #   npm run bench -- tracking              # mloop vs MLflow: ingest and search
 #   BENCH_RUNS=10000 npm run bench -- tracking
 #   npm run bench -- tracking --help       # the benchmark's knobs
+#   npm run bench -- serving               # mloop vs mlflow models serve: one ONNX model under load
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
