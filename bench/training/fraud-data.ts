@@ -64,7 +64,9 @@ function generate(rows: number, seed: number): DenseDataset {
   const countryRisk = Array.from({ length: 30 }, (_, k) => (k % 7 === 3 ? 1.2 : k % 5 === 1 ? 0.5 : 0));
   const merchantRisk = Array.from({ length: 20 }, (_, k) => (k === 4 || k === 11 ? 0.9 : 0));
   const col = (name: string) => columns[featureNames.indexOf(name)] as Float64Array;
-  const [amount, hour, age, tx, distance, ratio, failed, cardAge] = named.slice(0, 8).map(col) as Float64Array[];
+  const [amount, hour, age, tx, distance, ratio, failed, cardAge] = named
+    .slice(0, 8)
+    .map(col) as Float64Array[];
   const [merchant, country, device, channel] = categorical.map(col) as Float64Array[];
   const signals = Array.from({ length: NOISE_FEATURES }, (_, j) => col(`signal_${j}`));
   for (let i = 0; i < rows; i++) {
@@ -74,7 +76,10 @@ function generate(rows: number, seed: number): DenseDataset {
     const t = Math.floor(-Math.log(1 - random()) * 3);
     const d = Math.exp(2 + 1.4 * normal(random));
     const m = categoryOf(random, [5, 4, 4, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
-    const c = categoryOf(random, Array.from({ length: 30 }, (_, k) => 30 - k));
+    const c = categoryOf(
+      random,
+      Array.from({ length: 30 }, (_, k) => 30 - k),
+    );
     const dev = categoryOf(random, [6, 3, 1, 1]);
     const ch = categoryOf(random, [5, 3, 2]);
     const f = Math.floor(-Math.log(1 - random()) * 0.5);
@@ -95,16 +100,16 @@ function generate(rows: number, seed: number): DenseDataset {
       const s = normal(random);
       (signals[j] as Float64Array)[i] = s;
       // A few weak linear signals; the rest is noise.
-      if (j < 4) z += 0.15 * s;
+      if (j < 4) z += 0.35 * s;
     }
     const night = h < 5 || h >= 23;
-    z += night && a > 150 ? 1.6 : 0;
-    z += ageDays < 30 && t >= 5 ? 1.8 : 0;
-    z += (countryRisk[c] as number) * (dev >= 2 ? 1.5 : 0.5);
-    z += merchantRisk[m] as number;
-    z += d > 500 && ch === 2 ? 1.2 : 0;
-    z += 0.6 * Math.min(f, 4);
-    z += 0.3 * Math.log1p(a / (1 + ageDays));
+    z += night && a > 150 ? 3 : 0;
+    z += ageDays < 30 && t >= 5 ? 3.2 : 0;
+    z += (countryRisk[c] as number) * (dev >= 2 ? 2.5 : 0.6);
+    z += 1.5 * (merchantRisk[m] as number);
+    z += d > 300 && ch === 2 ? 2.5 : 0;
+    z += 0.9 * Math.min(f, 4);
+    z += 0.6 * Math.log1p(a / (1 + ageDays));
     logits[i] = z;
   }
   // Missing values where real data has them: unknown distance and account age for some rows.
@@ -114,7 +119,8 @@ function generate(rows: number, seed: number): DenseDataset {
   }
   const intercept = interceptFor(logits, 0.02);
   const target = new Float64Array(rows);
-  for (let i = 0; i < rows; i++) target[i] = random() < 1 / (1 + Math.exp(-((logits[i] as number) + intercept))) ? 1 : 0;
+  for (let i = 0; i < rows; i++)
+    target[i] = random() < 1 / (1 + Math.exp(-((logits[i] as number) + intercept))) ? 1 : 0;
   return { name: 'fraud', featureNames, categorical, columns, target, classes: 2 };
 }
 

@@ -49,7 +49,11 @@ function feeds(t: TrainingTable): Record<string, Tensor> {
     out[column.name] =
       column.kind === 'numeric'
         ? new Tensor('float32', Float32Array.from(column.values), [t.rows, 1])
-        : new Tensor('string', column.values.map((v) => v ?? ''), [t.rows, 1]);
+        : new Tensor(
+            'string',
+            column.values.map((v) => v ?? ''),
+            [t.rows, 1],
+          );
   }
   return out;
 }
@@ -63,7 +67,12 @@ async function parity(task: LearningTask, target: (score: Float64Array) => Float
     random: seededRandom(1),
   });
   const expected = model.predict(transform(pre, holdout.table));
-  const pkg = exportModelPackage({ preprocessor: pre, model, task, ...(labels ? { classLabels: labels } : {}) });
+  const pkg = exportModelPackage({
+    preprocessor: pre,
+    model,
+    task,
+    ...(labels ? { classLabels: labels } : {}),
+  });
   const session = await InferenceSession.create(pkg.onnx);
   try {
     const output = task.kind === 'regression' ? 'value' : 'probabilities';

@@ -89,17 +89,27 @@ describe('GBDT', () => {
   });
 
   it('gives the same model for the same seed, early stopping split included', () => {
-    const f = (x: number[], random: () => number) => ((x[0] as number) + (x[1] as number) * (x[2] as number) + 0.5 * random() > 0.3 ? 1 : 0);
+    const f = (x: number[], random: () => number) =>
+      (x[0] as number) + (x[1] as number) * (x[2] as number) + 0.5 * random() > 0.3 ? 1 : 0;
     const data = synthetic(3000, 3, 7, f);
-    const set: GbdtTrainingSet = { columns: data.columns, featureNames: names(3), target: data.y, objective: 'binary' };
+    const set: GbdtTrainingSet = {
+      columns: data.columns,
+      featureNames: names(3),
+      target: data.y,
+      objective: 'binary',
+    };
     const options: GbdtOptions = { earlyStopping: true, maxIter: 300, seed: 9 };
     const first = fitGbdt(set, options);
     const second = fitGbdt(set, options);
     expect(first.iterations).toBeLessThan(300);
     expect(second.iterations).toBe(first.iterations);
-    expect(predictProbabilities(second.model, data.columns)).toEqual(predictProbabilities(first.model, data.columns));
+    expect(predictProbabilities(second.model, data.columns)).toEqual(
+      predictProbabilities(first.model, data.columns),
+    );
     const other = fitGbdt(set, { ...options, seed: 10 });
-    expect(predictProbabilities(other.model, data.columns)).not.toEqual(predictProbabilities(first.model, data.columns));
+    expect(predictProbabilities(other.model, data.columns)).not.toEqual(
+      predictProbabilities(first.model, data.columns),
+    );
   });
 
   it('rejects settings out of range, naming the parameter', () => {
@@ -110,7 +120,9 @@ describe('GBDT', () => {
       objective: 'binary',
     };
     expect(() => fitGbdt(set, { maxBins: 300 })).toThrow(expect.objectContaining({ field: 'max_bins' }));
-    expect(() => fitGbdt(set, { learningRate: 0 })).toThrow(expect.objectContaining({ field: 'learning_rate' }));
+    expect(() => fitGbdt(set, { learningRate: 0 })).toThrow(
+      expect.objectContaining({ field: 'learning_rate' }),
+    );
   });
 });
 
@@ -138,7 +150,9 @@ describeWithPython('GBDT against scikit-learn HistGradientBoostingClassifier', (
     const classes = new Set(data.y).size;
     const features = (data.x[0] as number[]).length;
     const take = (rows: number[]) => ({
-      columns: Array.from({ length: features }, (_, f) => Float64Array.from(rows, (i) => (data.x[i] as number[])[f] as number)),
+      columns: Array.from({ length: features }, (_, f) =>
+        Float64Array.from(rows, (i) => (data.x[i] as number[])[f] as number),
+      ),
       y: Float64Array.from(rows, (i) => data.y[i] as number),
     });
     const train = take(data.train);

@@ -66,7 +66,8 @@ export const gbdt: Learner<GbdtParams> = {
   parseParams(raw) {
     rejectUnknownParams(raw, known, 'gbdt');
     const earlyStopping = choiceParam(raw, 'early_stopping', ['auto', 'true', 'false'], 'auto');
-    const maxDepth = raw.max_depth === undefined ? undefined : numberParam(raw, 'max_depth', 0, { min: 1, integer: true });
+    const maxDepth =
+      raw.max_depth === undefined ? undefined : numberParam(raw, 'max_depth', 0, { min: 1, integer: true });
     return {
       learningRate: numberParam(raw, 'learning_rate', 0.1, { min: 0, exclusiveMin: true }),
       maxIter: numberParam(raw, 'max_iter', 100, { min: 1, integer: true }),
@@ -76,7 +77,11 @@ export const gbdt: Learner<GbdtParams> = {
       l2: numberParam(raw, 'l2_regularization', 0, { min: 0 }),
       maxBins: numberParam(raw, 'max_bins', 255, { min: 2, max: 255, integer: true }),
       earlyStopping: earlyStopping === 'auto' ? 'auto' : earlyStopping === 'true',
-      validationFraction: numberParam(raw, 'validation_fraction', 0.1, { min: 0, exclusiveMin: true, max: 0.9 }),
+      validationFraction: numberParam(raw, 'validation_fraction', 0.1, {
+        min: 0,
+        exclusiveMin: true,
+        max: 0.9,
+      }),
       nIterNoChange: numberParam(raw, 'n_iter_no_change', 10, { min: 1, integer: true }),
       tol: numberParam(raw, 'tol', 1e-7, { min: 0 }),
     };
