@@ -1,25 +1,6 @@
-import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { invalidParameter } from '../../core/errors.js';
-
-export function quoteIdentifier(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
-
-export function quoteLiteral(text: string): string {
-  return `'${text.replaceAll("'", "''")}'`;
-}
-
-/** A private in-memory DuckDB for one piece of work, closed when the work ends. */
-export async function withDuckDb<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await DuckDBConnection.create(instance);
-  try {
-    return await work(connection);
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
-}
+import { quoteIdentifier, quoteLiteral } from '../../store/duckdb.js';
 
 /**
  * Data DuckDB reads: one file (Parquet, CSV or JSON lines, by extension), or a query that reads

@@ -1,7 +1,8 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { Document, isMap, isPair, isScalar, isSeq, visit } from 'yaml';
 import { inferColumnType, isNumericType } from './column-types.js';
-import { loadRelation, quoteIdentifier, withDuckDb, type DataRelation } from './duckdb-sql.js';
+import { quoteIdentifier, withDuckDb } from '../../store/duckdb.js';
+import { loadRelation, type DataRelation } from './duckdb-sql.js';
 import type { ColumnCheck, Suite, SuiteCheck } from './suite.js';
 
 /** Columns with at most this many distinct text values get an allowed set. */

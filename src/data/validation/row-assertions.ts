@@ -1,6 +1,6 @@
 import type { Json } from '@duckdb/node-api';
 import { notOfTypeSql, typeMatches } from './column-types.js';
-import { quoteIdentifier, quoteLiteral } from './duckdb-sql.js';
+import { quoteIdentifier, quoteLiteral } from '../../store/duckdb.js';
 import type { CheckResult } from './report.js';
 import type { AllowedValue, ColumnCheck } from './suite.js';
 

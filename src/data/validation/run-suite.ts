@@ -2,14 +2,8 @@ import type { DuckDBConnection, Json } from '@duckdb/node-api';
 import { invalidParameter } from '../../core/errors.js';
 import { isIntegerType } from './column-types.js';
 import type { DistributionTest } from './distribution-test.js';
-import {
-  loadRelation,
-  quoteIdentifier,
-  quoteLiteral,
-  withDuckDb,
-  type DataRelation,
-  type LoadedTable,
-} from './duckdb-sql.js';
+import { quoteIdentifier, quoteLiteral, withDuckDb } from '../../store/duckdb.js';
+import { loadRelation, type DataRelation, type LoadedTable } from './duckdb-sql.js';
 import type { CheckResult, OffendingExample, ValidationReport } from './report.js';
 import { rowAssertions, type RowAssertion } from './row-assertions.js';
 import { isRowCountCheck, suiteDigest, type ColumnCheck, type Suite } from './suite.js';
