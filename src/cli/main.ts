@@ -5,8 +5,10 @@ import { registerDataCommand } from './commands/data.js';
 import { registerDeploymentsCommand } from './commands/deployments.js';
 import { registerDriftCommand } from './commands/drift.js';
 import { registerExperimentsCommand } from './commands/experiments.js';
+import { registerFeedbackCommand } from './commands/feedback.js';
 import { registerModelsCommand } from './commands/models.js';
 import { registerMonitorCommand } from './commands/monitor.js';
+import { registerMonitorPerformanceCommand } from './commands/monitor-performance.js';
 import { registerPredictCommand } from './commands/predict.js';
 import { registerRunsCommand } from './commands/runs.js';
 import { registerServeCommand } from './commands/serve.js';
@@ -31,6 +33,8 @@ registerDriftCommand(program);
 registerPredictCommand(program);
 registerDataCommand(program);
 registerMonitorCommand(program);
+registerMonitorPerformanceCommand(program);
+registerFeedbackCommand(program);
 
 try {
   await program.parseAsync(process.argv);
