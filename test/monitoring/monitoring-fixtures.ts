@@ -21,11 +21,14 @@ export const monitoredMetadata: ModelMetadata = {
 };
 
 /** Registers the classifier as version 1 of a new model with alias `champion`; returns its name. */
-export async function registerMonitoredModel(platform: Platform): Promise<string> {
+export async function registerMonitoredModel(
+  platform: Platform,
+  metadata: ModelMetadata = monitoredMetadata,
+): Promise<string> {
   const name = unique('monitored');
   await platform.registry.models.create({ name });
   const { runId } = await trainedRun(platform, {
-    files: { 'model.onnx': columnsClassifierOnnx(), 'mloop-model.json': JSON.stringify(monitoredMetadata) },
+    files: { 'model.onnx': columnsClassifierOnnx(), 'mloop-model.json': JSON.stringify(metadata) },
   });
   await platform.registry.versions.create({ name, source: `runs:/${runId}/model` });
   await platform.registry.aliases.set(name, 'champion', 1);
