@@ -34,7 +34,12 @@ export async function loadTrainingTable(path: string, columns?: readonly string[
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await DuckDBConnection.create(instance);
   try {
-    const relation = `'${path.replaceAll("'", "''")}'`;
+    const literal = `'${path.replaceAll("'", "''")}'`;
+    // DuckDB's CSV sniffer would read yes/no or dates as typed values; a training table only
+    // needs numbers and text, and text keeps the categories as the file spells them.
+    const relation = /\.(csv|tsv)$/i.test(path)
+      ? `read_csv(${literal}, header = true, auto_type_candidates = ['BIGINT', 'DOUBLE', 'VARCHAR'])`
+      : literal;
     let probe;
     try {
       probe = await connection.run(`SELECT * FROM ${relation} LIMIT 0`);

@@ -1,0 +1,148 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { seededRandom } from '../../src/core/random.js';
+import type { Platform } from '../../src/platform.js';
+import type { TrainingTable } from '../../src/training/data/training-table.js';
+import { train, type TrainingServices } from '../../src/training/trainer.js';
+import { describeEachDialect, openTestPlatform } from '../helpers/platform.js';
+import { tempDir } from '../helpers/tmp.js';
+
+/** Customers: tenure and spend (some missing), a plan (some missing), churned when short and cheap. */
+function churnCsv(rows: number, seed: number): string {
+  const random = seededRandom(seed);
+  const plans = ['basic', 'pro', 'team'];
+  const lines = ['tenure,spend,plan,churned,revenue'];
+  for (let i = 0; i < rows; i++) {
+    const tenure = Math.round(random() * 60);
+    const spend = Math.round(random() * 2000) / 10;
+    const plan = plans[Math.floor(random() * 3)]!;
+    const score = -0.08 * tenure - 0.01 * spend + (plan === 'basic' ? 1.5 : 0) + 3 + (random() - 0.5);
+    const revenue = 12 * spend + (plan === 'team' ? 300 : 0) + tenure * 2 + (random() - 0.5) * 20;
+    lines.push(
+      [
+        random() < 0.05 ? '' : tenure,
+        random() < 0.05 ? '' : spend,
+        random() < 0.05 ? '' : plan,
+        score > 0 ? 'yes' : 'no',
+        revenue.toFixed(2),
+      ].join(','),
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const records = [
+  { tenure: 3, spend: 20, plan: 'basic' },
+  { tenure: 50, spend: 150, plan: 'pro' },
+  { tenure: 10, spend: null, plan: 'team' },
+  { tenure: 24, spend: 80, plan: 'enterprise' },
+  { tenure: 5, spend: 15 },
+];
+
+/** The records as a table, missing values as the trainer reads them from a file. */
+function recordTable(): TrainingTable {
+  return {
+    rows: records.length,
+    columns: [
+      { name: 'tenure', kind: 'numeric', values: Float64Array.from(records, (r) => r.tenure) },
+      { name: 'spend', kind: 'numeric', values: Float64Array.from(records, (r) => r.spend ?? NaN) },
+      { name: 'plan', kind: 'categorical', values: records.map((r) => r.plan ?? null) },
+    ],
+  };
+}
+
+describeEachDialect('train', (dialect) => {
+  let platform: Platform;
+  let services: TrainingServices;
+  let experimentId: string;
+  let data: string;
+
+  beforeAll(async () => {
+    platform = await openTestPlatform(dialect);
+    services = {
+      runs: platform.tracking.runs,
+      artifacts: platform.tracking.artifacts,
+      clock: platform.clock,
+    };
+    experimentId = await platform.tracking.experiments.create({ name: 'churn' });
+    data = join(tempDir(), 'customers.csv');
+    writeFileSync(data, churnCsv(600, 42));
+  });
+  afterAll(async () => platform.close());
+
+  it('trains a logistic model as a finished run with params, holdout metrics and a model package', async () => {
+    const result = await train(services, {
+      data,
+      label: 'churned',
+      model: 'logistic',
+      params: { l2: '0.001' },
+      run: { experimentId, runName: 'logistic' },
+    });
+    expect(result.task).toBe('classification');
+    expect(result.classLabels).toEqual(['no', 'yes']);
+    expect(result.metrics.accuracy).toBeGreaterThan(0.8);
+    const run = await platform.tracking.runs.get(result.runId);
+    expect(run.info.status).toBe('FINISHED');
+    const params = Object.fromEntries(run.data.params.map((p) => [p.key, p.value]));
+    expect(params).toMatchObject({
+      model: 'logistic',
+      task: 'classification',
+      label: 'churned',
+      l2: '0.001',
+      holdout: '0.2',
+    });
+    const metrics = new Set(run.data.metrics.map((m) => m.key));
+    for (const key of ['accuracy', 'f1_macro', 'roc_auc', 'log_loss', 'train_accuracy'])
+      expect(metrics).toContain(key);
+    expect(run.inputs.datasetInputs[0]?.dataset.name).toBe('customers.csv');
+    const files = await platform.tracking.artifacts.listForRun(result.runId, 'model');
+    expect(files.map((f) => f.path).sort()).toEqual(['model/mloop-model.json', 'model/model.onnx']);
+  });
+
+  it('registers the run’s model and serves the predictions the TypeScript model makes', async () => {
+    for (const [model, label, name] of [
+      ['logistic', 'churned', 'churn-logistic'],
+      ['linear', 'revenue', 'revenue-linear'],
+    ] as const) {
+      const features = ['tenure', 'spend', 'plan'];
+      const result = await train(services, { data, label, features, model, run: { experimentId } });
+      await platform.registry.models.create({ name });
+      const version = await platform.registry.versions.create({ name, source: result.modelSource });
+      expect(version.status).toBe('READY');
+      const served = await platform.serving.predictions.predict({ ref: `${name}/1`, records });
+      const expected = result.predict(recordTable());
+      served.predictions.forEach((p, i) => {
+        if (result.task === 'regression') {
+          expect(p.value).toBeCloseTo(expected[i]!, 1);
+          return;
+        }
+        const classes = result.classLabels!.map(String);
+        classes.forEach((c, j) =>
+          expect(p.probabilities![c]).toBeCloseTo(expected[i * classes.length + j]!, 5),
+        );
+        const best = expected[i * 2]! > expected[i * 2 + 1]! ? 'no' : 'yes';
+        expect(p.label).toBe(best);
+      });
+    }
+  });
+
+  it('fails naming the field when the label, task or model is wrong', async () => {
+    await expect(
+      train(services, { data, label: 'nope', model: 'logistic', run: { experimentId } }),
+    ).rejects.toMatchObject({
+      field: 'label',
+      message: expect.stringContaining('no column "nope"'),
+    });
+    await expect(
+      train(services, { data, label: 'plan', model: 'linear', run: { experimentId } }),
+    ).rejects.toMatchObject({
+      field: 'task',
+    });
+    await expect(
+      train(services, { data, label: 'churned', model: 'forest', run: { experimentId } }),
+    ).rejects.toMatchObject({
+      field: 'model',
+    });
+  });
+});
