@@ -94,6 +94,19 @@ describeEachDialect('monitor report', (dialect) => {
     expect(all.window.rows).toBe(150);
   });
 
+  it('reads a dataset version as the reference', async () => {
+    const dataset = `ref-${model}`;
+    await platform.data.datasets.add(dataset, reference);
+    await servePredictions(platform, `${model}@champion`, 300, { shiftA: 2 });
+    const report = await platform.monitoring.reports.report({
+      ref: `${model}@champion`,
+      windowMs: hour,
+      reference: `${dataset}/1`,
+    });
+    expect(report.reference).toEqual({ description: `dataset ${dataset}/1`, rows: 400 });
+    expect(report.drift.columns.filter((c) => c.drifted).map((c) => c.name)).toEqual(['a']);
+  });
+
   it('asks for --reference when the training data is not a stored dataset version', async () => {
     await servePredictions(platform, `${model}@champion`, 50);
     await expect(
