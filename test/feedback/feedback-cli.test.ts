@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/core/config.js';
 import { openPlatform } from '../../src/platform.js';
 import { describeWithPython } from '../helpers/python.js';
 import { tempDir } from '../helpers/tmp.js';
+import type { PerformanceReport } from '../../src/monitoring/performance/performance-report.js';
 import { makeOnnxModels, registerOnnxModels } from '../serving/onnx-models.js';
 
 const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
@@ -61,9 +62,9 @@ describeWithPython('mloop feedback and mloop monitor performance', () => {
 
     const report = await mloop(home, ['monitor', 'performance', 'iris@champion', '--since', '1d', '--json']);
     expect(report.code).toBe(0);
-    const [group] = (JSON.parse(report.stdout) as { overall: Array<Record<string, any>> }).overall;
+    const [group] = (JSON.parse(report.stdout) as PerformanceReport).overall;
     expect(group).toMatchObject({ version: 1, predictions: 12, labelled: 10 });
-    expect(group!.classification.accuracy).toBeCloseTo(0.8, 12);
+    expect(group!.classification!.accuracy).toBeCloseTo(0.8, 12);
 
     const table = await mloop(home, ['monitor', 'performance', 'iris', '--since', '1d', '--window', '1h']);
     expect(table.stdout).toMatch(/WINDOW\s+VERSION\s+N\s+LABELLED\s+COVERAGE\s+ACCURACY\s+F1\s+AUC/);
@@ -82,7 +83,7 @@ describeWithPython('mloop feedback and mloop monitor performance', () => {
       '--json',
     ]);
     expect(exported.stderr).toBe('');
-    const summary = JSON.parse(exported.stdout) as Record<string, any>;
+    const summary = JSON.parse(exported.stdout) as { columns: string[] };
     expect(summary).toMatchObject({
       rows: 10,
       dataset: { name: 'iris-labelled', version: 1, created: true },
