@@ -163,6 +163,43 @@ for (const dialect of storeDialects()) {
       ).rejects.toMatchObject({ status: 404, field: 'labels[0].request_key' });
     });
 
+    it("splits a deployment's performance by arm, leaving shadow copies out", async () => {
+      const rows = models.expected.rows.slice(0, 4);
+      const from = clock.now();
+      const arms: Record<string, PredictResult> = {};
+      for (const [ref, arm] of [
+        ['iris/1', 'primary'],
+        ['iris/2', 'candidate'],
+        ['iris/2', 'shadow'],
+      ] as const) {
+        arms[arm] = await platform.serving.predictions.predict({
+          ref,
+          records: rows,
+          deployment: 'checkout',
+          arm,
+        });
+      }
+      await platform.feedback.labels.attach([
+        ...arms.primary!.predictions.map((p) => ({ predictionId: p.id, label: p.label })),
+        ...arms
+          .candidate!.predictions.slice(0, 2)
+          .map((p) => ({ predictionId: p.id, label: otherClass(p.label) })),
+      ]);
+      const report = await platform.performance.report({
+        model: 'iris',
+        deployment: 'checkout',
+        byArm: true,
+        from,
+        to: clock.now() + 1,
+      });
+      expect(
+        report.overall.map((g) => [g.arm, g.version, g.predictions, g.labelled, g.classification?.accuracy]),
+      ).toEqual([
+        ['primary', 1, 4, 4, 1],
+        ['candidate', 2, 4, 2, 0],
+      ]);
+    });
+
     describe('a regressor', () => {
       it('takes finite numbers only, and reports RMSE, MAE and R²', async () => {
         const scored = await platform.serving.predictions.predict({
