@@ -24,12 +24,12 @@ export function labelSpaceOf(
     return { task: 'regression', classes: undefined };
   const fromOutputs = outputs.probabilities ? Object.keys(outputs.probabilities) : undefined;
   const classes = metadataClasses ?? fromOutputs;
-  // Probability keys are text; a prediction whose label is a number has numeric classes.
+  // Probability keys are text; a prediction whose label is a number has numeric classes, unless
+  // the metadata names them (a model whose label output is a class index).
   const numeric = typeof outputs.label === 'number';
-  return {
-    task: 'classification',
-    classes: classes?.map((c) => (numeric && typeof c === 'string' && c.trim() !== '' ? Number(c) : c)),
-  };
+  const asNumber = (c: string | number) =>
+    numeric && typeof c === 'string' && c.trim() !== '' && Number.isFinite(Number(c)) ? Number(c) : c;
+  return { task: 'classification', classes: classes?.map(asNumber) };
 }
 
 /**
