@@ -13,6 +13,7 @@ import { registerMlflowLoggedModelRoutes } from './mlflow/logged-model-routes.js
 import { registerMlflowRegistryRoutes } from './mlflow/registry-routes.js';
 import { registerMlflowTrackingRoutes } from './mlflow/tracking-routes.js';
 import { registerNativeModelRoutes } from './native/model-routes.js';
+import { registerDatasetValidationRoutes } from './native/dataset-validation-routes.js';
 import { registerNativeModelVersionRoutes } from './native/model-version-routes.js';
 import { registerDeploymentRoutes } from './native/deployment-routes.js';
 import { registerFeedbackRoutes } from './native/feedback-routes.js';
@@ -42,6 +43,7 @@ export async function buildServer(platform: Platform, options: ServerOptions = {
   registerNativeTrackingRoutes(app, platform);
   registerNativeModelRoutes(app, platform);
   registerNativeModelVersionRoutes(app, platform);
+  registerDatasetValidationRoutes(app, platform);
   registerMlflowTrackingRoutes(app, platform);
   registerMlflowArtifactRoutes(app, platform);
   registerMlflowLoggedModelRoutes(app, platform);

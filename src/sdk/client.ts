@@ -1,6 +1,7 @@
 import { isMloopError } from '../core/errors.js';
 import type { Experiment } from '../tracking/types.js';
 import { ActiveRun } from './active-run.js';
+import { DatasetValidationsClient } from './dataset-validations.js';
 import { DeploymentsClient } from './deployments.js';
 import { ExperimentsClient } from './experiments.js';
 import { FeedbackClient } from './feedback.js';
@@ -51,6 +52,8 @@ export class MloopClient {
   readonly deployments: DeploymentsClient;
   /** Labels for predictions, and performance measured from them. */
   readonly feedback: FeedbackClient;
+  /** Validation suites on dataset versions: run one, read reports, suggest a suite. */
+  readonly datasetValidations: DatasetValidationsClient;
 
   constructor(options: MloopClientOptions = {}) {
     const http = new HttpClient({
@@ -64,6 +67,7 @@ export class MloopClient {
     this.models = new ModelsClient(http);
     this.deployments = new DeploymentsClient(http);
     this.feedback = new FeedbackClient(http);
+    this.datasetValidations = new DatasetValidationsClient(http);
   }
 
   /** The experiment with this name, created first when there is none. */
