@@ -13,6 +13,7 @@ import { registerPredictCommand } from './commands/predict.js';
 import { registerRunsCommand } from './commands/runs.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerServerCommand } from './commands/server.js';
+import { registerTrainCommand } from './commands/train.js';
 import { exitCodeFor, exitCodes } from './exit-codes.js';
 
 const program = new Command();
@@ -35,6 +36,7 @@ registerDataCommand(program);
 registerMonitorCommand(program);
 registerMonitorPerformanceCommand(program);
 registerFeedbackCommand(program);
+registerTrainCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -4,6 +4,7 @@ import type { Metric } from '../../tracking/types.js';
 import { loadTrainingTable } from '../data/load-table.js';
 import { metricDirections } from '../evaluation/metrics.js';
 import type { RawParams } from '../learner.js';
+import { findLearner } from '../learners.js';
 import { fileDataset, train, type TrainingServices, type TrainRequest } from '../trainer.js';
 import { gridCandidates, randomCandidates, type SearchSpace } from './search-space.js';
 
