@@ -67,6 +67,10 @@ export async function tune(services: TrainingServices, request: TuneRequest): Pr
       ? gridCandidates(request.space)
       : randomCandidates(request.space, trials, random);
 
+  // Every candidate's parameters are checked before any run starts.
+  const learner = findLearner(request.model);
+  for (const candidate of candidates) learner.parseParams({ ...request.params, ...candidate });
+
   const dataset =
     request.dataset ?? (typeof request.data === 'string' ? fileDataset(request.data) : undefined);
   const table = typeof request.data === 'string' ? await loadTrainingTable(request.data) : request.data;
