@@ -1,0 +1,106 @@
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { seededRandom } from '../../src/core/random.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
+
+/** Runs `mloop` from source on the embedded store in `home`. */
+function mloop(home: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, MLOOP_HOME: join(home, '.mloop') };
+  delete env.MLOOP_URL;
+  return new Promise((resolve) => {
+    execFile(TSX, [MAIN, ...args], { cwd: home, env, timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('mloop train and tune', () => {
+  let home: string;
+
+  beforeAll(() => {
+    home = tempDir();
+    const random = seededRandom(4);
+    const lines = ['size,color,bought'];
+    for (let i = 0; i < 200; i++) {
+      const size = Math.round(random() * 100);
+      const color = ['red', 'blue'][Math.floor(random() * 2)]!;
+      lines.push(`${size},${color},${size + (color === 'red' ? 20 : 0) + random() * 20 > 60 ? 'yes' : 'no'}`);
+    }
+    writeFileSync(join(home, 'shop.csv'), `${lines.join('\n')}\n`);
+    writeFileSync(join(home, 'space.yaml'), 'l2: [0.001, 1]\n');
+  });
+
+  it('trains, registers and prints JSON', async () => {
+    const result = await mloop(home, [
+      'train',
+      '--data',
+      'shop.csv',
+      '--label',
+      'bought',
+      '--model',
+      'logistic',
+      '--register',
+      'shop',
+      '--json',
+    ]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const out = JSON.parse(result.stdout) as {
+      runId: string;
+      metrics: Record<string, number>;
+      registered: { version: number };
+    };
+    expect(out.metrics.accuracy).toBeGreaterThan(0.7);
+    expect(out.registered).toEqual({ name: 'shop', version: 1 });
+  }, 90_000);
+
+  it('tunes over a grid and names the best run', async () => {
+    const result = await mloop(home, [
+      'tune',
+      '--data',
+      'shop.csv',
+      '--label',
+      'bought',
+      '--model',
+      'logistic',
+      '--space',
+      'space.yaml',
+      '--search',
+      'grid',
+      '--json',
+    ]);
+    expect(result.code).toBe(0);
+    const out = JSON.parse(result.stdout) as {
+      trials: unknown[];
+      best: { runId: string };
+      parentRunId: string;
+    };
+    expect(out.trials).toHaveLength(2);
+    expect(out.best.runId).toMatch(/^[0-9a-f]{32}$/);
+  }, 90_000);
+
+  it('exits 3 with a message that says what to fix', async () => {
+    const missing = await mloop(home, ['train', '--data', 'none.csv', '--label', 'y', '--model', 'logistic']);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toContain('no file at "none.csv"');
+    const param = await mloop(home, [
+      'train',
+      '--data',
+      'shop.csv',
+      '--label',
+      'bought',
+      '--model',
+      'logistic',
+      '--param',
+      'depth=3',
+    ]);
+    expect(param.code).toBe(3);
+    expect(param.stderr).toContain('logistic has no parameter "depth"');
+  }, 90_000);
+});
