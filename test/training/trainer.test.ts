@@ -100,10 +100,12 @@ describeEachDialect('train', (dialect) => {
     expect(files.map((f) => f.path).sort()).toEqual(['model/mloop-model.json', 'model/model.onnx']);
   });
 
-  it('registers the run’s model and serves the predictions the TypeScript model makes', async () => {
+  it('registers the run’s model and serves the predictions the TypeScript model makes (linear, logistic, gbdt)', async () => {
     for (const [model, label, name] of [
       ['logistic', 'churned', 'churn-logistic'],
       ['linear', 'revenue', 'revenue-linear'],
+      ['gbdt', 'churned', 'churn-gbdt'],
+      ['gbdt', 'revenue', 'revenue-gbdt'],
     ] as const) {
       const features = ['tenure', 'spend', 'plan'];
       const result = await train(services, { data, label, features, model, run: { experimentId } });
