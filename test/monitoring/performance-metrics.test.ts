@@ -8,7 +8,7 @@ import {
   type ClassifiedPair,
 } from '../../src/monitoring/performance/classification-metrics.js';
 import { regressionMetrics } from '../../src/monitoring/performance/regression-metrics.js';
-import { rocAuc } from '../../src/monitoring/performance/roc-auc.js';
+import { rocAuc } from '../../src/training/evaluation/metrics.js';
 import { describeWithPython, pythonPath } from '../helpers/python.js';
 import { tempDir } from '../helpers/tmp.js';
 import { normalSample, seededRandom } from './drift-samples.js';

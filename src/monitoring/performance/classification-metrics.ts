@@ -1,4 +1,4 @@
-import { rocAuc } from './roc-auc.js';
+import { rocAuc } from '../../training/evaluation/metrics.js';
 
 /** One labelled prediction of a classifier. */
 export interface ClassifiedPair {

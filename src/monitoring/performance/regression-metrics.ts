@@ -1,3 +1,5 @@
+import { regressionMetrics as holdoutRegressionMetrics } from '../../training/evaluation/metrics.js';
+
 export interface RegressionMetrics {
   rmse: number;
   mae: number;
@@ -8,26 +10,12 @@ export interface RegressionMetrics {
   r2: number | undefined;
 }
 
-/** RMSE, MAE and R² of predicted against true values; undefined for no pairs. */
+/** RMSE, MAE and R² of predicted against true values (the trainers' formulas); undefined for no pairs. */
 export function regressionMetrics(
   actual: ArrayLike<number>,
   predicted: ArrayLike<number>,
 ): RegressionMetrics | undefined {
-  const n = actual.length;
-  if (n === 0) return undefined;
-  let squared = 0;
-  let absolute = 0;
-  let mean = 0;
-  for (let i = 0; i < n; i++) {
-    const error = actual[i]! - predicted[i]!;
-    squared += error * error;
-    absolute += Math.abs(error);
-    mean += actual[i]!;
-  }
-  mean /= n;
-  let total = 0;
-  for (let i = 0; i < n; i++) total += (actual[i]! - mean) ** 2;
-  let r2: number | undefined;
-  if (n >= 2) r2 = total === 0 ? (squared === 0 ? 1 : 0) : 1 - squared / total;
-  return { rmse: Math.sqrt(squared / n), mae: absolute / n, r2 };
+  if (actual.length === 0) return undefined;
+  const { rmse, mae, r2 } = holdoutRegressionMetrics(actual, predicted);
+  return { rmse: rmse as number, mae: mae as number, r2: actual.length >= 2 ? r2 : undefined };
 }

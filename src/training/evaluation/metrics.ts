@@ -2,8 +2,7 @@
  * Holdout metrics of a trained model, computed as scikit-learn does (`accuracy_score`,
  * `f1_score(average='macro')`, `roc_auc_score` (binary, or one-vs-rest macro), `log_loss`,
  * RMSE, MAE, `r2_score`). Training sits upstream of monitoring, so these pure functions live
- * here over typed arrays; monitoring's performance report computes the same numbers over
- * labelled predictions from the prediction log.
+ * here over typed arrays and monitoring's performance report reuses them.
  */
 
 /** Metric name → value, as logged to the run (`holdout_accuracy` …, with the trainer's prefix). */
