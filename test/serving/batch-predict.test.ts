@@ -8,6 +8,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../../src/core/config.js';
 import { sha256Hex } from '../../src/core/hashing.js';
 import { openPlatform } from '../../src/platform.js';
+import { scoreFile } from '../../src/serving/batch/batch-scoring.js';
+import { registryModelSource } from '../../src/serving/registry-source.js';
 import { describeWithPython } from '../helpers/python.js';
 import { startServer, type ServerProcess } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -100,6 +102,18 @@ function csvRows(models: OnnxModels, edit?: (row: Record<string, string>, i: num
   return `${lines.join('\n')}\n`;
 }
 
+/** The test CSV with one cell of data row 4321 replaced, in the second scoring chunk of 3,000. */
+function spoiltCsv(models: OnnxModels, home: string, column: string, value: string): string {
+  const input = join(home, `bad-${column}.csv`);
+  writeFileSync(
+    input,
+    csvRows(models, (row, i) => {
+      if (i === 4320) row[column] = value;
+    }),
+  );
+  return input;
+}
+
 describeWithPython('mloop predict: batch scoring of files', () => {
   let models: OnnxModels;
   let home: string;
@@ -125,6 +139,7 @@ describeWithPython('mloop predict: batch scoring of files', () => {
   afterAll(async () => {
     await server?.stop();
   });
+  const spoilt = (column: string, value: string) => spoiltCsv(models, home, column, value);
 
   /** Checks every output row against onnxruntime's answer for the input row it came from. */
   function expectClassified(rows: Record<string, JS>[]): void {
@@ -257,33 +272,39 @@ describeWithPython('mloop predict: batch scoring of files', () => {
   });
 
   it('names the row and column of a wrongly typed value, and leaves no partial output', async () => {
-    for (const [spoil, column, pattern] of [
-      ['petal_count', '2.5', /must be an integer, got 2\.5/],
-      ['sepal_width', 'wide', /must be a number, got string "wide"/],
-    ] as const) {
-      const input = join(home, `bad-${spoil}.csv`);
-      writeFileSync(
-        input,
-        csvRows(models, (row, i) => {
-          if (i === 4320) row[spoil] = column;
-        }),
-      );
-      const output = join(home, `bad-${spoil}.parquet`);
-      const result = await mloop(home, [
-        'predict',
-        'iris/1',
-        '--input',
-        input,
-        '--output',
-        output,
-        '--chunk-rows',
-        '3000',
-      ]);
-      expect(result.code).toBe(3);
-      expect(result.stderr).toContain(`row 4321 of bad-${spoil}.csv, column "${spoil}"`);
-      expect(result.stderr).toMatch(pattern);
-      expect(existsSync(output)).toBe(false);
-      expect(readdirSync(home).filter((f) => f.startsWith('.mloop-predict-'))).toEqual([]);
+    // In-process, on the same store: the CLI adds nothing here but its exit code, checked above.
+    const platform = await openPlatform(loadConfig({ home }, {}, home));
+    const source = registryModelSource(platform.registry, platform.artifactStore);
+    const jsonl = join(home, 'bad-json.jsonl');
+    writeFileSync(
+      jsonl,
+      models.expected.rows
+        .map((r, i) => JSON.stringify(i === 7 ? { ...r, petal_width: 'thin' } : r))
+        .join('\n'),
+    );
+    try {
+      for (const [input, message] of [
+        [
+          spoilt('petal_count', '2.5'),
+          'row 4321 of bad-petal_count.csv, column "petal_count": feature "petal_count" (int64) must be an integer, got 2.5',
+        ],
+        [
+          spoilt('sepal_width', 'wide'),
+          'row 4321 of bad-sepal_width.csv, column "sepal_width": feature "sepal_width" (float32) must be a number, got string "wide"',
+        ],
+        [
+          jsonl,
+          'row 8 of bad-json.jsonl, column "petal_width": feature "petal_width" (float32) must be a number, got string "thin"',
+        ],
+      ] as const) {
+        const output = join(home, 'bad.parquet');
+        const scoring = scoreFile(source, { ref: 'iris/1', input, output, chunkRows: 3000 });
+        await expect(scoring).rejects.toThrow(message);
+        expect(existsSync(output)).toBe(false);
+        expect(readdirSync(home).filter((f) => f.startsWith('.mloop-predict-'))).toEqual([]);
+      }
+    } finally {
+      await platform.close();
     }
   });
 
@@ -316,6 +337,6 @@ describeWithPython('mloop predict: batch scoring of files', () => {
       '--url',
       server.url,
     ]);
-    expect(missing.code).toBe(4);
+    expect(missing.code, missing.stderr).toBe(4);
   });
 });

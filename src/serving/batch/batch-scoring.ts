@@ -108,6 +108,9 @@ export async function scoreFile(
     const stream = await readFailure(fileName, () =>
       reader.stream(`SELECT ${plan.selected.map(quoteIdentifier).join(', ')} FROM ${plan.relation}`),
     );
+    stream.columnTypes().forEach((type, i) => {
+      if (type.alias === 'JSON') plan.positions.jsonColumns.add(i);
+    });
     let table: OutputTable | undefined;
     let rows = 0;
     for (;;) {
@@ -151,7 +154,7 @@ interface ColumnPlan {
   /** Columns streamed from the input: the kept ones first, then features not kept. */
   selected: string[];
   kept: string[];
-  positions: FeaturePositions;
+  positions: FeaturePositions & { jsonColumns: Set<number> };
 }
 
 async function planColumns(
@@ -191,7 +194,12 @@ async function planColumns(
     if (index < 0) index = selected.push(feature.name) - 1;
     columnOf.set(feature.name, index);
   }
-  return { relation, selected, kept: [...new Set(kept)], positions: { features, columnOf } };
+  return {
+    relation,
+    selected,
+    kept: [...new Set(kept)],
+    positions: { features, columnOf, jsonColumns: new Set() },
+  };
 }
 
 interface OutputTable {

@@ -9,6 +9,11 @@ export interface FeaturePositions {
   features: readonly FeatureSpec[];
   /** Feature name → column index in the streamed chunks. */
   columnOf: ReadonlyMap<string, number>;
+  /**
+   * Columns DuckDB read from a JSON file as JSON text, because their values have more than one
+   * type: each value is parsed back, so a wrong one is named by its own row.
+   */
+  jsonColumns: ReadonlySet<number>;
 }
 
 /**
@@ -21,7 +26,10 @@ export function parseChunks(
   positions: FeaturePositions,
   firstRow: number,
   fileName: string,
-  /** The file is text (CSV): numbers and booleans may arrive as strings and are read as such. */
+  /**
+   * The file is CSV: DuckDB reads a column whose cells it cannot all type as text, so numbers
+   * and booleans may arrive as strings and are read back as such.
+   */
   fromText: boolean,
 ): FeatureBatch {
   const types = new Map(positions.features.map((f) => [f.name, f.type]));
@@ -32,10 +40,17 @@ export function parseChunks(
     for (const [name, column] of positions.columnOf) {
       const values = chunk.getColumnValues(column);
       const type = types.get(name);
+      const json = positions.jsonColumns.has(column);
       for (let r = 0; r < values.length; r++) {
         const value = featureValue(values[r] ?? null);
         (records[start + r] as FeatureRecord)[name] =
-          fromText && typeof value === 'string' ? csvCellValue(value, type) : value;
+          typeof value !== 'string'
+            ? value
+            : json
+              ? parseJson(value)
+              : fromText
+                ? csvCellValue(value, type)
+                : value;
       }
     }
   }
@@ -54,6 +69,14 @@ function featureValue(value: DuckDBValue): unknown {
   if (typeof value === 'bigint') return Number(value);
   if (value instanceof DuckDBDecimalValue) return value.toDouble();
   return value;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
 }
 
 const recordField = /^records\[(\d+)\]\.(.+)$/;
