@@ -104,7 +104,12 @@ interface MloopPhase {
 }
 
 /** Starts mloop, trains and logs the model through it, loads it, checks its prediction log. */
-async function mloopPhase(config: ServingBenchConfig, python: string, root: string, errors: string[]) {
+async function mloopPhase(
+  config: ServingBenchConfig,
+  python: string,
+  root: string,
+  errors: string[],
+): Promise<MloopPhase> {
   const phase: MloopPhase = { load: [] };
   log('mloop: starting the server');
   const server: BenchServer = await startMloop(join(root, 'mloop'));
