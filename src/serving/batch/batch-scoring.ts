@@ -11,16 +11,10 @@ import {
 } from '@duckdb/node-api';
 import { invalidParameter, isMloopError, notFound } from '../../core/errors.js';
 import { sha256OfFile } from '../../core/hashing.js';
+import { quoteIdentifier, quoteLiteral } from '../../store/duckdb.js';
 import { ModelRuntime, type ModelRuntimeOptions, type Prediction } from '../model-runtime.js';
 import { resolveModelRef, type ModelSource } from '../served-models.js';
-import {
-  copyOptions,
-  formatOf,
-  quoteIdentifier,
-  quoteLiteral,
-  readSql,
-  type TableFormat,
-} from './file-formats.js';
+import { copyOptions, formatOf, readSql, type TableFormat } from './file-formats.js';
 import { parseChunks, type FeaturePositions } from './input-records.js';
 import {
   modelColumnTypes,

@@ -1,5 +1,6 @@
 import { extname } from 'node:path';
 import { invalidParameter } from '../../core/errors.js';
+import { quoteLiteral } from '../../store/duckdb.js';
 
 /** The file formats batch scoring reads and writes, chosen by the file's extension. */
 export type TableFormat = 'csv' | 'parquet' | 'jsonl' | 'json';
@@ -23,16 +24,6 @@ export function formatOf(path: string, field: string): TableFormat {
     );
   }
   return format;
-}
-
-/** A SQL identifier: a column name as written in the file. */
-export function quoteIdentifier(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
-
-/** A SQL string literal. */
-export function quoteLiteral(text: string): string {
-  return `'${text.replaceAll("'", "''")}'`;
 }
 
 /**
