@@ -78,6 +78,7 @@ function num(value: number | undefined | null, digits = 2): string {
   return value.toFixed(digits);
 }
 
+const signed = (x: number) => (x < 0 ? `-${num(-x, 1)}` : `+${num(x, 1)}`);
 const times = (r: number | null) => (r === null ? '-' : `${r.toFixed(2)}x`);
 
 function table(rows: string[][]): string[] {
@@ -157,8 +158,8 @@ function inProcessLines(report: ServingBenchReport): string[] {
     label,
     num(t.p50, 1),
     num(t.p99, 1),
-    `+${num(t.p50 - base.p50, 1)}`,
-    `+${num(t.p99 - base.p99, 1)}`,
+    signed(t.p50 - base.p50),
+    signed(t.p99 - base.p99),
     rate,
   ];
   const timing = (label: string, t: InProcessTiming) => row(label, t.latencyUs, num(t.callsPerSecond));
