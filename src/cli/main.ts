@@ -1,19 +1,7 @@
 #!/usr/bin/env node
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help } from 'commander';
 import { isMloopError } from '../core/errors.js';
-import { registerDataCommand } from './commands/data.js';
-import { registerDeploymentsCommand } from './commands/deployments.js';
-import { registerDriftCommand } from './commands/drift.js';
-import { registerExperimentsCommand } from './commands/experiments.js';
-import { registerFeedbackCommand } from './commands/feedback.js';
-import { registerModelsCommand } from './commands/models.js';
-import { registerMonitorCommand } from './commands/monitor.js';
-import { registerMonitorPerformanceCommand } from './commands/monitor-performance.js';
-import { registerPredictCommand } from './commands/predict.js';
-import { registerRunsCommand } from './commands/runs.js';
-import { registerServeCommand } from './commands/serve.js';
-import { registerServerCommand } from './commands/server.js';
-import { registerTrainCommand } from './commands/train.js';
+import { commandTable, entriesFor } from './command-table.js';
 import { exitCodeFor, exitCodes } from './exit-codes.js';
 
 const program = new Command();
@@ -24,19 +12,18 @@ program
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-registerServerCommand(program);
-registerServeCommand(program);
-registerExperimentsCommand(program);
-registerRunsCommand(program);
-registerModelsCommand(program);
-registerDeploymentsCommand(program);
-registerDriftCommand(program);
-registerPredictCommand(program);
-registerDataCommand(program);
-registerMonitorCommand(program);
-registerMonitorPerformanceCommand(program);
-registerFeedbackCommand(program);
-registerTrainCommand(program);
+// Only the module of the command being run is imported: the others pull in the server,
+// onnxruntime and DuckDB, which would cost every invocation most of its startup time.
+const entries = entriesFor(process.argv.slice(2));
+if (entries === 'help-only') {
+  const terms = new Map(commandTable.map((e) => [e.name, e.term]));
+  const help = new Help();
+  program.configureHelp({ subcommandTerm: (cmd) => terms.get(cmd.name()) ?? help.subcommandTerm(cmd) });
+  for (const entry of commandTable) program.command(entry.name).description(entry.description);
+} else {
+  const registrations = await Promise.all([...new Set(entries.map((e) => e.register))].map((r) => r()));
+  for (const register of new Set(registrations)) register(program);
+}
 
 try {
   await program.parseAsync(process.argv);

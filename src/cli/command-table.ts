@@ -1,0 +1,123 @@
+import type { Command } from 'commander';
+
+/**
+ * One top-level `mloop` command as the top-level help shows it, and how to load the module that
+ * registers it. The CLI imports only the module of the command being run, so `mloop runs list`
+ * does not pay for the server, onnxruntime or DuckDB at startup; `command-table.test.ts` checks
+ * that `term` and `description` match what each module registers.
+ */
+export interface CommandEntry {
+  name: string;
+  /** The command's term in the top-level help: its name, `[options]` and arguments. */
+  term: string;
+  description: string;
+  register: () => Promise<(program: Command) => void>;
+}
+
+/** Some modules register more than one command (train and tune), or extend another (monitor). */
+const registerTrain = async () => (await import('./commands/train.js')).registerTrainCommand;
+
+export const commandTable: readonly CommandEntry[] = [
+  {
+    name: 'server',
+    term: 'server [options]',
+    description: 'Run the mloop server: REST API, MLflow-compatible tracking, OpenAPI at /openapi.json',
+    register: async () => (await import('./commands/server.js')).registerServerCommand,
+  },
+  {
+    name: 'serve',
+    term: 'serve [options] <model>',
+    description:
+      'Serve one registered model over HTTP: /predict, /invocations (MLflow formats), /v2 (Open Inference Protocol), /health, /metrics',
+    register: async () => (await import('./commands/serve.js')).registerServeCommand,
+  },
+  {
+    name: 'experiments',
+    term: 'experiments',
+    description: 'Manage experiments: named groups of runs',
+    register: async () => (await import('./commands/experiments.js')).registerExperimentsCommand,
+  },
+  {
+    name: 'runs',
+    term: 'runs',
+    description: 'Inspect and manage runs: what training code logged',
+    register: async () => (await import('./commands/runs.js')).registerRunsCommand,
+  },
+  {
+    name: 'models',
+    term: 'models',
+    description: 'The model registry: versions of trained models, their lineage, aliases and promotions',
+    register: async () => (await import('./commands/models.js')).registerModelsCommand,
+  },
+  {
+    name: 'deployments',
+    term: 'deployments',
+    description: 'Manage deployments: a primary model version plus a canary, shadow or A/B candidate',
+    register: async () => (await import('./commands/deployments.js')).registerDeploymentsCommand,
+  },
+  {
+    name: 'drift',
+    term: 'drift [options] <reference> <current>',
+    description: 'Compare current data with reference data, column by column (Parquet, CSV or JSON files)',
+    register: async () => (await import('./commands/drift.js')).registerDriftCommand,
+  },
+  {
+    name: 'predict',
+    term: 'predict [options] <model>',
+    description:
+      'Score a CSV, Parquet or JSON-lines file with a registered model and write the predictions to a file',
+    register: async () => (await import('./commands/predict.js')).registerPredictCommand,
+  },
+  {
+    name: 'data',
+    term: 'data',
+    description: 'Datasets: versioned data files, their profiles and validation suites',
+    register: async () => (await import('./commands/data.js')).registerDataCommand,
+  },
+  {
+    name: 'monitor',
+    term: 'monitor',
+    description: 'Watch served models: drift and data-quality reports, alert rules and alerts',
+    register: async () => {
+      const [monitor, performance] = await Promise.all([
+        import('./commands/monitor.js'),
+        import('./commands/monitor-performance.js'),
+      ]);
+      return (program) => {
+        monitor.registerMonitorCommand(program);
+        performance.registerMonitorPerformanceCommand(program);
+      };
+    },
+  },
+  {
+    name: 'feedback',
+    term: 'feedback',
+    description: 'Ground truth for logged predictions: attach labels, export labelled predictions',
+    register: async () => (await import('./commands/feedback.js')).registerFeedbackCommand,
+  },
+  {
+    name: 'train',
+    term: 'train [options]',
+    description: 'Train a tabular model (preprocessing folded into ONNX) as a tracked run, and register it',
+    register: registerTrain,
+  },
+  {
+    name: 'tune',
+    term: 'tune [options]',
+    description: 'Search hyperparameters: each trial a nested run; the best by a metric wins',
+    register: registerTrain,
+  },
+];
+
+/**
+ * The entries a command line needs: the one its first word names (`mloop help <word>` included),
+ * none for the top-level help and version, and all of them for an unknown word so commander can
+ * say "unknown command" and suggest the nearest one.
+ */
+export function entriesFor(args: readonly string[]): readonly CommandEntry[] | 'help-only' {
+  const words = args.filter((a) => !a.startsWith('-'));
+  const word = words[0] === 'help' ? words[1] : words[0];
+  if (word === undefined) return 'help-only';
+  const entry = commandTable.find((e) => e.name === word);
+  return entry ? [entry] : commandTable;
+}
