@@ -12,6 +12,7 @@ import { registerMlflowArtifactRoutes } from './mlflow/artifact-routes.js';
 import { registerMlflowLoggedModelRoutes } from './mlflow/logged-model-routes.js';
 import { registerMlflowRegistryRoutes } from './mlflow/registry-routes.js';
 import { registerMlflowTrackingRoutes } from './mlflow/tracking-routes.js';
+import { registerDatasetRoutes } from './native/dataset-routes.js';
 import { registerNativeModelRoutes } from './native/model-routes.js';
 import { registerDatasetValidationRoutes } from './native/dataset-validation-routes.js';
 import { registerNativeModelVersionRoutes } from './native/model-version-routes.js';
@@ -44,6 +45,7 @@ export async function buildServer(platform: Platform, options: ServerOptions = {
   registerNativeModelRoutes(app, platform);
   registerNativeModelVersionRoutes(app, platform);
   registerDatasetValidationRoutes(app, platform);
+  registerDatasetRoutes(app, platform);
   registerMlflowTrackingRoutes(app, platform);
   registerMlflowArtifactRoutes(app, platform);
   registerMlflowLoggedModelRoutes(app, platform);

@@ -60,3 +60,9 @@ export function formatDatasetRef(ref: DatasetRef): string {
 export function datasetVersionUri(name: string, version: number): string {
   return `mloop://datasets/${name}/${version}`;
 }
+
+/** `{name, version}` from `mloop://datasets/NAME/VERSION`, or undefined for any other URI. */
+export function parseDatasetVersionUri(uri: string): { name: string; version: number } | undefined {
+  const match = /^mloop:\/\/datasets\/([A-Za-z0-9][A-Za-z0-9._-]{0,127})\/([1-9]\d{0,9})$/.exec(uri);
+  return match ? { name: match[1]!, version: Number(match[2]) } : undefined;
+}

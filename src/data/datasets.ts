@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../core/clock.js';
-import { invalidParameter, notFound } from '../core/errors.js';
+import { invalidParameter, isMloopError, notFound } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { ArtifactStore } from '../store/artifacts/artifact-store.js';
 import { withDuckDb } from '../store/duckdb.js';
@@ -29,6 +29,8 @@ export interface AddDatasetOptions {
   createdBy?: string;
   tags?: Record<string, string>;
   onProgress?: ProgressListener;
+  /** What messages call the data (default: its path). */
+  label?: string;
 }
 
 export interface DatasetServiceDeps {
@@ -67,6 +69,7 @@ export class DatasetService {
     const source = await readSourceFiles(path, {
       ...(options.format ? { format: options.format } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.label ? { label: options.label } : {}),
     });
     const existing = await this.findByDigest(name, source.digest);
     if (existing) return { version: existing, created: false };
@@ -76,7 +79,7 @@ export class DatasetService {
         connection,
         source.format,
         source.files.map((f) => f.absolutePath),
-        path,
+        options.label ?? path,
       );
       return { schema, profile: await profileDataset(connection, schema) };
     });
@@ -105,7 +108,11 @@ export class DatasetService {
     const file = join(dir, `${name}.${options.format}`);
     try {
       await pipeline(body, createWriteStream(file));
-      return await this.add(name, file, options);
+      return await this.add(name, file, { label: 'the uploaded file', ...options });
+    } catch (error) {
+      // The upload is the request's body, not a path the caller gave.
+      if (isMloopError(error) && error.field === 'path') throw invalidParameter('body', error.message);
+      throw error;
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -36,7 +36,7 @@ export async function loadDataset(
   try {
     await connection.run(`CREATE OR REPLACE ${kind} ${datasetRelation} AS SELECT * FROM ${read}`);
   } catch (error) {
-    throw readError(label, error);
+    throw readError(label, error, paths);
   }
   const schema = await describe(connection);
   if (format === 'parquet') return schema;
@@ -115,8 +115,9 @@ async function checkJsonKeys(connection: DuckDBConnection, paths: string[], labe
 }
 
 /** DuckDB's read errors, reduced to the file, the line and what is wrong. */
-function readError(label: string, error: unknown): Error {
-  const message = (error as Error).message;
+function readError(label: string, error: unknown, paths: string[]): Error {
+  let message = (error as Error).message;
+  for (const path of paths) message = message.replaceAll(path, label);
   const line = /on Line: (\d+)|in line (\d+)/i.exec(message);
   const lineNumber = line?.[1] ?? line?.[2];
   const reason =

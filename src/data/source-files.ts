@@ -55,13 +55,15 @@ export function parseFormat(text: string, field = 'format'): DatasetFormat {
  */
 export async function readSourceFiles(
   input: string,
-  options: { format?: DatasetFormat; onProgress?: ProgressListener } = {},
+  options: { format?: DatasetFormat; onProgress?: ProgressListener; label?: string } = {},
 ): Promise<SourceFiles> {
   const info = await stat(input).catch(() => undefined);
   if (!info) throw invalidParameter('path', `${input} does not exist`);
   const listed = info.isDirectory()
     ? await listDataFiles(input)
     : [{ absolutePath: input, path: basename(input) }];
+  // Messages name the file as the user knows it (an upload's spool file means nothing to them).
+  const nameOf = (file: string) => (options.label && !info.isDirectory() ? options.label : file);
   if (listed.length === 0) {
     throw invalidParameter('path', `${input} holds no .csv, .parquet or .jsonl files`);
   }
@@ -78,8 +80,11 @@ export async function readSourceFiles(
   for (const [i, file] of listed.entries()) {
     const size = sizes[i]!;
     if (size === 0)
-      throw invalidParameter('path', `${file.absolutePath} is empty (0 bytes): there is nothing to add`);
-    const sha256 = await hashAndCheck(file.absolutePath, format, (n) => {
+      throw invalidParameter(
+        'path',
+        `${nameOf(file.absolutePath)} is empty (0 bytes): there is nothing to add`,
+      );
+    const sha256 = await hashAndCheck(file.absolutePath, nameOf(file.absolutePath), format, (n) => {
       done += n;
       options.onProgress?.(done, total);
     });
@@ -93,11 +98,12 @@ export async function readSourceFiles(
 
 async function hashAndCheck(
   path: string,
+  label: string,
   format: DatasetFormat,
   onBytes: (n: number) => void,
 ): Promise<string> {
   const hash = createHash('sha256');
-  const checker = format === 'parquet' ? undefined : new TextFileChecker(path, format === 'csv');
+  const checker = format === 'parquet' ? undefined : new TextFileChecker(label, format === 'csv');
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
     const bytes = chunk as Buffer;
     hash.update(bytes);
@@ -107,7 +113,7 @@ async function hashAndCheck(
   if (checker) {
     const rows = checker.finish();
     if (format === 'csv' && rows === 0) {
-      throw invalidParameter('path', `${path} has a header but no rows: there is nothing to add`);
+      throw invalidParameter('path', `${label} has a header but no rows: there is nothing to add`);
     }
   }
   return hash.digest('hex');

@@ -53,7 +53,7 @@ export class TextFileChecker {
     this.carry = Buffer.alloc(0);
     if (this.csv && this.inQuotes) {
       throw invalidParameter(
-        'file',
+        'path',
         `${this.file}: a quoted value opened on line ${this.recordStartLine} is never closed`,
       );
     }
@@ -109,13 +109,13 @@ export class TextFileChecker {
     if (values < expected) {
       const missing = this.header.slice(values);
       throw invalidParameter(
-        'file',
+        'path',
         `${where} has ${values} values but the header names ${expected} columns: no value for column "${missing[0]}"` +
           (missing.length > 1 ? ` and ${missing.length - 1} more` : ''),
       );
     }
     throw invalidParameter(
-      'file',
+      'path',
       `${where} has ${values} values but the header names ${expected} columns: an extra value after column "${this.header[expected - 1]}"`,
     );
   }
@@ -140,14 +140,14 @@ export class TextFileChecker {
           where += `, column "${header[index] ?? `#${index + 1}`}"`;
         }
         throw invalidParameter(
-          'file',
+          'path',
           `${this.file}: ${where} is not UTF-8 (byte 0x${bytes[bad]!.toString(16).padStart(2, '0')} at position ${bad + 1}): save the file as UTF-8 and add it again`,
         );
       }
       start = end + 1;
       line++;
     }
-    throw invalidParameter('file', `${this.file} is not UTF-8 text: save it as UTF-8 and add it again`);
+    throw invalidParameter('path', `${this.file} is not UTF-8 text: save it as UTF-8 and add it again`);
   }
 }
 
@@ -200,14 +200,14 @@ function checkHeader(file: string, names: string[]): void {
   names.forEach((name, i) => {
     if (name === '') {
       throw invalidParameter(
-        'file',
+        'path',
         `${file}: line 1 (the header) has no name for column ${i + 1}: every column needs a name`,
       );
     }
     const first = seen.get(name);
     if (first !== undefined) {
       throw invalidParameter(
-        'file',
+        'path',
         `${file}: line 1 (the header) names column "${name}" twice (columns ${first + 1} and ${i + 1})`,
       );
     }

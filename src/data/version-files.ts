@@ -54,14 +54,7 @@ export class VersionFiles {
       await this.download(`${version.storagePath}/${version.files[0]!.path}`, output);
       return target;
     }
-    const paths = await this.localFiles(version);
-    const options =
-      target === 'parquet' ? 'FORMAT parquet' : target === 'csv' ? 'FORMAT csv, HEADER true' : 'FORMAT json';
-    await withDuckDb(async (connection) => {
-      await connection.run(
-        `COPY (SELECT * FROM ${readFunctionSql(version.format, paths)}) TO ${quoteLiteral(resolve(output))} (${options})`,
-      );
-    });
+    await convertFiles(version.format, await this.localFiles(version), output, target);
     return target;
   }
 
@@ -86,4 +79,20 @@ export class VersionFiles {
       throw error;
     }
   }
+}
+
+/** Writes the rows of `paths` (all of format `from`) to one file of format `to`, with DuckDB. */
+export async function convertFiles(
+  from: DatasetFormat,
+  paths: string[],
+  output: string,
+  to: DatasetFormat,
+): Promise<void> {
+  const options =
+    to === 'parquet' ? 'FORMAT parquet' : to === 'csv' ? 'FORMAT csv, HEADER true' : 'FORMAT json';
+  await withDuckDb(async (connection) => {
+    await connection.run(
+      `COPY (SELECT * FROM ${readFunctionSql(from, paths)}) TO ${quoteLiteral(resolve(output))} (${options})`,
+    );
+  });
 }

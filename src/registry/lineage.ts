@@ -1,3 +1,4 @@
+import { parseDatasetVersionUri } from '../data/dataset-ref.js';
 import type { Run } from '../tracking/types.js';
 import type { Lineage } from './model-metadata.js';
 
@@ -17,7 +18,14 @@ export function buildLineage(run: Run | undefined, fromPackage: Lineage | undefi
   for (const d of fromPackage?.datasets ?? []) datasets.set(`${d.name}\u0000${d.digest}`, d);
   for (const input of run?.inputs.datasetInputs ?? []) {
     const key = `${input.dataset.name}\u0000${input.dataset.digest}`;
-    datasets.set(key, { ...datasets.get(key), name: input.dataset.name, digest: input.dataset.digest });
+    // A mloop dataset version names itself in its source URI: keep it as NAME/VERSION.
+    const fromMloop = parseDatasetVersionUri(input.dataset.source);
+    datasets.set(key, {
+      ...datasets.get(key),
+      name: input.dataset.name,
+      digest: input.dataset.digest,
+      ...(fromMloop ? { versionId: `${fromMloop.name}/${fromMloop.version}` } : {}),
+    });
   }
   const tag = (key: string) => run?.data.tags.find((t) => t.key === key)?.value;
   const commit = tag(gitCommitTag);

@@ -2,6 +2,7 @@ import { isMloopError } from '../core/errors.js';
 import type { Experiment } from '../tracking/types.js';
 import { ActiveRun } from './active-run.js';
 import { DatasetValidationsClient } from './dataset-validations.js';
+import { DatasetsClient } from './datasets.js';
 import { DeploymentsClient } from './deployments.js';
 import { ExperimentsClient } from './experiments.js';
 import { FeedbackClient } from './feedback.js';
@@ -54,6 +55,8 @@ export class MloopClient {
   readonly feedback: FeedbackClient;
   /** Validation suites on dataset versions: run one, read reports, suggest a suite. */
   readonly datasetValidations: DatasetValidationsClient;
+  /** Versioned datasets: add, list, show, diff, download, log to runs. */
+  readonly datasets: DatasetsClient;
 
   constructor(options: MloopClientOptions = {}) {
     const http = new HttpClient({
@@ -68,6 +71,7 @@ export class MloopClient {
     this.deployments = new DeploymentsClient(http);
     this.feedback = new FeedbackClient(http);
     this.datasetValidations = new DatasetValidationsClient(http);
+    this.datasets = new DatasetsClient(http);
   }
 
   /** The experiment with this name, created first when there is none. */

@@ -37,5 +37,17 @@ export { FeedbackClient, type PerformanceOptions, type PerformanceRange } from '
 export type { AttachResult, Feedback, LabelInput } from '../feedback/feedback-service.js';
 export type { PerformanceGroup, PerformanceReport } from '../monitoring/performance/performance-report.js';
 export type { LabelledPrediction } from '../monitoring/performance/labelled-predictions.js';
+export { DatasetsClient, type AddVersionOptions } from './datasets.js';
+export type {
+  AddedVersion,
+  ColumnProfile,
+  ColumnSchema,
+  Dataset as VersionedDataset,
+  DatasetFormat,
+  DatasetProfile,
+  DatasetVersion,
+  DatasetVersionSummary,
+} from '../data/types.js';
+export type { DatasetDiff, ColumnShift } from '../data/dataset-diff.js';
 export { MloopError, isMloopError, type ErrorCode } from '../core/errors.js';
 export type * from '../tracking/types.js';

@@ -77,11 +77,17 @@ export function renderVersion(v: ModelVersion): string {
     sections.push(
       renderTable(
         ['TRAINED ON', 'DIGEST'],
-        lineage.datasets.map((d) => [d.name + (d.versionId ? ` (${d.versionId})` : ''), d.digest]),
+        lineage.datasets.map((d) => [datasetLabel(d), d.digest]),
       ),
     );
   }
   const packages = Object.entries(lineage.packages ?? {}).sort(([a], [b]) => a.localeCompare(b));
   if (packages.length > 0) sections.push(renderTable(['PACKAGE', 'VERSION'], packages));
   return sections.join('\n');
+}
+
+/** `NAME/VERSION` for a mloop dataset version, else the name with the version id it was logged with. */
+function datasetLabel(d: { name: string; versionId?: string }): string {
+  if (d.versionId?.startsWith(`${d.name}/`)) return d.versionId;
+  return d.name + (d.versionId ? ` (${d.versionId})` : '');
 }
