@@ -9,6 +9,7 @@ import { DatasetValidationService } from './data/validation/validations.js';
 import { versionDataOf } from './data/validation/version-data.js';
 import { driftDistributionTest } from './monitoring/drift/distribution-test.js';
 import type { DatasetTables } from './data/tables.js';
+import { createGovernanceServices, type GovernanceServices } from './governance/governance-services.js';
 import { FeedbackService } from './feedback/feedback-service.js';
 import { SqlLabelledPredictions } from './feedback/labelled-predictions.js';
 import type { FeedbackTables } from './feedback/tables.js';
@@ -69,6 +70,8 @@ export interface Platform {
   readonly data: { datasets: DatasetService; validation: DatasetValidationService };
   /** Drift and quality reports of prediction windows; alert rules, their evaluation and alerts. */
   readonly monitoring: MonitoringServices;
+  /** API tokens, project roles, the hash-chained audit log, four-eyes promotion requests. */
+  readonly governance: GovernanceServices;
   close(): Promise<void>;
 }
 
@@ -182,6 +185,7 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
       }),
     },
     monitoring,
+    governance: createGovernanceServices({ database, clock, aliases: registry.aliases }),
     close: async () => {
       await monitoring.alerts.evaluator.idle();
       await deployments.close();

@@ -21,6 +21,14 @@ export interface Config {
   rolloutIntervalMs: number;
   /** How often the server evaluates enabled alert rules, in milliseconds; 0 turns it off. */
   alertIntervalMs: number;
+  /** `on` refuses requests without a token; `auto` is on unless the server listens on loopback. */
+  auth: 'on' | 'off' | 'auto';
+  /** Aliases only a project maintainer may move (comma-separated in MLOOP_PROTECTED_ALIASES). */
+  protectedAliases: string[];
+  /** When on, moving a protected alias needs a second maintainer's approval. */
+  fourEyes: boolean;
+  /** Requests per minute one token (or one address without a token) may make; 0 turns it off. */
+  rateLimitPerMinute: number;
 }
 
 export type ConfigOverrides = Partial<Config>;
@@ -64,6 +72,14 @@ export function loadConfig(
       `alertIntervalMs must be a whole number of milliseconds (0 turns alert evaluation off), got ${String(alertIntervalMs)}`,
     );
   }
+  const auth = String(pick('auth', 'MLOOP_AUTH') ?? 'auto');
+  if (auth !== 'on' && auth !== 'off' && auth !== 'auto')
+    throw invalidParameter('auth', `auth must be on, off or auto, got '${auth}'`);
+  const protectedAliases = pick('protectedAliases', 'MLOOP_PROTECTED_ALIASES') ?? ['production', 'champion'];
+  const fourEyes = String(pick('fourEyes', 'MLOOP_FOUR_EYES') ?? 'false') === 'true';
+  const rateLimitPerMinute = Number(pick('rateLimitPerMinute', 'MLOOP_RATE_LIMIT_PER_MINUTE') ?? 6000);
+  if (!Number.isInteger(rateLimitPerMinute) || rateLimitPerMinute < 0)
+    throw invalidParameter('rateLimitPerMinute', `rateLimitPerMinute must be a whole number (0 turns it off)`);
   const artifactRoot = pick('artifactRoot', 'MLOOP_ARTIFACT_ROOT') ?? join(home, 'artifacts');
   return {
     home,
@@ -76,6 +92,12 @@ export function loadConfig(
     bodyLimitBytes,
     rolloutIntervalMs,
     alertIntervalMs,
+    auth,
+    protectedAliases: (typeof protectedAliases === 'string' ? (protectedAliases as string).split(',') : protectedAliases)
+      .map((a) => a.trim())
+      .filter(Boolean),
+    fourEyes,
+    rateLimitPerMinute,
   };
 }
 

@@ -1,0 +1,30 @@
+import type { Clock } from '../core/clock.js';
+import type { AliasService } from '../registry/aliases.js';
+import type { Database } from '../store/database.js';
+import { AuditLog } from './audit.js';
+import { ProjectService } from './projects.js';
+import { PromotionRequestService } from './promotion-requests.js';
+import type { GovernanceTables } from './tables.js';
+import { TokenService } from './tokens.js';
+
+/** Tokens, project roles, the audit log and four-eyes promotion requests. */
+export interface GovernanceServices {
+  tokens: TokenService;
+  projects: ProjectService;
+  audit: AuditLog;
+  promotionRequests: PromotionRequestService;
+}
+
+export function createGovernanceServices(deps: {
+  database: Database;
+  clock: Clock;
+  aliases: Pick<AliasService, 'set'>;
+}): GovernanceServices {
+  const db = deps.database.tables<GovernanceTables>();
+  return {
+    tokens: new TokenService(db, deps.clock),
+    projects: new ProjectService(db, deps.clock),
+    audit: new AuditLog(db, deps.clock),
+    promotionRequests: new PromotionRequestService(db, deps.aliases, deps.clock),
+  };
+}

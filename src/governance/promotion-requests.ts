@@ -1,0 +1,106 @@
+import type { Kysely } from 'kysely';
+import type { Clock } from '../core/clock.js';
+import { MloopError, notFound } from '../core/errors.js';
+import { newId } from '../core/ids.js';
+import type { AliasService } from '../registry/aliases.js';
+import type { GovernanceTables, PromotionRequestRow } from './tables.js';
+
+export interface PromotionRequest {
+  id: string;
+  model: string;
+  alias: string;
+  version: number;
+  reason: string | undefined;
+  requestedBy: string;
+  requestedTime: number;
+  status: 'pending' | 'approved' | 'rejected';
+  decidedBy: string | undefined;
+  decidedTime: number | undefined;
+}
+
+/**
+ * Four-eyes promotions of protected aliases: one maintainer asks, a different one approves, and
+ * only then does the alias move, with both names in the promotion history's reason.
+ */
+export class PromotionRequestService {
+  constructor(
+    private readonly db: Kysely<GovernanceTables>,
+    private readonly aliases: Pick<AliasService, 'set'>,
+    private readonly clock: Clock,
+  ) {}
+
+  async request(input: {
+    model: string;
+    alias: string;
+    version: number;
+    reason?: string | undefined;
+    by: string;
+  }): Promise<PromotionRequest> {
+    const row: PromotionRequestRow = {
+      id: newId('preq'),
+      model: input.model,
+      alias: input.alias,
+      version: input.version,
+      reason: input.reason ?? null,
+      requested_by: input.by,
+      requested_time: this.clock.now(),
+      status: 'pending',
+      decided_by: null,
+      decided_time: null,
+    };
+    await this.db.insertInto('promotion_requests').values(row).execute();
+    return toRequest(row);
+  }
+
+  async list(model?: string): Promise<PromotionRequest[]> {
+    let query = this.db.selectFrom('promotion_requests').selectAll().orderBy('requested_time', 'desc');
+    if (model) query = query.where('model', '=', model);
+    return (await query.execute()).map(toRequest);
+  }
+
+  /** Approves and moves the alias; the approver must not be the requester. */
+  async approve(id: string, by: string): Promise<PromotionRequest> {
+    const row = await this.pending(id);
+    if (row.requested_by === by)
+      throw new MloopError(
+        'PERMISSION_DENIED',
+        `Promotion request ${id} was made by '${by}': a different maintainer must approve it (four-eyes)`,
+      );
+    const reason = `${row.reason ?? 'promotion'} (requested by ${row.requested_by}, approved by ${by})`;
+    await this.aliases.set(row.model, row.alias, Number(row.version), { actor: by, reason });
+    return this.decide(row, 'approved', by);
+  }
+
+  async reject(id: string, by: string): Promise<PromotionRequest> {
+    return this.decide(await this.pending(id), 'rejected', by);
+  }
+
+  private async pending(id: string): Promise<PromotionRequestRow> {
+    const row = await this.db.selectFrom('promotion_requests').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) throw notFound(`No promotion request '${id}'`);
+    if (row.status !== 'pending')
+      throw new MloopError('INVALID_STATE', `Promotion request ${id} is already ${row.status}`);
+    return row;
+  }
+
+  private async decide(row: PromotionRequestRow, status: 'approved' | 'rejected', by: string) {
+    const decided = { status, decided_by: by, decided_time: this.clock.now() };
+    await this.db.updateTable('promotion_requests').set(decided).where('id', '=', row.id).execute();
+    return toRequest({ ...row, ...decided });
+  }
+}
+
+function toRequest(row: PromotionRequestRow): PromotionRequest {
+  return {
+    id: row.id,
+    model: row.model,
+    alias: row.alias,
+    version: Number(row.version),
+    reason: row.reason ?? undefined,
+    requestedBy: row.requested_by,
+    requestedTime: Number(row.requested_time),
+    status: row.status as PromotionRequest['status'],
+    decidedBy: row.decided_by ?? undefined,
+    decidedTime: row.decided_time === null ? undefined : Number(row.decided_time),
+  };
+}

@@ -1,0 +1,64 @@
+/** Row shapes of migration 0011 (governance), as the database returns them. */
+export interface ApiTokenRow {
+  id: string;
+  name: string;
+  user_name: string;
+  token_hash: string;
+  is_admin: number;
+  created_time: number;
+  last_used_time: number | null;
+  revoked_time: number | null;
+}
+
+export interface ProjectMemberRow {
+  project: string;
+  user_name: string;
+  role: string;
+  created_time: number;
+}
+
+export interface ObjectProjectRow {
+  kind: string;
+  object_key: string;
+  project: string;
+}
+
+export interface PromotionRequestRow {
+  id: string;
+  model: string;
+  alias: string;
+  version: number;
+  reason: string | null;
+  requested_by: string;
+  requested_time: number;
+  status: string;
+  decided_by: string | null;
+  decided_time: number | null;
+}
+
+export interface AuditRow {
+  seq: number;
+  time: number;
+  actor: string;
+  action: string;
+  outcome: string;
+  method: string;
+  path: string;
+  status: number;
+  object_kind: string | null;
+  object_id: string | null;
+  before_json: string | null;
+  after_json: string | null;
+  ip: string | null;
+  request_id: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface GovernanceTables {
+  api_tokens: ApiTokenRow;
+  project_members: ProjectMemberRow;
+  object_projects: ObjectProjectRow;
+  promotion_requests: PromotionRequestRow;
+  audit_log: AuditRow;
+}
