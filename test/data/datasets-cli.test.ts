@@ -83,6 +83,7 @@ describe('mloop data commands', { timeout: 240_000 }, () => {
     const { runId } = await trainedRun(platform).finally(() => undefined);
     await platform.close();
     const used = await mloop(home, ['data', 'use', 'people/2', '--run', runId, '--json']);
+    expect(used.stderr).toBe('');
     expect(JSON.parse(used.stdout)).toMatchObject({ runId, name: 'people', version: 2 });
     expect((await mloop(home, ['models', 'register', '--run', runId, '--path', 'model', 'churn'])).code).toBe(
       0,
