@@ -1,5 +1,8 @@
 import { Type } from '@sinclair/typebox';
 
+// The conversions live in core/ so the CLI and SDK can use them without loading TypeBox.
+export { fromWireNumber, toWireNumber, type WireNumberValue } from '../core/wire-number.js';
+
 /** JSON has no NaN or Infinity; metric values carry them as these strings, as protobuf JSON does. */
 export const WireNumber = Type.Union([
   Type.Number(),
@@ -7,15 +10,3 @@ export const WireNumber = Type.Union([
   Type.Literal('Infinity'),
   Type.Literal('-Infinity'),
 ]);
-export type WireNumberValue = number | 'NaN' | 'Infinity' | '-Infinity';
-
-export function toWireNumber(value: number): WireNumberValue {
-  if (Number.isNaN(value)) return 'NaN';
-  if (value === Infinity) return 'Infinity';
-  if (value === -Infinity) return '-Infinity';
-  return value;
-}
-
-export function fromWireNumber(value: WireNumberValue | string): number {
-  return typeof value === 'number' ? value : Number(value);
-}

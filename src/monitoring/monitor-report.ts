@@ -1,4 +1,5 @@
-import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { loadDuckDb } from '../store/duckdb.js';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import { invalidParameter, MloopError } from '../core/errors.js';
@@ -89,6 +90,7 @@ export class MonitorReports {
     const columns = windowColumns(metadata);
     await this.deps.predictionLog.flush();
 
+    const { DuckDBConnection, DuckDBInstance } = await loadDuckDb();
     const instance = await DuckDBInstance.create(':memory:');
     const connection = await DuckDBConnection.create(instance);
     try {

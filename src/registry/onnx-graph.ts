@@ -1,5 +1,6 @@
-import { InferenceSession } from 'onnxruntime-node';
+import type { InferenceSession } from 'onnxruntime-node';
 import type { FeatureType } from './model-metadata.js';
+import { loadOnnxRuntime } from './onnxruntime.js';
 
 /** One input or output of an ONNX graph, as onnxruntime reports it. */
 export interface GraphValue {
@@ -20,6 +21,7 @@ export interface GraphSignature {
  * outputs; the session is released at once (serving loads its own).
  */
 export async function readGraphSignature(onnx: Uint8Array): Promise<GraphSignature> {
+  const { InferenceSession } = await loadOnnxRuntime();
   const session = await InferenceSession.create(onnx);
   try {
     const values = (metadata: readonly InferenceSession.ValueMetadata[]): GraphValue[] =>

@@ -1,4 +1,4 @@
-import { fromWireNumber, toWireNumber, type WireNumberValue } from '../api/wire-number.js';
+import { fromWireNumber, toWireNumber, type WireNumberValue } from '../core/wire-number.js';
 import type { Metric, Run } from '../tracking/types.js';
 
 /** A metric as JSON carries it: NaN and ±Infinity travel as strings. */

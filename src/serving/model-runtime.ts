@@ -1,8 +1,9 @@
-import { InferenceSession, type Tensor } from 'onnxruntime-node';
+import type { InferenceSession, Tensor } from 'onnxruntime-node';
+import { loadOnnxRuntime } from '../registry/onnxruntime.js';
 import { MloopError } from '../core/errors.js';
 import type { ModelMetadata, ModelPackage } from '../registry/model-metadata.js';
 import { defaultBatchLimits, parseRecords, type BatchLimits, type FeatureBatch } from './feature-batch.js';
-import { buildFeeds, checkLayout } from './onnx-feeds.js';
+import { buildFeeds, checkLayout, type TensorConstructor } from './onnx-feeds.js';
 import { exposeZipMapInputs } from './onnx-zipmap.js';
 
 /** What a model says about one record. */
@@ -43,6 +44,7 @@ export class ModelRuntime {
 
   private constructor(
     private readonly session: InferenceSession,
+    private readonly Tensor: TensorConstructor,
     readonly metadata: ModelMetadata,
     readonly sha256: string,
     /** The graph output to fetch for labels/values and for probabilities. */
@@ -65,6 +67,7 @@ export class ModelRuntime {
       (name): name is string => name !== undefined,
     );
     const { onnx, zipMaps } = exposeZipMapInputs(pkg.onnx, wanted);
+    const { InferenceSession, Tensor } = await loadOnnxRuntime();
     const session = await InferenceSession.create(onnx, {
       graphOptimizationLevel: 'all',
       intraOpNumThreads: options.intraOpThreads ?? 1,
@@ -94,6 +97,7 @@ export class ModelRuntime {
       }
       const runtime = new ModelRuntime(
         session,
+        Tensor,
         metadata,
         pkg.sha256,
         { label: metadata.outputs.label, probabilities },
@@ -123,7 +127,7 @@ export class ModelRuntime {
   async predictBatch(batch: FeatureBatch): Promise<Prediction[]> {
     if (this.released) throw new MloopError('INTERNAL_ERROR', 'model session used after release');
     const fetches = [this.fetch.label, ...(this.fetch.probabilities ? [this.fetch.probabilities] : [])];
-    const results = await this.session.run(buildFeeds(this.metadata.layout, batch), fetches);
+    const results = await this.session.run(buildFeeds(this.Tensor, this.metadata.layout, batch), fetches);
     const label = results[this.fetch.label];
     if (!label) throw new MloopError('INTERNAL_ERROR', `model produced no "${this.fetch.label}" output`);
     const probabilities = this.fetch.probabilities ? results[this.fetch.probabilities] : undefined;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Tensor } from 'onnxruntime-node';
 import type { FeatureSpec } from '../registry/model-metadata.js';
 import { parseRecords } from './feature-batch.js';
 import { buildFeeds, checkLayout } from './onnx-feeds.js';
@@ -15,14 +16,14 @@ describe('buildFeeds', () => {
       { a: 1.5, b: 2, c: true },
       { a: -3, b: 7, c: false },
     ]);
-    const feeds = buildFeeds({ kind: 'tensor', inputName: 'x', tensorType: 'float32' }, batch);
+    const feeds = buildFeeds(Tensor, { kind: 'tensor', inputName: 'x', tensorType: 'float32' }, batch);
     expect(feeds.x?.dims).toEqual([2, 3]);
     expect(Array.from(feeds.x?.data as Float32Array)).toEqual([1.5, 2, 1, -3, 7, 0]);
   });
 
   it('gives each feature its own [n, 1] tensor in the columns layout', () => {
     const batch = parseRecords(features, [{ a: 1, b: 2, c: true }]);
-    const feeds = buildFeeds({ kind: 'columns' }, batch);
+    const feeds = buildFeeds(Tensor, { kind: 'columns' }, batch);
     expect(Object.keys(feeds)).toEqual(['a', 'b', 'c']);
     expect(feeds.b?.type).toBe('int64');
     expect(feeds.c?.type).toBe('bool');

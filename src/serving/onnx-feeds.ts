@@ -1,4 +1,4 @@
-import { Tensor } from 'onnxruntime-node';
+import type { Tensor } from 'onnxruntime-node';
 import { MloopError } from '../core/errors.js';
 import type { FeatureSpec, FeatureType, InputLayout } from '../registry/model-metadata.js';
 import type { FeatureBatch, FeatureColumn } from './feature-batch.js';
@@ -6,20 +6,23 @@ import type { FeatureBatch, FeatureColumn } from './feature-batch.js';
 /** The ONNX inputs of a batch: tensor name → tensor. */
 export type Feeds = Record<string, Tensor>;
 
+/** onnxruntime's Tensor class, passed in by the runtime that loaded onnxruntime lazily. */
+export type TensorConstructor = typeof Tensor;
+
 /**
  * Builds the ONNX feeds for a validated batch, following the model's layout:
  * - `columns`: one [n, 1] tensor per feature, of the feature's own type;
  * - `tensor`: one [n, k] tensor of the layout's type, row-major, columns in signature order.
  */
-export function buildFeeds(layout: InputLayout, batch: FeatureBatch): Feeds {
+export function buildFeeds(Tensor: TensorConstructor, layout: InputLayout, batch: FeatureBatch): Feeds {
   if (layout.kind === 'columns') {
     const feeds: Feeds = {};
     batch.features.forEach((feature, i) => {
-      feeds[feature.name] = columnTensor(batch.columns[i] as FeatureColumn, batch.size);
+      feeds[feature.name] = columnTensor(Tensor, batch.columns[i] as FeatureColumn, batch.size);
     });
     return feeds;
   }
-  return { [layout.inputName]: matrixTensor(layout.tensorType, batch) };
+  return { [layout.inputName]: matrixTensor(Tensor, layout.tensorType, batch) };
 }
 
 /**
@@ -49,13 +52,13 @@ export function checkLayout(layout: InputLayout, features: readonly FeatureSpec[
   }
 }
 
-function columnTensor(column: FeatureColumn, n: number): Tensor {
+function columnTensor(Tensor: TensorConstructor, column: FeatureColumn, n: number): Tensor {
   const dims = [n, 1];
   if (column.type === 'bool') return new Tensor('bool', column.values, dims);
   return new Tensor(column.type, column.values, dims);
 }
 
-function matrixTensor(type: FeatureType, batch: FeatureBatch): Tensor {
+function matrixTensor(Tensor: TensorConstructor, type: FeatureType, batch: FeatureBatch): Tensor {
   const k = batch.columns.length;
   const n = batch.size;
   const dims = [n, k];

@@ -1,8 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type Dialect } from 'kysely';
-import pg from 'pg';
 import { invalidParameter } from '../core/errors.js';
 import { migrateToLatest } from './migrations/index.js';
 
@@ -19,10 +18,6 @@ export interface Database {
   close(): Promise<void>;
 }
 
-// pg returns int8 as strings to avoid precision loss; mloop's int8 columns hold millisecond
-// timestamps and steps, which are exact in a double.
-pg.types.setTypeParser(20, (value) => Number(value));
-
 export interface OpenDatabaseOptions {
   /** Run pending migrations before returning (default true). */
   migrate?: boolean;
@@ -30,7 +25,7 @@ export interface OpenDatabaseOptions {
 
 /** Opens `sqlite:PATH`, `sqlite::memory:` or `postgres://…` and brings its schema up to date. */
 export async function openDatabase(url: string, options: OpenDatabaseOptions = {}): Promise<Database> {
-  const { dialect, name } = createDialect(url);
+  const { dialect, name } = await createDialect(url);
   const kysely = new Kysely<unknown>({ dialect });
   const database: Database = {
     dialect: name,
@@ -42,23 +37,32 @@ export async function openDatabase(url: string, options: OpenDatabaseOptions = {
   return database;
 }
 
-function createDialect(url: string): { dialect: Dialect; name: DialectName } {
+// Each dialect's driver is imported only when a URL of its dialect is opened: a CLI command on
+// the embedded SQLite store should not pay for loading pg, nor a server on PostgreSQL for SQLite.
+async function createDialect(url: string): Promise<{ dialect: Dialect; name: DialectName }> {
   if (url.startsWith('sqlite:')) {
+    const { default: BetterSqlite3 } = await import('better-sqlite3');
     return {
-      dialect: new SqliteDialect({ database: openSqlite(url.slice('sqlite:'.length)) }),
+      dialect: new SqliteDialect({
+        database: openSqlite(BetterSqlite3, url.slice('sqlite:'.length)),
+      }),
       name: 'sqlite',
     };
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    const { default: pg } = await import('pg');
+    // pg returns int8 as strings to avoid precision loss; mloop's int8 columns hold millisecond
+    // timestamps and steps, which are exact in a double.
+    pg.types.setTypeParser(20, (value) => Number(value));
     const pool = new pg.Pool({ connectionString: url, max: 10 });
     return { dialect: new PostgresDialect({ pool }), name: 'postgres' };
   }
   throw invalidParameter('databaseUrl', `unsupported database URL "${url}": use sqlite:PATH or postgres://…`);
 }
 
-function openSqlite(path: string): BetterSqlite3.Database {
+function openSqlite(Driver: typeof BetterSqlite3, path: string): BetterSqlite3.Database {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const db = new BetterSqlite3(path);
+  const db = new Driver(path);
   // WAL lets readers run beside the writer; synchronous=FULL fsyncs every commit so an
   // acknowledged write survives a power loss, not only a killed process.
   db.pragma('journal_mode = WAL');

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { toWireNumber, type WireNumberValue } from '../../api/wire-number.js';
+import { toWireNumber, type WireNumberValue } from '../../core/wire-number.js';
 import { invalidParameter } from '../../core/errors.js';
 import type { Run } from '../../tracking/types.js';
 import { print, printJson, trackingCommand, withBackend, type CommonOptions } from '../command-context.js';

@@ -1,4 +1,4 @@
-import { toWireNumber } from '../../api/wire-number.js';
+import { toWireNumber } from '../../core/wire-number.js';
 import type { Metric, Run } from '../../tracking/types.js';
 
 /** A metric value for people: up to 6 significant digits, NaN and ±Infinity spelled out. */

@@ -1,4 +1,5 @@
-import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { loadDuckDb } from '../../store/duckdb.js';
 import { invalidParameter } from '../../core/errors.js';
 import {
   alignCounts,
@@ -94,6 +95,7 @@ export async function computeDriftReport(request: DriftReportRequest): Promise<D
   let owned: { instance: DuckDBInstance; connection: DuckDBConnection } | undefined;
   let connection = options.connection;
   if (needsDuckDb && !connection) {
+    const { DuckDBConnection, DuckDBInstance } = await loadDuckDb();
     const instance = await DuckDBInstance.create(':memory:');
     connection = await DuckDBConnection.create(instance);
     owned = { instance, connection };

@@ -1,5 +1,6 @@
-import type { DuckDBConnection } from '@duckdb/node-api';
-import { DuckDBTypeId } from '@duckdb/node-api';
+import type * as DuckDbModule from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBTypeId } from '@duckdb/node-api';
+import { loadDuckDb } from '../../store/duckdb.js';
 import { invalidParameter } from '../../core/errors.js';
 import type { CategoryCounts } from './column-tests.js';
 import type { ColumnKind } from './default-test.js';
@@ -65,21 +66,24 @@ export function quoteIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
-const NUMERIC_TYPES = new Set<DuckDBTypeId>([
-  DuckDBTypeId.TINYINT,
-  DuckDBTypeId.SMALLINT,
-  DuckDBTypeId.INTEGER,
-  DuckDBTypeId.BIGINT,
-  DuckDBTypeId.HUGEINT,
-  DuckDBTypeId.UTINYINT,
-  DuckDBTypeId.USMALLINT,
-  DuckDBTypeId.UINTEGER,
-  DuckDBTypeId.UBIGINT,
-  DuckDBTypeId.UHUGEINT,
-  DuckDBTypeId.FLOAT,
-  DuckDBTypeId.DOUBLE,
-  DuckDBTypeId.DECIMAL,
-]);
+// Built on first use from the lazily loaded module (see loadDuckDb).
+function numericTypes({ DuckDBTypeId }: typeof DuckDbModule): Set<DuckDBTypeId> {
+  return new Set<DuckDBTypeId>([
+    DuckDBTypeId.TINYINT,
+    DuckDBTypeId.SMALLINT,
+    DuckDBTypeId.INTEGER,
+    DuckDBTypeId.BIGINT,
+    DuckDBTypeId.HUGEINT,
+    DuckDBTypeId.UTINYINT,
+    DuckDBTypeId.USMALLINT,
+    DuckDBTypeId.UINTEGER,
+    DuckDBTypeId.UBIGINT,
+    DuckDBTypeId.UHUGEINT,
+    DuckDBTypeId.FLOAT,
+    DuckDBTypeId.DOUBLE,
+    DuckDBTypeId.DECIMAL,
+  ]);
+}
 
 class DuckDbReader implements ColumnReader {
   constructor(
@@ -89,9 +93,10 @@ class DuckDbReader implements ColumnReader {
 
   async columns(): Promise<Map<string, ColumnKind>> {
     const result = await this.connection.run(`SELECT * FROM ${this.relation} LIMIT 0`);
+    const numeric = numericTypes(await loadDuckDb());
     const kinds = new Map<string, ColumnKind>();
     for (let i = 0; i < result.columnCount; i++) {
-      kinds.set(result.columnName(i), NUMERIC_TYPES.has(result.columnTypeId(i)) ? 'numeric' : 'categorical');
+      kinds.set(result.columnName(i), numeric.has(result.columnTypeId(i)) ? 'numeric' : 'categorical');
     }
     return kinds;
   }

@@ -1,23 +1,28 @@
 import { existsSync } from 'node:fs';
 import { extname } from 'node:path';
-import { DuckDBConnection, DuckDBInstance, DuckDBTypeId } from '@duckdb/node-api';
+import type * as DuckDbModule from '@duckdb/node-api';
+import type { DuckDBTypeId } from '@duckdb/node-api';
 import { invalidParameter } from '../../core/errors.js';
+import { loadDuckDb } from '../../store/duckdb.js';
 import type { TableColumn, TrainingTable } from './training-table.js';
 
-const NUMERIC_TYPES = new Set<DuckDBTypeId>([
-  DuckDBTypeId.TINYINT,
-  DuckDBTypeId.SMALLINT,
-  DuckDBTypeId.INTEGER,
-  DuckDBTypeId.BIGINT,
-  DuckDBTypeId.HUGEINT,
-  DuckDBTypeId.UTINYINT,
-  DuckDBTypeId.USMALLINT,
-  DuckDBTypeId.UINTEGER,
-  DuckDBTypeId.UBIGINT,
-  DuckDBTypeId.FLOAT,
-  DuckDBTypeId.DOUBLE,
-  DuckDBTypeId.DECIMAL,
-]);
+// Built on first use from the lazily loaded module (see loadDuckDb).
+function numericTypes({ DuckDBTypeId }: typeof DuckDbModule): Set<DuckDBTypeId> {
+  return new Set<DuckDBTypeId>([
+    DuckDBTypeId.TINYINT,
+    DuckDBTypeId.SMALLINT,
+    DuckDBTypeId.INTEGER,
+    DuckDBTypeId.BIGINT,
+    DuckDBTypeId.HUGEINT,
+    DuckDBTypeId.UTINYINT,
+    DuckDBTypeId.USMALLINT,
+    DuckDBTypeId.UINTEGER,
+    DuckDBTypeId.UBIGINT,
+    DuckDBTypeId.FLOAT,
+    DuckDBTypeId.DOUBLE,
+    DuckDBTypeId.DECIMAL,
+  ]);
+}
 
 const readable = new Set(['.csv', '.parquet', '.json', '.jsonl', '.ndjson', '.tsv']);
 
@@ -31,6 +36,8 @@ export async function loadTrainingTable(path: string, columns?: readonly string[
     throw invalidParameter('data', `cannot read "${path}": give a .csv, .parquet or .json file`);
   }
   if (!existsSync(path)) throw invalidParameter('data', `no file at "${path}"`);
+  const duckdb = await loadDuckDb();
+  const { DuckDBConnection, DuckDBInstance } = duckdb;
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await DuckDBConnection.create(instance);
   try {
@@ -46,9 +53,10 @@ export async function loadTrainingTable(path: string, columns?: readonly string[
     } catch (error) {
       throw invalidParameter('data', `cannot read "${path}": ${(error as Error).message.split('\n')[0]}`);
     }
+    const numeric = numericTypes(duckdb);
     const kinds = new Map<string, 'numeric' | 'categorical'>();
     for (let i = 0; i < probe.columnCount; i++) {
-      kinds.set(probe.columnName(i), NUMERIC_TYPES.has(probe.columnTypeId(i)) ? 'numeric' : 'categorical');
+      kinds.set(probe.columnName(i), numeric.has(probe.columnTypeId(i)) ? 'numeric' : 'categorical');
     }
     const names = columns ?? [...kinds.keys()];
     for (const name of names) {
