@@ -29,6 +29,8 @@ export interface DatasetReference {
   name: string;
   digest: string;
   source: string;
+  /** MLflow's source type: `local` for a file (the default), `mloop` for a dataset version. */
+  sourceType?: string;
 }
 
 export interface TrainRequest {
@@ -136,7 +138,7 @@ export async function train(services: TrainingServices, request: TrainRequest): 
           dataset: {
             name: dataset.name,
             digest: dataset.digest,
-            sourceType: 'local',
+            sourceType: dataset.sourceType ?? 'local',
             source: dataset.source,
           },
           tags: [{ key: datasetContextTag, value: 'training' }],

@@ -103,4 +103,26 @@ describe('mloop train and tune', () => {
     expect(param.code).toBe(3);
     expect(param.stderr).toContain('logistic has no parameter "depth"');
   }, 90_000);
+
+  it('trains from a dataset version only once its required suite passes, and names it in the lineage', async () => {
+    expect((await mloop(home, ['data', 'add', 'shop', 'shop.csv'])).code).toBe(0);
+    writeFileSync(join(home, 'strict.yaml'), 'checks:\n  - column: size\n    range: {min: 0, max: 50}\n');
+    writeFileSync(join(home, 'loose.yaml'), 'checks:\n  - column: size\n    range: {min: 0, max: 100}\n');
+    const args = ['train', '--data', 'shop/1', '--label', 'bought', '--model', 'logistic'];
+
+    expect(
+      (await mloop(home, ['data', 'validate', 'shop/1', '--suite', 'strict.yaml', '--require'])).code,
+    ).toBe(1);
+    const blocked = await mloop(home, args);
+    expect(blocked.code).not.toBe(0);
+    expect(blocked.stderr).toMatch(/shop\/1 failed validation suite/);
+
+    expect(
+      (await mloop(home, ['data', 'validate', 'shop/1', '--suite', 'loose.yaml', '--require'])).code,
+    ).toBe(0);
+    const trained = await mloop(home, [...args, '--register', 'shop-from-data', '--json']);
+    expect(trained.code).toBe(0);
+    const shown = await mloop(home, ['models', 'show', 'shop-from-data/1', '--json']);
+    expect(shown.stdout).toContain('"versionId": "shop/1"');
+  }, 120_000);
 });

@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { loadConfig } from '../../core/config.js';
 import { invalidParameter, isMloopError } from '../../core/errors.js';
 import { openPlatform, type Platform } from '../../platform.js';
 import type { RawParams } from '../../training/learner.js';
 import { learners } from '../../training/learners.js';
-import { fileDataset, train, type TrainingServices } from '../../training/trainer.js';
+import { fileDataset, train, type DatasetReference, type TrainingServices } from '../../training/trainer.js';
+import { datasetVersionInput } from '../../tracking/dataset-version-input.js';
 import { parseSearchSpace } from '../../training/tuning/search-space.js';
 import { tune, type SearchStrategy } from '../../training/tuning/tune.js';
 import { positiveInteger, print, printJson, repeatable, type CommonOptions } from '../command-context.js';
@@ -56,7 +57,7 @@ export function registerTrainCommand(program: Command): void {
     const outcome = await withPlatform(async (platform, services) => {
       const experimentId = await experimentIdOf(platform, opts.experiment);
       const result = await train(services, {
-        ...commonRequest(opts),
+        ...(await commonRequest(platform, opts)),
         params: parseParams(opts.param),
         run: { experimentId, ...(opts.runName ? { runName: opts.runName } : {}) },
         ...(bar ? { onProgress: (f: number) => bar.update(Math.round(f * 100), 100) } : {}),
@@ -114,7 +115,7 @@ export function registerTrainCommand(program: Command): void {
     const outcome = await withPlatform(async (platform, services) => {
       const experimentId = await experimentIdOf(platform, opts.experiment);
       const result = await tune(services, {
-        ...commonRequest(opts),
+        ...(await commonRequest(platform, opts)),
         space,
         search: opts.search,
         params: parseParams(opts.param),
@@ -156,7 +157,10 @@ export function registerTrainCommand(program: Command): void {
 
 function withTrainingOptions(command: Command, examples: string[]): Command {
   return command
-    .requiredOption('--data <file>', 'training data: a CSV, Parquet or JSON file')
+    .requiredOption(
+      '--data <file>',
+      'training data: a CSV, Parquet or JSON file, or a dataset version NAME/VERSION',
+    )
     .requiredOption('--label <column>', 'the column to predict')
     .requiredOption('--model <name>', `model family: ${models}`)
     .option('--task <task>', 'classification or regression (default: text labels classify, numbers regress)')
@@ -172,7 +176,7 @@ function withTrainingOptions(command: Command, examples: string[]): Command {
     .addHelpText('after', `\nExamples:\n${examples.map((e) => `  $ ${e}`).join('\n')}\n`);
 }
 
-function commonRequest(opts: TrainOptions) {
+async function commonRequest(platform: Platform, opts: TrainOptions) {
   if (opts.task !== undefined && !['classification', 'regression'].includes(opts.task)) {
     throw invalidParameter('task', `--task must be classification or regression, got "${opts.task}"`);
   }
@@ -184,9 +188,10 @@ function commonRequest(opts: TrainOptions) {
     ?.split(',')
     .map((c) => c.trim())
     .filter((c) => c !== '');
+  const { data, dataset } = await trainingData(platform, opts.data);
   return {
-    data: opts.data,
-    dataset: fileDatasetOrFail(opts.data),
+    data,
+    dataset,
     label: opts.label,
     model: opts.model,
     holdout,
@@ -196,12 +201,34 @@ function commonRequest(opts: TrainOptions) {
   };
 }
 
-function fileDatasetOrFail(path: string) {
-  try {
-    return fileDataset(path);
-  } catch {
-    throw invalidParameter('data', `no file at "${path}": give --data a CSV, Parquet or JSON file`);
+/**
+ * `--data` is a file, or a dataset version (`customers/3`, `customers@latest`) when no file has
+ * that name: then the version must pass its dataset's required validation suite, and the run
+ * records the version itself so the model's lineage names it.
+ */
+async function trainingData(
+  platform: Platform,
+  data: string,
+): Promise<{ data: string; dataset: DatasetReference }> {
+  if (existsSync(data)) return { data, dataset: fileDataset(data) };
+  if (!/^[^/@]+([/@][^/@]+)$/.test(data)) {
+    throw invalidParameter(
+      'data',
+      `no file at "${data}": give --data a CSV, Parquet or JSON file, or a dataset version NAME/VERSION`,
+    );
   }
+  await platform.data.validation.requireValidated(data);
+  const { version, path } = await platform.data.datasets.localPath(data);
+  const input = datasetVersionInput(version);
+  return {
+    data: path,
+    dataset: {
+      name: input.dataset.name,
+      digest: input.dataset.digest,
+      source: input.dataset.source,
+      sourceType: 'mloop',
+    },
+  };
 }
 
 /** `--param l2=0.1 --param max_iter=50` → `{ l2: '0.1', max_iter: '50' }` (learners parse values). */
