@@ -5,7 +5,10 @@ import type { Logger } from '../core/logging.js';
 import type { Platform } from '../platform.js';
 import { startAlertScheduler } from '../monitoring/alerts/alert-scheduler.js';
 import { startRolloutTicker } from '../serving/deployments/rollout-controller.js';
+import { authEnabled, registerAccessControl } from './auth.js';
 import { sendError } from './errors.js';
+import { registerJsonBodyParser } from './json-body.js';
+import { registerGovernanceRoutes } from './native/governance-routes.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { registerAlertRoutes } from './native/alert-routes.js';
 import { registerMlflowArtifactRoutes } from './mlflow/artifact-routes.js';
@@ -35,12 +38,18 @@ export interface ServerOptions {
   rolloutIntervalMs?: number;
   /** Evaluate enabled alert rules this often (ms); none are evaluated on a schedule when omitted. */
   alertIntervalMs?: number;
+  /** Require tokens; by default as `config.auth` says (`auto`: on unless listening on loopback). */
+  auth?: boolean;
 }
 
 /** Builds the HTTP app over a platform: native REST, MLflow-compatible routes, OpenAPI at /openapi.json. */
 export async function buildServer(platform: Platform, options: ServerOptions = {}): Promise<App> {
   const app = await createApp(platform, options);
+  registerAccessControl(app, platform, {
+    enabled: options.auth ?? authEnabled(platform.config.auth, platform.config.host),
+  });
   registerHealthRoutes(app);
+  registerGovernanceRoutes(app, platform);
   registerNativeTrackingRoutes(app, platform);
   registerNativeModelRoutes(app, platform);
   registerNativeModelVersionRoutes(app, platform);
@@ -100,6 +109,7 @@ export async function createApp(
   );
   // Artifact uploads arrive as raw bytes of any type; keep them as a stream.
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+  registerJsonBodyParser(app);
 
   await app.register(swagger, {
     openapi: {

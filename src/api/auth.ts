@@ -1,0 +1,260 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { MloopError } from '../core/errors.js';
+import { DEFAULT_PROJECT } from '../governance/projects.js';
+import { can, leastRoleFor, type Action, type Role } from '../governance/roles.js';
+import type { ApiToken } from '../governance/tokens.js';
+import type { Platform } from '../platform.js';
+import { sendError } from './errors.js';
+import { TokenBuckets } from './rate-limit.js';
+import { objectOfRequest, projectKindOf, type RequestObject } from './request-object.js';
+import { actionOfRoute } from './route-actions.js';
+import type { App } from './server.js';
+
+/** Who made a request and what it was allowed to do, kept for the audit hook. */
+interface RequestState {
+  token: ApiToken | undefined;
+  action: Action | undefined;
+  object: RequestObject | undefined;
+  project: string;
+  denied: boolean;
+  /** Ids the answer named (`id`, `run_id`, `version`…), for the audit entry's "after". */
+  after: Record<string, unknown> | undefined;
+}
+
+const state = new WeakMap<FastifyRequest, RequestState>();
+
+/** A registered route and the action it needs (undefined: unmapped, refused for non-admins). */
+export interface RouteAction {
+  method: string;
+  url: string;
+  action: Action | undefined;
+}
+const routeTables = new WeakMap<object, RouteAction[]>();
+
+/** Every route registered after access control, with its action: the authorization matrix's rows. */
+export function routeActionsOf(app: App): RouteAction[] {
+  return routeTables.get(app) ?? [];
+}
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+// Predictions are writes to the prediction log, which is their own record; auditing each would
+// double every scoring request's cost.
+const UNAUDITED: ReadonlySet<Action> = new Set(['predict', 'public']);
+
+/** Is auth on for a server listening on `host` with this setting? `auto` is on off loopback. */
+export function authEnabled(mode: 'on' | 'off' | 'auto', host: string): boolean {
+  if (mode !== 'auto') return mode === 'on';
+  return !['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host);
+}
+
+/**
+ * Authentication (Bearer or Basic, the password being the token, as MLflow's client sends
+ * `MLFLOW_TRACKING_USERNAME/PASSWORD`), per-project authorization of each route's action,
+ * per-token rate limits, and the audit trail of every mutating request (and refused attempts).
+ */
+export function registerAccessControl(app: App, platform: Platform, options: { enabled: boolean }): void {
+  const { tokens, projects, audit } = platform.governance;
+  const mapped: RouteAction[] = [];
+  routeTables.set(app, mapped);
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const configured = (route.config as { action?: unknown } | undefined)?.action;
+    for (const method of methods)
+      mapped.push({ method, url: route.url, action: actionOfRoute(method, route.url, configured) });
+  });
+  const buckets = new TokenBuckets(platform.config.rateLimitPerMinute, () => platform.clock.now());
+
+  app.addHook('onRequest', async (request, reply) => {
+    const route = request.routeOptions;
+    if (!route.url) return; // no such route: the 404 handler answers
+    const action = actionOfRoute(request.method, route.url, (route.config as { action?: unknown }).action);
+    const token = await tokenOf(request);
+    const s: RequestState = {
+      token,
+      action,
+      object: undefined,
+      project: DEFAULT_PROJECT,
+      denied: false,
+      after: undefined,
+    };
+    state.set(request, s);
+    // Limits are per token: without auth there is no caller to limit (benchmarks run there).
+    if (options.enabled && action !== 'public') {
+      const wait = buckets.take(token?.id ?? `ip:${request.ip}`);
+      if (wait > 0) {
+        void reply.header('retry-after', String(Math.ceil(wait / 1000)));
+        return sendError(
+          new MloopError('RESOURCE_EXHAUSTED', `Rate limit exceeded; retry in ${Math.ceil(wait / 1000)} s`),
+          request,
+          reply,
+        );
+      }
+    }
+    if (!options.enabled || action === 'public') return;
+    if (!token) {
+      const hasCredentials = request.headers.authorization !== undefined;
+      return sendError(
+        new MloopError(
+          'UNAUTHENTICATED',
+          hasCredentials
+            ? 'The token is unknown or revoked; create one with `mloop tokens create`'
+            : 'This server requires a token: send `Authorization: Bearer mlp_…` (MLFLOW_TRACKING_TOKEN for MLflow clients)',
+        ),
+        request,
+        reply,
+      );
+    }
+  });
+
+  // Authorization runs once the body is parsed (the object may be named in it), before schema
+  // validation, so a role that may not act gets 403 whatever it sent.
+  app.addHook('preValidation', async (request, reply) => {
+    const s = state.get(request);
+    if (!s) return;
+    s.object = objectOfRequest(request);
+    if (!options.enabled || s.action === 'public') return;
+    const action = refine(s.action, request, platform.config.protectedAliases);
+    s.action = action;
+    const kind = projectKindOf(s.object);
+    s.project = kind && s.object?.id ? await projects.projectOf(kind, s.object.id) : DEFAULT_PROJECT;
+    const role: Role | undefined = s.token?.admin
+      ? 'admin'
+      : await projects.roleOf(s.token?.user ?? '', s.project);
+    if (action === undefined || !can(role, action)) {
+      s.denied = true;
+      const needs = action
+        ? `'${action}' needs the ${leastRoleFor(action)} role`
+        : 'this route is for admins only';
+      return sendError(
+        new MloopError(
+          'PERMISSION_DENIED',
+          `Token '${s.token?.name}' (user '${s.token?.user}') has ${role ? `the ${role} role` : 'no role'} in project '${s.project}'; ${needs}`,
+        ),
+        request,
+        reply,
+      );
+    }
+    if (action === 'aliases.protected' && platform.config.fourEyes) {
+      s.denied = true;
+      return sendError(
+        new MloopError(
+          'PERMISSION_DENIED',
+          'Four-eyes is on: request the move with POST /api/v1/models/{name}/promotion-requests (`mloop models request-promotion`) and have another maintainer approve it',
+        ),
+        request,
+        reply,
+      );
+    }
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    const s = state.get(request);
+    if (
+      s &&
+      MUTATING.has(request.method) &&
+      reply.statusCode < 400 &&
+      typeof payload === 'string' &&
+      payload.length < 65_536
+    )
+      s.after = idsOf(payload);
+    return payload;
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const s = state.get(request);
+    if (!s || !MUTATING.has(request.method) || (s.action && UNAUDITED.has(s.action))) return;
+    const denied = s.denied || reply.statusCode === 401 || reply.statusCode === 403;
+    if (!denied && reply.statusCode >= 400) return;
+    try {
+      await audit.append({
+        actor: s.token ? `${s.token.user} (token ${s.token.name})` : 'anonymous',
+        action: s.action ?? 'unmapped',
+        outcome: denied ? 'denied' : 'ok',
+        method: request.method,
+        path: request.url.split('?')[0] ?? request.url,
+        status: reply.statusCode,
+        objectKind: s.object?.kind,
+        objectId: s.object?.id || undefined,
+        before: s.object?.id ? { [s.object.kind]: s.object.id, project: s.project } : undefined,
+        after: s.after,
+        ip: request.ip,
+        requestId: request.id,
+      });
+    } catch (error) {
+      request.log.error({ err: error }, 'could not write the audit entry');
+    }
+  });
+
+  async function tokenOf(request: FastifyRequest): Promise<ApiToken | undefined> {
+    const secret = secretOf(request.headers.authorization);
+    return secret ? tokens.authenticate(secret) : undefined;
+  }
+}
+
+/** The token in `Authorization: Bearer T` or `Basic base64(anything:T)`. */
+export function secretOf(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const [scheme, value] = header.split(' ', 2);
+  if (!value) return undefined;
+  if (scheme?.toLowerCase() === 'bearer') return value.trim();
+  if (scheme?.toLowerCase() === 'basic') {
+    const decoded = Buffer.from(value, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    return colon >= 0 ? decoded.slice(colon + 1) : undefined;
+  }
+  return undefined;
+}
+
+/** Moving a protected alias (or transitioning to the Production stage) needs a maintainer. */
+function refine(
+  action: Action | undefined,
+  request: FastifyRequest,
+  protectedAliases: string[],
+): Action | undefined {
+  if (action !== 'models.write') return action;
+  const url = request.routeOptions.url ?? '';
+  const params = request.params as Record<string, unknown>;
+  const body = (typeof request.body === 'object' && request.body !== null ? request.body : {}) as Record<
+    string,
+    unknown
+  >;
+  const query = request.query as Record<string, unknown>;
+  let alias: unknown;
+  if (url.endsWith('/aliases/:alias')) alias = params.alias;
+  else if (url.endsWith('/registered-models/alias')) alias = body.alias ?? query.alias;
+  else if (url.endsWith('/transition-stage')) alias = body.stage;
+  if (typeof alias !== 'string') return action;
+  const isProtected = protectedAliases.some((p) => p.toLowerCase() === alias.toLowerCase());
+  return isProtected ? 'aliases.protected' : action;
+}
+
+const ID_KEYS = ['id', 'run_id', 'experiment_id', 'name', 'version', 'model_id', 'prediction_id'];
+
+// The ids an answer names, at its top level or one object down (`{run: {info: {run_id}}}` is
+// too deep and is left out: the request's own object stands for it).
+function idsOf(payload: string): Record<string, unknown> | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(payload);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const found: Record<string, unknown> = {};
+  const scan = (obj: Record<string, unknown>, prefix: string) => {
+    for (const key of ID_KEYS) {
+      const value = obj[key];
+      if (typeof value === 'string' || typeof value === 'number') found[prefix + key] = value;
+    }
+  };
+  scan(parsed as Record<string, unknown>, '');
+  for (const [key, value] of Object.entries(parsed as Record<string, unknown>)) {
+    if (typeof value === 'object' && value !== null && !Array.isArray(value))
+      scan(value as Record<string, unknown>, `${key}.`);
+  }
+  return Object.keys(found).length > 0 ? found : undefined;
+}
+
+/** The user a request acts for (`anonymous` without a token), for records such as approvals. */
+export function actorOf(request: FastifyRequest): string {
+  return state.get(request)?.token?.user ?? 'anonymous';
+}

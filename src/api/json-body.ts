@@ -1,0 +1,51 @@
+import { MloopError } from '../core/errors.js';
+import type { App } from './server.js';
+
+/** Deeper JSON than this is refused with a 400 before parsing (no route needs more than a few levels). */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * Replaces Fastify's JSON parser with one that first measures nesting depth in one pass, so a
+ * deeply nested body is a 400 naming the limit rather than a stack overflow in a handler or in
+ * schema validation.
+ */
+export function registerJsonBodyParser(app: App): void {
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = body as string;
+    if (text.trim() === '') return done(null, undefined);
+    if (jsonDepth(text) > MAX_JSON_DEPTH)
+      return done(
+        new MloopError('BAD_REQUEST', `JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`),
+        undefined,
+      );
+    try {
+      done(null, JSON.parse(text));
+    } catch (error) {
+      done(
+        new MloopError('MALFORMED_REQUEST', `Body is not valid JSON: ${(error as Error).message}`),
+        undefined,
+      );
+    }
+  });
+}
+
+/** The deepest nesting of arrays and objects in a JSON text, ignoring brackets inside strings. */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92)
+        i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      depth++;
+      if (depth > max) max = depth;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return max;
+}

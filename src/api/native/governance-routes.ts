@@ -1,0 +1,163 @@
+import { Type } from '@sinclair/typebox';
+import type { Platform } from '../../platform.js';
+import { actorOf } from '../auth.js';
+import type { App } from '../server.js';
+
+const v1 = '/api/v1';
+const tags = ['governance'];
+
+/**
+ * Governance over HTTP: tokens and project members (admins), the audit log and its
+ * verification, and four-eyes promotion requests of protected aliases.
+ */
+export function registerGovernanceRoutes(app: App, platform: Platform): void {
+  const { tokens, projects, audit, promotionRequests } = platform.governance;
+
+  app.get(
+    `${v1}/tokens`,
+    {
+      config: { action: 'governance.admin' },
+      schema: { tags, summary: 'List API tokens (never their secrets)' },
+    },
+    async () => ({ tokens: await tokens.list() }),
+  );
+  app.post(
+    `${v1}/tokens`,
+    {
+      config: { action: 'governance.admin' },
+      schema: {
+        tags,
+        summary: 'Create an API token; its secret is in this answer only',
+        body: Type.Object(
+          {
+            name: Type.String({ minLength: 1, maxLength: 100 }),
+            user: Type.String({ minLength: 1, maxLength: 100 }),
+            admin: Type.Optional(Type.Boolean()),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (req, reply) => reply.status(201).send(await tokens.create(req.body)),
+  );
+  app.delete(
+    `${v1}/tokens/:token`,
+    {
+      config: { action: 'governance.admin' },
+      schema: {
+        tags,
+        summary: 'Revoke a token by id or name',
+        params: Type.Object({ token: Type.String() }),
+      },
+    },
+    async (req) => ({ token: await tokens.revoke(req.params.token) }),
+  );
+  app.get(
+    `${v1}/projects/:project/members`,
+    {
+      config: { action: 'governance.admin' },
+      schema: {
+        tags,
+        summary: 'Members of a project and their roles',
+        params: Type.Object({ project: Type.String() }),
+      },
+    },
+    async (req) => ({ members: await projects.members(req.params.project) }),
+  );
+  app.put(
+    `${v1}/projects/:project/members/:user`,
+    {
+      config: { action: 'governance.admin' },
+      schema: {
+        tags,
+        summary: 'Give a user a role (viewer, editor, maintainer, admin) in a project',
+        params: Type.Object({ project: Type.String(), user: Type.String() }),
+        body: Type.Object({ role: Type.String() }, { additionalProperties: false }),
+      },
+    },
+    async (req) => ({ member: await projects.setMember(req.params.project, req.params.user, req.body.role) }),
+  );
+
+  app.get(
+    `${v1}/audit`,
+    {
+      config: { action: 'audit.read' },
+      schema: {
+        tags,
+        summary: 'Audit entries, oldest first, filtered by actor, object (KIND or KIND/ID) and time',
+        querystring: Type.Object({
+          actor: Type.Optional(Type.String()),
+          object: Type.Optional(Type.String()),
+          since: Type.Optional(Type.Integer({ minimum: 0 })),
+          until: Type.Optional(Type.Integer({ minimum: 0 })),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+        }),
+      },
+    },
+    async (req) => ({ entries: await audit.list(req.query) }),
+  );
+  app.get(
+    `${v1}/audit/verify`,
+    {
+      config: { action: 'audit.read' },
+      schema: { tags, summary: 'Walk the audit hash chain; names the first bad entry' },
+    },
+    async () => audit.verify(),
+  );
+
+  app.post(
+    `${v1}/models/:name/promotion-requests`,
+    {
+      config: { action: 'aliases.protected' },
+      schema: {
+        tags,
+        summary: 'Ask for a protected alias move that a different maintainer must approve (four-eyes)',
+        params: Type.Object({ name: Type.String() }),
+        body: Type.Object(
+          {
+            alias: Type.String({ minLength: 1 }),
+            version: Type.Integer({ minimum: 1 }),
+            reason: Type.Optional(Type.String()),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (req, reply) =>
+      reply
+        .status(201)
+        .send(await promotionRequests.request({ model: req.params.name, ...req.body, by: actorOf(req) })),
+  );
+  app.get(
+    `${v1}/promotion-requests`,
+    {
+      config: { action: 'models.read' },
+      schema: {
+        tags,
+        summary: 'Promotion requests, newest first',
+        querystring: Type.Object({ model: Type.Optional(Type.String()) }),
+      },
+    },
+    async (req) => ({ requests: await promotionRequests.list(req.query.model) }),
+  );
+  app.post(
+    `${v1}/promotion-requests/:id/approve`,
+    {
+      config: { action: 'promotions.approve' },
+      schema: {
+        tags,
+        summary: 'Approve a promotion request: the alias moves',
+        params: Type.Object({ id: Type.String() }),
+      },
+    },
+    async (req) => ({ request: await promotionRequests.approve(req.params.id, actorOf(req)) }),
+  );
+  app.post(
+    `${v1}/promotion-requests/:id/reject`,
+    {
+      config: { action: 'promotions.approve' },
+      schema: { tags, summary: 'Reject a promotion request', params: Type.Object({ id: Type.String() }) },
+    },
+    async (req) => ({ request: await promotionRequests.reject(req.params.id, actorOf(req)) }),
+  );
+}

@@ -1,0 +1,65 @@
+import type { FastifyRequest } from 'fastify';
+import type { ProjectObjectKind } from '../governance/projects.js';
+
+/** The object a request is about, for project resolution and the audit log. */
+export interface RequestObject {
+  kind: string;
+  id: string;
+}
+
+type Bag = Record<string, unknown> | undefined;
+
+/**
+ * Reads the object a route acts on from its path parameters, query or JSON body, by the names
+ * mloop's and MLflow's routes use. Cheap and best-effort: an unknown shape is no object.
+ */
+export function objectOfRequest(request: FastifyRequest): RequestObject | undefined {
+  const url = request.routeOptions.url ?? '';
+  const params = request.params as Bag;
+  const query = request.query as Bag;
+  const body = isRecord(request.body) ? request.body : undefined;
+  const pick = (key: string): string | undefined => {
+    for (const bag of [params, query, body]) {
+      const value = bag?.[key];
+      if (typeof value === 'string' && value !== '') return value;
+      if (typeof value === 'number') return String(value);
+    }
+    return undefined;
+  };
+  const kindOf = (): string | undefined => {
+    if (/\/(models|registered-models|model-versions|serving)\b|^\/v2\/models/.test(url)) return 'model';
+    if (url.includes('/deployments')) return 'deployment';
+    if (url.includes('/datasets')) return 'dataset';
+    if (url.includes('/experiments')) return 'experiment';
+    if (url.includes('/runs') || url.includes('/metrics/') || url.includes('/artifacts')) return 'run';
+    if (url.includes('/logged-models')) return 'logged-model';
+    if (url.includes('/alert-rules')) return 'alert-rule';
+    if (url.includes('/predictions') || url.includes('feedback')) return 'prediction';
+    return undefined;
+  };
+  const kind = kindOf();
+  if (!kind) return undefined;
+  const id =
+    kind === 'experiment'
+      ? (pick('experiment_id') ?? pick('id') ?? pick('name'))
+      : kind === 'run'
+        ? (pick('run_id') ?? pick('run_uuid') ?? pick('id'))
+        : kind === 'logged-model'
+          ? pick('model_id')
+          : kind === 'prediction'
+            ? (pick('predictionId') ?? pick('id'))
+            : pick('name');
+  return id === undefined ? { kind, id: '' } : { kind, id };
+}
+
+/** The kinds a project owns directly; others (runs, predictions) fall in `default`. */
+export function projectKindOf(object: RequestObject | undefined): ProjectObjectKind | undefined {
+  const kind = object?.kind;
+  return kind === 'experiment' || kind === 'model' || kind === 'dataset' || kind === 'deployment'
+    ? kind
+    : undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
