@@ -34,6 +34,9 @@ import { LocalArtifactStore } from './store/artifacts/local-artifact-store.js';
 import { RegistryService } from './registry/registry.js';
 import type { RegistryTables } from './registry/tables.js';
 import { openDatabase, type Database } from './store/database.js';
+import { GateRunner } from './training/gates/gate-runner.js';
+import { scorableVersions } from './serving/scorable-versions.js';
+import { isMloopError } from './core/errors.js';
 import { ArtifactService } from './tracking/artifacts.js';
 import { ExperimentService } from './tracking/experiments.js';
 import { LoggedModelService } from './tracking/logged-models.js';
@@ -72,6 +75,8 @@ export interface Platform {
   readonly monitoring: MonitoringServices;
   /** API tokens, project roles, the hash-chained audit log, four-eyes promotion requests. */
   readonly governance: GovernanceServices;
+  /** Evaluation gates run on registered versions; reports are stored by `registry.gates`. */
+  readonly gates: GateRunner;
   close(): Promise<void>;
 }
 
@@ -186,6 +191,20 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
     },
     monitoring,
     governance: createGovernanceServices({ database, clock, aliases: registry.aliases }),
+    // Training sits upstream of registry and serving: the gate runner gets them through ports.
+    gates: new GateRunner({
+      aliasVersion: async (name, alias) => {
+        try {
+          return (await registry.aliases.getVersion(name, alias)).version;
+        } catch (error) {
+          if (isMloopError(error) && error.code === 'RESOURCE_DOES_NOT_EXIST') return undefined;
+          throw error;
+        }
+      },
+      loadModel: scorableVersions(registry, artifactStore),
+      datasetFile: async (ref) => (await datasets.localPath(ref)).path,
+      gates: registry.gates,
+    }),
     close: async () => {
       await monitoring.alerts.evaluator.idle();
       await deployments.close();

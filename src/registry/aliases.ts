@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../core/clock.js';
-import { invalidParameter, notFound } from '../core/errors.js';
+import { invalidParameter, MloopError, notFound } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
+import { forcedReason, type GateService } from './gates/gate-service.js';
 import { lockModel, recordPromotion, removeAliases, type AliasChange } from './promotions.js';
 import { findVersionRow, loadVersions, toPromotion } from './registry-loader.js';
 import type { RegisteredModelRow, RegistryTables } from './tables.js';
@@ -21,6 +22,8 @@ export class AliasService {
     private readonly db: Kysely<RegistryTables>,
     private readonly clock: Clock,
     private readonly events: EventBus,
+    /** Guards protected aliases (`production`, `champion`) with the versions' gate reports. */
+    private readonly gates?: GateService,
   ) {}
 
   /**
@@ -47,6 +50,18 @@ export class AliasService {
         .executeTakeFirst();
       const fromVersion = current === undefined ? undefined : Number(current.version);
       if (fromVersion === version) return { promotion: undefined, change: undefined };
+      let attribution = by;
+      const blocked = await this.gates?.blockReason(tx, model, alias, version);
+      if (blocked !== undefined) {
+        if (!by.force) {
+          throw new MloopError(
+            'INVALID_STATE',
+            `cannot move ${model.name}@${alias} to version ${version}: ${blocked}. To promote anyway, force it with a reason (--force --reason "…")`,
+            'version',
+          );
+        }
+        attribution = { ...by, reason: forcedReason(by.reason, blocked) };
+      }
       await tx
         .insertInto('model_aliases')
         .values({ registered_model_id: model.registered_model_id, alias, version })
@@ -60,7 +75,7 @@ export class AliasService {
         alias,
         fromVersion,
         version,
-        by,
+        attribution,
       );
       const change: AliasChange = { kind: 'moved', name: model.name, alias, fromVersion, toVersion: version };
       return { promotion, change };

@@ -5,6 +5,8 @@ import type { ArtifactStore } from '../store/artifacts/artifact-store.js';
 import type { LoggedModelService } from '../tracking/logged-models.js';
 import type { RunService } from '../tracking/runs.js';
 import { AliasService } from './aliases.js';
+import { GateService } from './gates/gate-service.js';
+import type { GateTables } from './gates/types.js';
 import { parseModelRef, type ModelRef } from './model-ref.js';
 import { ModelSources } from './model-source.js';
 import { ModelVersionService } from './model-versions.js';
@@ -29,9 +31,12 @@ export class RegistryService {
   readonly models: RegisteredModelService;
   readonly versions: ModelVersionService;
   readonly aliases: AliasService;
+  /** Evaluation gates of models and their reports on versions; they guard protected aliases. */
+  readonly gates: GateService;
 
   constructor(deps: RegistryDependencies) {
-    this.aliases = new AliasService(deps.db, deps.clock, deps.events);
+    this.gates = new GateService(deps.db.withTables<GateTables>(), deps.clock);
+    this.aliases = new AliasService(deps.db, deps.clock, deps.events, this.gates);
     this.models = new RegisteredModelService(deps.db, deps.clock, this.aliases);
     const sources = new ModelSources(deps.runs, deps.loggedModels, deps.store, (ref) => this.find(ref));
     this.versions = new ModelVersionService(

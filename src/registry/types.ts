@@ -75,4 +75,6 @@ export interface Promotion {
 export interface Attribution {
   actor?: string | undefined;
   reason?: string | undefined;
+  /** Move a protected alias past a failed (or missing) gate report; needs a reason, which is recorded. */
+  force?: boolean | undefined;
 }

@@ -10,6 +10,7 @@ import { datasets } from './0006-datasets.js';
 import { datasetValidation } from './0007-dataset-validation.js';
 import { feedback } from './0008-feedback.js';
 import { alerts } from './0009-alerts.js';
+import { gates } from './0012-gates.js';
 import { governance } from './0011-governance.js';
 
 /** A migration written once for both dialects; `dialect` is there for the rare type that differs. */
@@ -26,6 +27,7 @@ const steps: Record<string, MigrationStep> = {
   '0007-dataset-validation': datasetValidation,
   '0008-feedback': feedback,
   '0009-alerts': alerts,
+  '0012-gates': gates,
   '0011-governance': governance,
 };
 

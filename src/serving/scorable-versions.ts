@@ -1,0 +1,26 @@
+import { readModelPackage } from '../registry/model-package.js';
+import type { RegistryService } from '../registry/registry.js';
+import type { ArtifactStore } from '../store/artifacts/artifact-store.js';
+import type { LoadedModel } from '../training/gates/gate-runner.js';
+import { ModelRuntime } from './model-runtime.js';
+
+/**
+ * Registry versions loaded into serving's onnxruntime code for evaluation gates, so a gate
+ * scores and times a version exactly as a deployment would serve it.
+ */
+export function scorableVersions(
+  registry: RegistryService,
+  store: ArtifactStore,
+): (name: string, version: number) => Promise<LoadedModel> {
+  return async (name, version) => {
+    const found = await registry.versions.get(name, version);
+    const runtime = await ModelRuntime.load(await readModelPackage(store, found.storagePath));
+    return {
+      task: runtime.metadata.task,
+      inputs: runtime.metadata.inputs,
+      classLabels: runtime.classLabels,
+      predict: (records) => runtime.predict(records),
+      release: () => runtime.release(),
+    };
+  };
+}
