@@ -10,6 +10,7 @@ import { datasets } from './0006-datasets.js';
 import { datasetValidation } from './0007-dataset-validation.js';
 import { feedback } from './0008-feedback.js';
 import { alerts } from './0009-alerts.js';
+import { pipelines } from './0010-pipelines.js';
 import { gates } from './0012-gates.js';
 import { governance } from './0011-governance.js';
 
@@ -27,6 +28,7 @@ const steps: Record<string, MigrationStep> = {
   '0007-dataset-validation': datasetValidation,
   '0008-feedback': feedback,
   '0009-alerts': alerts,
+  '0010-pipelines': pipelines,
   '0012-gates': gates,
   '0011-governance': governance,
 };

@@ -1,0 +1,33 @@
+import type { Clock } from '../core/clock.js';
+import type { Database } from '../store/database.js';
+import type { ArtifactService } from '../tracking/artifacts.js';
+import type { ExperimentService } from '../tracking/experiments.js';
+import type { RunService } from '../tracking/runs.js';
+import { InProcessExecutor } from './executors/in-process-executor.js';
+import { PipelineService } from './pipeline-service.js';
+import { PipelineStore } from './pipeline-store.js';
+import { PipelineRunner } from './runner.js';
+import type { StepExecutor } from './step-task.js';
+import type { PipelineTables } from './tables.js';
+
+export interface PipelineDeps {
+  database: Database;
+  clock: Clock;
+  experiments: ExperimentService;
+  runs: RunService;
+  artifacts: ArtifactService;
+}
+
+/** Pipelines wired to the platform's tracking; steps run in this process unless an executor is given. */
+export function createPipelineService(deps: PipelineDeps, executor?: StepExecutor): PipelineService {
+  const store = new PipelineStore(deps.database.tables<PipelineTables>(), deps.clock);
+  const runner = new PipelineRunner({
+    store,
+    experiments: deps.experiments,
+    runs: deps.runs,
+    artifacts: deps.artifacts,
+    clock: deps.clock,
+    executor: executor ?? new InProcessExecutor(deps.artifacts),
+  });
+  return new PipelineService(store, runner, deps);
+}

@@ -1,0 +1,177 @@
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline as pipeStreams } from 'node:stream/promises';
+import { sha256Hex } from '../core/hashing.js';
+import type { ArtifactService } from '../tracking/artifacts.js';
+import { interpolateCommand, runCommand } from './shell-command.js';
+import type { StepResult, StepTask } from './step-task.js';
+import type { Step, StepContext, StoredOutput } from './types.js';
+
+/**
+ * Runs one attempt of a step wherever it is called (this process or a worker): fetches its
+ * inputs from the artifact store, runs the function or command, stores its outputs and its log.
+ */
+export async function executeStep(task: StepTask, step: Step, artifacts: ArtifactService, signal: AbortSignal): Promise<StepResult> {
+  const workdir = await mkdtemp(join(tmpdir(), 'mloop-step-'));
+  const log: string[] = [];
+  const logPath = `${task.artifactDir}/logs/attempt-${task.attempt}.log`;
+  let result: StepResult;
+  try {
+    const inputs = await materializeInputs(task, artifacts, join(workdir, 'inputs'));
+    const outputDir = join(workdir, 'outputs');
+    await mkdir(outputDir, { recursive: true });
+    const outputPaths = Object.fromEntries(Object.keys(task.outputs).map((name) => [name, join(outputDir, name)]));
+    const outcome = step.command !== undefined
+      ? await runShellStep(task, step.command, inputs, outputPaths, signal, (t) => log.push(t))
+      : await runFunctionStep(task, step, inputs, outputPaths, signal, (t) => log.push(t));
+    if (!outcome.ok) {
+      result = { ok: false, outputs: {}, error: outcome.error, logPath, timedOut: outcome.timedOut, cancelled: outcome.cancelled };
+    } else {
+      result = { ok: true, outputs: await storeOutputs(task, artifacts, outcome.returned, outputPaths), logPath };
+    }
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    log.push(`${message}\n`);
+    result = { ok: false, outputs: {}, error: message, logPath };
+  } finally {
+    await rm(workdir, { recursive: true, force: true });
+  }
+  if (!result.ok && result.error) log.push(`\n[mloop] attempt ${task.attempt} failed: ${result.error}\n`);
+  await artifacts.put(logPath, Buffer.from(log.join(''), 'utf8'));
+  return result;
+}
+
+interface Outcome {
+  ok: boolean;
+  error?: string;
+  timedOut?: boolean;
+  cancelled?: boolean;
+  returned: Record<string, unknown>;
+}
+
+async function runShellStep(
+  task: StepTask,
+  command: string,
+  inputs: Record<string, unknown>,
+  outputPaths: Record<string, string>,
+  signal: AbortSignal,
+  write: (text: string) => void,
+): Promise<Outcome> {
+  const line = interpolateCommand(command, { inputs, outputs: outputPaths, params: task.params });
+  write(`$ ${line}\n`);
+  const outcome = await runCommand(line, { cwd: task.cwd, timeoutMs: task.timeoutMs, signal, onOutput: write });
+  if (outcome.timedOut) return { ok: false, error: `timed out after ${task.timeoutMs} ms (process group killed)`, timedOut: true, returned: {} };
+  if (outcome.cancelled) return { ok: false, error: 'cancelled', cancelled: true, returned: {} };
+  if (outcome.exitCode !== 0) {
+    return { ok: false, error: `command exited with ${outcome.exitCode ?? `signal ${outcome.signal ?? '?'}`}`, returned: {} };
+  }
+  return { ok: true, returned: {} };
+}
+
+async function runFunctionStep(
+  task: StepTask,
+  step: Step,
+  inputs: Record<string, unknown>,
+  outputPaths: Record<string, string>,
+  outer: AbortSignal,
+  write: (text: string) => void,
+): Promise<Outcome> {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(new Error('cancelled'));
+  outer.addEventListener('abort', onAbort, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  const ctx: StepContext = {
+    step: task.step,
+    params: task.params,
+    inputs,
+    outputPath: (name) => {
+      const path = outputPaths[name];
+      if (!path) throw new Error(`step "${task.step}" declares no output "${name}"`);
+      return path;
+    },
+    log: (text) => write(text.endsWith('\n') ? text : `${text}\n`),
+    signal: controller.signal,
+    attempt: task.attempt,
+  };
+  // A function cannot be killed: on timeout or cancellation its signal is aborted and the
+  // attempt ends at once; the function should watch ctx.signal to stop its own work.
+  const stopped = new Promise<Outcome>((resolve) => {
+    if (task.timeoutMs !== undefined) {
+      timer = setTimeout(() => {
+        controller.abort(new Error('timeout'));
+        resolve({ ok: false, error: `timed out after ${task.timeoutMs} ms`, timedOut: true, returned: {} });
+      }, task.timeoutMs);
+    }
+    controller.signal.addEventListener('abort', () => resolve({ ok: false, error: 'cancelled', cancelled: true, returned: {} }), { once: true });
+  });
+  if (outer.aborted) onAbort(); // cancelled before this attempt began
+  try {
+    const ran = (async (): Promise<Outcome> => {
+      try {
+        const returned = (await step.run!(ctx)) ?? {};
+        return { ok: true, returned };
+      } catch (error) {
+        write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+        return { ok: false, error: error instanceof Error ? error.message : String(error), returned: {} };
+      }
+    })();
+    return await Promise.race([ran, stopped]);
+  } finally {
+    if (timer) clearTimeout(timer);
+    outer.removeEventListener('abort', onAbort);
+  }
+}
+
+async function materializeInputs(task: StepTask, artifacts: ArtifactService, dir: string): Promise<Record<string, unknown>> {
+  const inputs: Record<string, unknown> = {};
+  for (const [name, stored] of Object.entries(task.inputs)) {
+    if (stored.kind === 'value') {
+      inputs[name] = stored.value;
+      continue;
+    }
+    const target = join(dir, name);
+    await mkdir(dir, { recursive: true });
+    const file = await artifacts.get(stored.path!);
+    await pipeStreams(file.stream, createWriteStream(target));
+    inputs[name] = target;
+  }
+  return inputs;
+}
+
+async function storeOutputs(
+  task: StepTask,
+  artifacts: ArtifactService,
+  returned: Record<string, unknown>,
+  outputPaths: Record<string, string>,
+): Promise<Record<string, StoredOutput>> {
+  const outputs: Record<string, StoredOutput> = {};
+  for (const [name, kind] of Object.entries(task.outputs)) {
+    if (kind === 'value') {
+      const value = name in returned ? returned[name] : await readValueFile(outputPaths[name]!);
+      if (value === undefined) throw new Error(`step "${task.step}" produced no value for output "${name}"`);
+      outputs[name] = { kind, value, digest: sha256Hex(JSON.stringify(value)) };
+      continue;
+    }
+    const path = typeof returned[name] === 'string' ? (returned[name] as string) : outputPaths[name]!;
+    const isFile = await stat(path).then((s) => s.isFile(), () => false);
+    if (!isFile) throw new Error(`step "${task.step}" did not write its ${kind} output "${name}" (expected a file at ${path})`);
+    const bytes = await readFile(path);
+    const stored = `${task.artifactDir}/outputs/${name}`;
+    await artifacts.put(stored, bytes);
+    outputs[name] = { kind, path: stored, digest: sha256Hex(bytes) };
+  }
+  return outputs;
+}
+
+/** A command writes a value output to its `${outputs.x}` file: JSON if it parses, else the trimmed text. */
+async function readValueFile(path: string): Promise<unknown> {
+  const text = await readFile(path, 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text.trim();
+  }
+}
