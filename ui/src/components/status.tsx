@@ -1,0 +1,37 @@
+import type { ReactNode } from 'react';
+import type { Loaded } from '../use-api';
+
+/** The "API not on this server" state: features land one by one, and the page says so plainly. */
+export function NotAvailable(props: { what: string; endpoint: string }) {
+  return (
+    <div className="notice" data-testid="not-available">
+      <strong>{props.what} is not available on this server.</strong> Its API (<code>{props.endpoint}</code>)
+      is not served by this version of mloop.
+    </div>
+  );
+}
+
+/** Renders loading, errors (with the API's message and field) or the loaded data. */
+export function Load<T>(props: {
+  state: Loaded<T>;
+  what: string;
+  endpoint: string;
+  children: (data: T) => ReactNode;
+}) {
+  const { state } = props;
+  if (state.error?.notAvailable) return <NotAvailable what={props.what} endpoint={props.endpoint} />;
+  if (state.error) {
+    return (
+      <div className="error" role="alert">
+        {state.error.message}
+        {state.error.field ? ` (field: ${state.error.field})` : ''}
+      </div>
+    );
+  }
+  if (state.data === undefined) return <div className="loading">Loading…</div>;
+  return <>{props.children(state.data)}</>;
+}
+
+export function Empty(props: { children: ReactNode }) {
+  return <div className="empty">{props.children}</div>;
+}
