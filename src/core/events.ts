@@ -14,6 +14,8 @@ export interface DomainEvents {
   'deployment.changed': { name: string; kind: string };
   /** Labels arrived for `count` predictions of `model` (alert rules on performance re-evaluate). */
   'feedback.received': { model: string; count: number };
+  /** A dataset got a new version (not emitted when the same bytes were added again); pipelines subscribe. */
+  'data.version-added': { name: string; version: number; digest: string };
   /** An alert rule fired: its value crossed its threshold over its window (retraining, rollback subscribe). */
   'monitoring.alert': {
     rule: string;

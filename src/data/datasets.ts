@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../core/clock.js';
+import type { EventBus } from '../core/events.js';
 import { invalidParameter, isMloopError, notFound } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { ArtifactStore } from '../store/artifacts/artifact-store.js';
@@ -39,6 +40,8 @@ export interface DatasetServiceDeps {
   clock: Clock;
   /** Local directory for versions copied out of the artifact store and for uploads in flight. */
   cacheDir: string;
+  /** Told of each new version ('data.version-added'), so pipelines can retrain on new data. */
+  events?: EventBus;
 }
 
 /**
@@ -51,12 +54,14 @@ export class DatasetService {
   private readonly clock: Clock;
   private readonly cacheDir: string;
   private readonly files: VersionFiles;
+  private readonly events: EventBus | undefined;
 
   constructor(deps: DatasetServiceDeps) {
     this.db = deps.db;
     this.store = deps.store;
     this.clock = deps.clock;
     this.cacheDir = deps.cacheDir;
+    this.events = deps.events;
     this.files = new VersionFiles(deps.store, join(deps.cacheDir, 'datasets'));
   }
 
@@ -88,7 +93,12 @@ export class DatasetService {
       for (const file of source.files) {
         await this.store.put(`${storagePath}/${file.path}`, createReadStream(file.absolutePath));
       }
-      return await this.insert(name, source, storagePath, schema, profile, options);
+      const added = await this.insert(name, source, storagePath, schema, profile, options);
+      if (added.created) {
+        const { version, digest } = added.version;
+        this.events?.emit('data.version-added', { name, version, digest });
+      }
+      return added;
     } catch (error) {
       // Nothing half-made stays behind: the files go unless a version (a concurrent add of the same bytes) holds them.
       if (!(await this.findByDigest(name, source.digest))) await this.store.delete(storagePath);
