@@ -32,16 +32,11 @@ import {
 import type { ArtifactStore } from './store/artifacts/artifact-store.js';
 import { LocalArtifactStore } from './store/artifacts/local-artifact-store.js';
 import { RegistryService } from './registry/registry.js';
-import type { RegistryTables } from './registry/tables.js';
 import { openDatabase, type Database } from './store/database.js';
 import { GateRunner } from './training/gates/gate-runner.js';
 import { scorableVersions } from './serving/scorable-versions.js';
 import { isMloopError } from './core/errors.js';
-import { ArtifactService } from './tracking/artifacts.js';
-import { ExperimentService } from './tracking/experiments.js';
-import { LoggedModelService } from './tracking/logged-models.js';
-import { RunService } from './tracking/runs.js';
-import type { LoggedModelTables, TrackingTables } from './tracking/tables.js';
+import { createTrackingServices, type TrackingServices } from './tracking-platform.js';
 
 /** Every domain service, wired to one database, one artifact store, one clock and one event bus. */
 export interface Platform {
@@ -50,12 +45,7 @@ export interface Platform {
   readonly artifactStore: ArtifactStore;
   readonly clock: Clock;
   readonly events: EventBus;
-  readonly tracking: {
-    experiments: ExperimentService;
-    runs: RunService;
-    artifacts: ArtifactService;
-    loggedModels: LoggedModelService;
-  };
+  readonly tracking: TrackingServices;
   /** Registered models, versions with lineage, aliases and their promotion history. */
   readonly registry: RegistryService;
   /** Deployments (canary, shadow, A/B), their rollouts and live per-arm statistics. */
@@ -93,18 +83,7 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
   const database = await openDatabase(config.databaseUrl);
   const artifactStore = new LocalArtifactStore(config.artifactRoot);
   const events = new EventBus();
-  const trackingDb = database.tables<TrackingTables>();
-  const experiments = new ExperimentService(trackingDb, clock);
-  const runs = new RunService(trackingDb, experiments, clock, events);
-  const loggedModels = new LoggedModelService(database.tables<LoggedModelTables>(), experiments, clock);
-  const registry = new RegistryService({
-    db: database.tables<RegistryTables>(),
-    clock,
-    events,
-    store: artifactStore,
-    runs,
-    loggedModels,
-  });
+  const { tracking, registry } = createTrackingServices({ database, artifactStore, clock, events });
   const serving = createServingServices(
     { database, clock, events, source: registryModelSource(registry, artifactStore) },
     options.serving,
@@ -168,12 +147,7 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
     artifactStore,
     clock,
     events,
-    tracking: {
-      experiments,
-      runs,
-      artifacts: new ArtifactService(trackingDb, artifactStore, clock),
-      loggedModels,
-    },
+    tracking,
     registry,
     deployments,
     serving,

@@ -1,10 +1,10 @@
 import type { Config } from '../../core/config.js';
-import { openPlatform } from '../../platform.js';
+import { openTrackingPlatform } from '../../tracking-platform.js';
 import type { TrackingBackend } from '../tracking-backend.js';
 
 /** The CLI's operations in-process, on the domain services over the embedded store. */
 export async function openEmbeddedBackend(config: Config): Promise<TrackingBackend> {
-  const platform = await openPlatform(config);
+  const platform = await openTrackingPlatform(config);
   const { experiments, runs } = platform.tracking;
   const { registry } = platform;
   return {
