@@ -19,6 +19,7 @@ import { registerDatasetRoutes } from './native/dataset-routes.js';
 import { registerNativeModelRoutes } from './native/model-routes.js';
 import { registerDatasetValidationRoutes } from './native/dataset-validation-routes.js';
 import { registerNativeModelVersionRoutes } from './native/model-version-routes.js';
+import { registerGateRoutes } from './native/gate-routes.js';
 import { registerDeploymentRoutes } from './native/deployment-routes.js';
 import { registerFeedbackRoutes } from './native/feedback-routes.js';
 import { registerNativeTrackingRoutes } from './native/tracking-routes.js';
@@ -53,6 +54,7 @@ export async function buildServer(platform: Platform, options: ServerOptions = {
   registerNativeTrackingRoutes(app, platform);
   registerNativeModelRoutes(app, platform);
   registerNativeModelVersionRoutes(app, platform);
+  registerGateRoutes(app, platform);
   registerDatasetValidationRoutes(app, platform);
   registerDatasetRoutes(app, platform);
   registerMlflowTrackingRoutes(app, platform);

@@ -50,7 +50,7 @@ export interface TrackingBackend {
       name: string,
       alias: string,
       version: number,
-      options: { reason?: string },
+      options: { reason?: string; force?: boolean },
     ): Promise<Promotion | undefined>;
     deleteAlias(name: string, alias: string, options: { reason?: string }): Promise<Promotion | undefined>;
     history(name: string, options: { alias?: string }): Promise<Promotion[]>;

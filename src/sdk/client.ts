@@ -8,6 +8,7 @@ import { ExperimentsClient } from './experiments.js';
 import { FeedbackClient } from './feedback.js';
 import { HttpClient } from './http.js';
 import { ModelsClient } from './models.js';
+import { GatesClient } from './gates.js';
 import { RunsClient } from './runs.js';
 
 /** Where the client connects when neither `url` nor `MLOOP_URL` says otherwise. */
@@ -50,6 +51,8 @@ export class MloopClient {
   readonly runs: RunsClient;
   /** The model registry: registered models, versions, aliases, promotion history. */
   readonly models: ModelsClient;
+  /** Evaluation gates: run one on a version, read its reports, hold a model to a gate. */
+  readonly gates: GatesClient;
   readonly deployments: DeploymentsClient;
   /** Labels for predictions, and performance measured from them. */
   readonly feedback: FeedbackClient;
@@ -68,6 +71,7 @@ export class MloopClient {
     this.experiments = new ExperimentsClient(http);
     this.runs = new RunsClient(http);
     this.models = new ModelsClient(http);
+    this.gates = new GatesClient(http);
     this.deployments = new DeploymentsClient(http);
     this.feedback = new FeedbackClient(http);
     this.datasetValidations = new DatasetValidationsClient(http);

@@ -129,12 +129,18 @@ export class ModelsClient {
     name: string,
     alias: string,
     version: number,
-    options: { reason?: string } = {},
+    options: { reason?: string; force?: boolean } = {},
   ): Promise<Promotion | undefined> {
     const answer = await this.http.json<{ promotion?: Promotion }>(
       'PUT',
       `${at(name)}/aliases/${encodeURIComponent(alias)}`,
-      { json: { version, ...(options.reason ? { reason: options.reason } : {}) } },
+      {
+        json: {
+          version,
+          ...(options.reason ? { reason: options.reason } : {}),
+          ...(options.force ? { force: true } : {}),
+        },
+      },
     );
     return answer.promotion;
   }

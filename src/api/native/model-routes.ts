@@ -152,13 +152,19 @@ export function registerNativeModelRoutes(app: App, platform: Platform): void {
         tags: t,
         summary: 'Point an alias at a version (recorded with the reason)',
         params: AliasParams,
-        body: Type.Object({ version: Type.Integer(), reason: Type.Optional(Type.String()) }),
+        body: Type.Object({
+          version: Type.Integer(),
+          reason: Type.Optional(Type.String()),
+          // Past a failed or missing evaluation gate on production/champion; needs a reason.
+          force: Type.Optional(Type.Boolean()),
+        }),
         response: { 200: AliasChangeSchema, ...errors },
       },
     },
     async (req) => ({
       promotion: await aliases.set(req.params.name, req.params.alias, req.body.version, {
         reason: req.body.reason,
+        force: req.body.force,
       }),
     }),
   );

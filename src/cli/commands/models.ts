@@ -15,6 +15,7 @@ import {
 } from '../command-context.js';
 import { renderTable } from '../format/table.js';
 import { formatTime } from '../format/values.js';
+import { registerModelsGateCommand } from './models-gate.js';
 import { renderModel, renderVersion } from './models-render.js';
 
 const listHint = 'see `mloop models list`';
@@ -157,20 +158,25 @@ export function registerModelsCommand(program: Command): void {
     [
       'mloop models alias churn champion 3 --reason "AUC 0.91 vs 0.88 on the March holdout"',
       'mloop models alias churn challenger --remove --reason "experiment over"',
+      'mloop models alias churn production 5 --force --reason "hotfix; gate latency flaked"',
     ],
   )
     .option('--reason <text>', 'why: kept in the promotion history')
     .option('--remove', 'remove the alias instead of moving it')
+    .option('--force', 'move production/champion past a failed or missing evaluation gate (needs --reason)')
     .action(
       async (
         name: string,
         alias: string,
         version: string | undefined,
-        opts: CommonOptions & { reason?: string; remove?: boolean },
+        opts: CommonOptions & { reason?: string; remove?: boolean; force?: boolean },
       ) => {
         if (!opts.remove && version === undefined)
           throw invalidParameter('version', 'give the VERSION to point the alias at, or --remove');
-        const reason = opts.reason ? { reason: opts.reason } : {};
+        const reason = {
+          ...(opts.reason ? { reason: opts.reason } : {}),
+          ...(opts.force ? { force: true } : {}),
+        };
         const promotion = await withBackend(
           opts,
           (backend) =>
@@ -248,6 +254,8 @@ export function registerModelsCommand(program: Command): void {
       if (opts.json) return printJson({ deleted: ref });
       print(`Deleted ${ref}; its alias history stays: \`mloop models history ${target?.name ?? ref}\`.`);
     });
+
+  registerModelsGateCommand(models);
 }
 
 function parseTag(text: string): Tag {

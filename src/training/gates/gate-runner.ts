@@ -41,6 +41,8 @@ export interface GateRunRequest {
   label?: string | undefined;
   /** Also hold the model to this gate from now on (promotions need a passing report). */
   save?: boolean | undefined;
+  /** Only dataset versions, never a path: what a server accepts from a remote caller. */
+  datasetsOnly?: boolean | undefined;
 }
 
 /** Runs evaluation gates on registered versions and stores their reports on the versions. */
@@ -52,7 +54,7 @@ export class GateRunner {
     const raw = await this.gateOf(request);
     const spec: GateSpec = { ...(typeof raw === 'string' ? parseGateSpec(raw) : gateSpecOf(raw)) };
     if (request.label) spec.label = request.label;
-    const { path, name: holdoutName } = await this.holdoutOf(request.holdout);
+    const { path, name: holdoutName } = await this.holdoutOf(request.holdout, request.datasetsOnly ?? false);
     const holdout = await loadTrainingTable(path);
     const candidate = await this.ports.loadModel(request.name, request.version);
     let baseline: LoadedModel | undefined;
@@ -92,11 +94,16 @@ export class GateRunner {
     return held;
   }
 
-  private async holdoutOf(ref: string): Promise<{ path: string; name: string }> {
-    if (existsSync(ref)) return { path: ref, name: basename(ref) };
+  private async holdoutOf(ref: string, datasetsOnly: boolean): Promise<{ path: string; name: string }> {
+    if (!datasetsOnly && existsSync(ref)) return { path: ref, name: basename(ref) };
     if (/^[^/\\]+[/@][^/\\]+$/.test(ref) && !/\.(csv|tsv|parquet|json|jsonl|ndjson)$/i.test(ref)) {
       return { path: await this.ports.datasetFile(ref), name: ref };
     }
-    throw invalidParameter('holdout', `no file at "${ref}" and it is not a dataset version NAME/VERSION`);
+    throw invalidParameter(
+      'holdout',
+      datasetsOnly
+        ? `"${ref}" is not a dataset version: give NAME/VERSION (add the file with \`mloop data add\` first)`
+        : `no file at "${ref}" and it is not a dataset version NAME/VERSION`,
+    );
   }
 }
