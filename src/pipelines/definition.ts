@@ -1,4 +1,5 @@
 import { invalidParameter } from '../core/errors.js';
+import { parseCron } from './triggers/cron.js';
 import {
   artifactKinds,
   type ParamValue,
@@ -92,11 +93,6 @@ export function defineSteps(raw: RawDefinition): PipelineDefinition {
     steps.set(name, checkStep(name, spec, raw.params));
   }
   for (const step of steps.values()) {
-    for (const need of step.needs) {
-      if (!steps.has(need)) {
-        throw invalidParameter(`steps.${step.name}.needs`, `step "${step.name}" needs "${need}", which is not a step of this pipeline`);
-      }
-    }
     for (const [input, ref] of Object.entries(step.inputs)) {
       const field = `steps.${step.name}.inputs.${input}`;
       const upstream = steps.get(ref.step);
@@ -104,6 +100,18 @@ export function defineSteps(raw: RawDefinition): PipelineDefinition {
       if (!(ref.output in upstream.outputs)) {
         throw invalidParameter(field, `input "${input}" of step "${step.name}": step "${ref.step}" has no output "${ref.output}"`);
       }
+    }
+    for (const need of step.needs) {
+      if (!steps.has(need)) {
+        throw invalidParameter(`steps.${step.name}.needs`, `step "${step.name}" needs "${need}", which is not a step of this pipeline`);
+      }
+    }
+  }
+  for (const expression of raw.triggers.cron ?? []) {
+    try {
+      parseCron(expression);
+    } catch (error) {
+      throw invalidParameter('triggers.cron', (error as Error).message);
     }
   }
   return {

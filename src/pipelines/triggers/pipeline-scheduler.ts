@@ -1,0 +1,94 @@
+import type { Clock } from '../../core/clock.js';
+import type { DomainEvents, EventBus } from '../../core/events.js';
+import type { PipelineService } from '../pipeline-service.js';
+import type { StoredPipeline } from '../pipeline-store.js';
+import type { RunHandle } from '../runner.js';
+import type { PipelineTriggers, Trigger } from '../types.js';
+import { parseCron } from './cron.js';
+
+export interface SchedulerLog {
+  info(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/**
+ * Starts pipeline runs from their triggers: cron schedules (checked on each tick against the
+ * injected clock), new dataset versions and monitoring alerts (from the event bus). Each run
+ * records the trigger that started it.
+ */
+export class PipelineScheduler {
+  private lastTick: number;
+  private readonly unsubscribe: (() => void)[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  /** Runs this scheduler started, so tests and shutdown can wait for them. */
+  readonly started: RunHandle[] = [];
+
+  constructor(
+    private readonly pipelines: PipelineService,
+    private readonly deps: { clock: Clock; events: EventBus; log?: SchedulerLog },
+  ) {
+    this.lastTick = deps.clock.now();
+  }
+
+  /** Subscribes to events and checks cron schedules every `intervalMs` (default 15 s). */
+  start(intervalMs = 15_000): this {
+    const { events } = this.deps;
+    this.unsubscribe.push(events.on('data.version-added', (e) => void this.onDatasetVersion(e)));
+    this.unsubscribe.push(events.on('monitoring.alert', (e) => void this.onAlert(e)));
+    this.timer = setInterval(() => void this.tick(), intervalMs);
+    this.timer.unref();
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    for (const off of this.unsubscribe.splice(0)) off();
+    await Promise.allSettled(this.started.map((h) => h.done));
+  }
+
+  /** Starts a run for each cron schedule with a matching minute since the previous tick (once, however many were missed). */
+  async tick(): Promise<void> {
+    const now = this.deps.clock.now();
+    const since = this.lastTick;
+    this.lastTick = now;
+    for (const pipeline of await this.pipelines.list()) {
+      for (const expression of triggersOf(pipeline).cron ?? []) {
+        // The previous tick covered minutes up to `since`; this one covers (since, now].
+        const next = parseCron(expression).nextAfter(since);
+        if (next === undefined || next > now) continue;
+        await this.launch(pipeline.name, { kind: 'cron', detail: { schedule: expression, scheduledTime: new Date(next).toISOString() } });
+      }
+    }
+  }
+
+  private async onDatasetVersion(event: DomainEvents['data.version-added']): Promise<void> {
+    for (const pipeline of await this.pipelines.list()) {
+      if (triggersOf(pipeline).datasets?.includes(event.name)) {
+        await this.launch(pipeline.name, { kind: 'dataset', detail: { ...event } });
+      }
+    }
+  }
+
+  private async onAlert(event: DomainEvents['monitoring.alert']): Promise<void> {
+    for (const pipeline of await this.pipelines.list()) {
+      const wanted = triggersOf(pipeline).alerts ?? [];
+      if (wanted.some((w) => (w.rule === undefined || w.rule === event.rule) && (w.model === undefined || w.model === event.model))) {
+        await this.launch(pipeline.name, { kind: 'alert', detail: { ...event } });
+      }
+    }
+  }
+
+  private async launch(name: string, trigger: Trigger): Promise<void> {
+    try {
+      const handle = await this.pipelines.start(name, { trigger });
+      this.started.push(handle);
+      this.deps.log?.info({ pipeline: name, run: handle.id, trigger: trigger.kind }, 'pipeline run triggered');
+    } catch (error) {
+      this.deps.log?.error({ pipeline: name, trigger: trigger.kind, err: error }, 'could not start a triggered pipeline run');
+    }
+  }
+}
+
+export function triggersOf(pipeline: StoredPipeline): PipelineTriggers {
+  return ((pipeline.definition as { triggers?: PipelineTriggers }).triggers ?? {});
+}

@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ManualClock } from '../../src/core/clock.js';
+import type { PipelineService } from '../../src/pipelines/pipeline-service.js';
+import { PipelineScheduler } from '../../src/pipelines/triggers/pipeline-scheduler.js';
+import { triggerByWebhook } from '../../src/pipelines/triggers/webhook.js';
+import { parsePipelineYaml } from '../../src/pipelines/yaml-definition.js';
+import type { Platform } from '../../src/platform.js';
+import { describeEachDialect, openTestPlatform } from '../helpers/platform.js';
+import { pipelineServiceFor } from './pipeline-fixture.js';
+
+const yaml = (name: string, triggers: string) => `
+name: ${name}
+triggers:
+${triggers}
+steps:
+  hello:
+    command: echo hello
+`;
+
+describeEachDialect('pipeline triggers', (dialect) => {
+  let platform: Platform;
+  let pipelines: PipelineService;
+  let scheduler: PipelineScheduler;
+  const clock = new ManualClock(Date.parse('2026-03-02T08:59:30Z'));
+  beforeAll(async () => {
+    platform = await openTestPlatform(dialect, clock);
+    pipelines = pipelineServiceFor(platform);
+    const register = (text: string) => pipelines.register(parsePipelineYaml(text), { kind: 'yaml', path: '', text });
+    await register(yaml('nightly', '  cron: "0 9 * * *"'));
+    await register(yaml('on-data', '  datasets: [churn]'));
+    await register(yaml('on-alert', '  alerts: [{rule: churn-drift}]'));
+    await register(yaml('from-ci', '  webhook: {secret_env: TEST_CI_SECRET}'));
+    scheduler = new PipelineScheduler(pipelines, { clock, events: platform.events }).start(3_600_000);
+  });
+  afterAll(async () => {
+    await scheduler.stop();
+    await platform.close();
+  });
+
+  const lastRun = async (name: string) => {
+    const [latest] = await pipelines.listRuns(name, 1);
+    if (!latest) return undefined;
+    await Promise.all(scheduler.started.map((h) => h.done));
+    return pipelines.getRun(latest.id);
+  };
+
+  it('starts a cron pipeline once its minute has passed, recording the schedule', async () => {
+    await scheduler.tick();
+    expect(await lastRun('nightly')).toBeUndefined();
+    clock.advance(60_000);
+    await scheduler.tick();
+    clock.advance(60_000);
+    await scheduler.tick(); // 09:01: no second run
+    const runs = await pipelines.listRuns('nightly', 10);
+    expect(runs).toHaveLength(1);
+    const run = await lastRun('nightly');
+    expect(run!.trigger).toEqual({ kind: 'cron', detail: { schedule: '0 9 * * *', scheduledTime: '2026-03-02T09:00:00.000Z' } });
+    expect(run!.status).toBe('SUCCEEDED');
+  });
+
+  it('starts a pipeline on a new version of its dataset', async () => {
+    platform.events.emit('data.version-added', { name: 'other', version: 1, digest: 'aa' });
+    platform.events.emit('data.version-added', { name: 'churn', version: 4, digest: 'bb' });
+    await waitFor(async () => (await pipelines.listRuns('on-data', 5)).length === 1);
+    expect((await lastRun('on-data'))!.trigger).toEqual({ kind: 'dataset', detail: { name: 'churn', version: 4, digest: 'bb' } });
+  });
+
+  it('starts a pipeline on an alert of a matching rule', async () => {
+    const alert = { model: 'churn', kind: 'drift', value: 0.4, threshold: 0.2, alertId: 'al_1' };
+    platform.events.emit('monitoring.alert', { ...alert, rule: 'other-rule' });
+    platform.events.emit('monitoring.alert', { ...alert, rule: 'churn-drift' });
+    await waitFor(async () => (await pipelines.listRuns('on-alert', 5)).length === 1);
+    expect((await lastRun('on-alert'))!.trigger).toMatchObject({ kind: 'alert', detail: { rule: 'churn-drift', alertId: 'al_1' } });
+  });
+
+  it('starts a pipeline from a webhook with the right secret, recording commit and ref', async () => {
+    const env = { TEST_CI_SECRET: 's3cret' };
+    await expect(triggerByWebhook(pipelines, 'from-ci', { secret: 'wrong' }, env)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expect(triggerByWebhook(pipelines, 'nightly', { secret: 's3cret' }, env)).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });
+    const handle = await triggerByWebhook(pipelines, 'from-ci', { secret: 's3cret', commit: 'abc123', ref: 'refs/heads/main' }, env);
+    const run = await handle.done;
+    expect(run.trigger).toEqual({ kind: 'webhook', detail: { commit: 'abc123', ref: 'refs/heads/main' } });
+  });
+
+  it('records manual runs as manual', async () => {
+    const run = await (await pipelines.start('from-ci')).done;
+    expect(run.trigger).toEqual({ kind: 'manual', detail: {} });
+  });
+});
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
