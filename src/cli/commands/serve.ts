@@ -1,9 +1,6 @@
 import type { Command } from 'commander';
-import { buildModelServer } from '../../api/model-server.js';
 import { loadConfig } from '../../core/config.js';
 import { invalidParameter } from '../../core/errors.js';
-import { createLogger } from '../../core/logging.js';
-import { openPlatform } from '../../platform.js';
 
 export function registerServeCommand(program: Command): void {
   program
@@ -55,6 +52,12 @@ export function registerServeCommand(program: Command): void {
           artifactRoot: opts.artifactRoot,
           logLevel: opts.logLevel,
         });
+        // Imported here, not at the top: `mloop serve --help` should not load Fastify and every domain.
+        const [{ buildModelServer }, { createLogger }, { openPlatform }] = await Promise.all([
+          import('../../api/model-server.js'),
+          import('../../core/logging.js'),
+          import('../../platform.js'),
+        ]);
         const logger = createLogger(config.logLevel);
         const platform = await openPlatform(config, {
           serving: { logger, ...(refresh !== undefined ? { models: { refreshIntervalMs: refresh } } : {}) },

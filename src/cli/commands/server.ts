@@ -1,8 +1,5 @@
 import type { Command } from 'commander';
-import { buildServer } from '../../api/server.js';
 import { loadConfig } from '../../core/config.js';
-import { createLogger } from '../../core/logging.js';
-import { openPlatform } from '../../platform.js';
 
 export function registerServerCommand(program: Command): void {
   program
@@ -28,6 +25,12 @@ export function registerServerCommand(program: Command): void {
           artifactRoot: opts.artifactRoot,
           logLevel: opts.logLevel,
         });
+        // Imported here, not at the top: `mloop server --help` should not load Fastify and every domain.
+        const [{ buildServer }, { createLogger }, { openPlatform }] = await Promise.all([
+          import('../../api/server.js'),
+          import('../../core/logging.js'),
+          import('../../platform.js'),
+        ]);
         const logger = createLogger(config.logLevel);
         const platform = await openPlatform(config, { serving: { logger }, deployments: { logger } });
         const app = await buildServer(platform, {
