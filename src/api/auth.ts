@@ -166,7 +166,7 @@ export function registerAccessControl(app: App, platform: Platform, options: { e
     if (!denied && reply.statusCode >= 400) return;
     try {
       await audit.append({
-        actor: s.token ? `${s.token.user} (token ${s.token.name})` : 'anonymous',
+        actor: s.token?.user ?? 'anonymous',
         action: s.action ?? 'unmapped',
         outcome: denied ? 'denied' : 'ok',
         method: request.method,
@@ -174,7 +174,11 @@ export function registerAccessControl(app: App, platform: Platform, options: { e
         status: reply.statusCode,
         objectKind: s.object?.kind,
         objectId: s.object?.id || undefined,
-        before: s.object?.id ? { [s.object.kind]: s.object.id, project: s.project } : undefined,
+        before: {
+          ...(s.token ? { token: s.token.name } : {}),
+          project: s.project,
+          ...(s.object?.id ? { [s.object.kind]: s.object.id } : {}),
+        },
         after: s.after,
         ip: request.ip,
         requestId: request.id,

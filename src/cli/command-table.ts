@@ -16,6 +16,7 @@ export interface CommandEntry {
 
 /** Some modules register more than one command (train and tune), or extend another (monitor). */
 const registerTrain = async () => (await import('./commands/train.js')).registerTrainCommand;
+const registerAccess = async () => (await import('./commands/access.js')).registerAccessCommands;
 
 export const commandTable: readonly CommandEntry[] = [
   {
@@ -106,6 +107,30 @@ export const commandTable: readonly CommandEntry[] = [
     term: 'tune [options]',
     description: 'Search hyperparameters: each trial a nested run; the best by a metric wins',
     register: registerTrain,
+  },
+  {
+    name: 'tokens',
+    term: 'tokens',
+    description: 'API tokens: create (shown once), list, revoke',
+    register: registerAccess,
+  },
+  {
+    name: 'projects',
+    term: 'projects',
+    description: 'Projects: who holds which role (viewer, editor, maintainer, admin)',
+    register: registerAccess,
+  },
+  {
+    name: 'audit',
+    term: 'audit [options]',
+    description: 'The audit log of every change and refused attempt: filter, export, verify its hash chain',
+    register: async () => (await import('./commands/audit.js')).registerAuditCommand,
+  },
+  {
+    name: 'promotions',
+    term: 'promotions',
+    description: 'Four-eyes promotions of protected aliases: one maintainer requests, another approves',
+    register: async () => (await import('./commands/promotions.js')).registerPromotionsCommand,
   },
 ];
 

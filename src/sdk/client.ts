@@ -21,6 +21,8 @@ export interface MloopClientOptions {
   headers?: Record<string, string>;
   /** Give up on a request after this many milliseconds; 120 s by default. */
   timeoutMs?: number;
+  /** API token (`mlp_…`) sent as a bearer token; `MLOOP_TOKEN` by default. */
+  token?: string;
 }
 
 export interface StartRunOptions {
@@ -62,9 +64,10 @@ export class MloopClient {
   readonly datasets: DatasetsClient;
 
   constructor(options: MloopClientOptions = {}) {
+    const token = options.token ?? (process.env.MLOOP_TOKEN || undefined);
     const http = new HttpClient({
       url: options.url ?? (process.env.MLOOP_URL || defaultUrl),
-      ...(options.headers ? { headers: options.headers } : {}),
+      ...(options.headers || token ? { headers: { ...bearer(token), ...options.headers } } : {}),
       ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
     });
     this.url = http.baseUrl;
@@ -106,4 +109,8 @@ export class MloopClient {
     });
     return new ActiveRun(this.runs, run);
   }
+}
+
+function bearer(token: string | undefined): Record<string, string> {
+  return token ? { authorization: `Bearer ${token}` } : {};
 }

@@ -52,6 +52,10 @@ export class HttpClient {
     }
     this.baseUrl = options.url.replace(/\/+$/, '');
     this.headers = options.headers ?? {};
+    // Every client of a server that requires tokens picks up MLOOP_TOKEN unless given its own.
+    const token = process.env.MLOOP_TOKEN;
+    if (token && !Object.keys(this.headers).some((h) => h.toLowerCase() === 'authorization'))
+      this.headers = { ...this.headers, authorization: `Bearer ${token}` };
     this.timeoutMs = options.timeoutMs ?? 120_000;
     this.fetchImpl = options.fetch ?? fetch;
   }

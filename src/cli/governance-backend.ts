@@ -1,0 +1,80 @@
+import { loadConfig } from '../core/config.js';
+import type { AuditEntry, AuditFilter, AuditVerification } from '../governance/audit.js';
+import type { ProjectMember } from '../governance/projects.js';
+import type { PromotionRequest } from '../governance/promotion-requests.js';
+import type { ApiToken, CreatedToken, CreateTokenInput } from '../governance/tokens.js';
+
+/** The governance operations the CLI uses: in-process on the embedded store, or over HTTP. */
+export interface GovernanceOperations {
+  createToken(input: CreateTokenInput): Promise<CreatedToken>;
+  listTokens(): Promise<ApiToken[]>;
+  revokeToken(idOrName: string): Promise<ApiToken>;
+  setMember(project: string, user: string, role: string): Promise<ProjectMember>;
+  members(project: string): Promise<ProjectMember[]>;
+  audit(filter: AuditFilter): Promise<AuditEntry[]>;
+  verifyAudit(): Promise<AuditVerification>;
+  requestPromotion(model: string, alias: string, version: number, reason?: string): Promise<PromotionRequest>;
+  promotionRequests(model?: string): Promise<PromotionRequest[]>;
+  decidePromotion(id: string, decision: 'approve' | 'reject', by: string): Promise<PromotionRequest>;
+}
+
+/**
+ * Runs a command's work on the server (`--url`, else MLOOP_URL; the token from MLOOP_TOKEN) or
+ * on the embedded store, where whoever can read `./.mloop` is its administrator: that is how
+ * the first admin token is made before the server has any.
+ */
+export async function withGovernance<T>(
+  options: { url?: string | undefined },
+  work: (operations: GovernanceOperations, embedded: boolean) => Promise<T>,
+): Promise<T> {
+  const config = loadConfig(options.url ? { url: options.url } : {});
+  if (config.url) {
+    const { HttpClient } = await import('../sdk/http.js');
+    const { GovernanceClient } = await import('../sdk/governance.js');
+    const client = new GovernanceClient(new HttpClient({ url: config.url }));
+    return work(
+      {
+        createToken: (input) => client.createToken(input),
+        listTokens: () => client.listTokens(),
+        revokeToken: (id) => client.revokeToken(id),
+        setMember: (p, u, r) => client.setMember(p, u, r),
+        members: (p) => client.members(p),
+        audit: (f) => client.audit(f),
+        verifyAudit: () => client.verifyAudit(),
+        requestPromotion: (m, a, v, r) => client.requestPromotion(m, a, v, r),
+        promotionRequests: (m) => client.promotionRequests(m),
+        decidePromotion: (id, d) => client.decidePromotion(id, d),
+      },
+      false,
+    );
+  }
+  const { openPlatform } = await import('../platform.js');
+  const platform = await openPlatform(config);
+  const { tokens, projects, audit, promotionRequests } = platform.governance;
+  try {
+    return await work(
+      {
+        createToken: (input) => tokens.create(input),
+        listTokens: () => tokens.list(),
+        revokeToken: (id) => tokens.revoke(id),
+        setMember: (p, u, r) => projects.setMember(p, u, r),
+        members: (p) => projects.members(p),
+        audit: (f) => audit.list(f),
+        verifyAudit: () => audit.verify(),
+        requestPromotion: (m, a, v, r) =>
+          promotionRequests.request({ model: m, alias: a, version: v, reason: r, by: localUser() }),
+        promotionRequests: (m) => promotionRequests.list(m),
+        decidePromotion: (id, d, by) =>
+          d === 'approve' ? promotionRequests.approve(id, by) : promotionRequests.reject(id, by),
+      },
+      true,
+    );
+  } finally {
+    await platform.close();
+  }
+}
+
+/** Who acts on the embedded store: MLOOP_USER, else the login name. */
+export function localUser(): string {
+  return process.env.MLOOP_USER || process.env.USER || process.env.USERNAME || 'local';
+}

@@ -1,0 +1,78 @@
+import type { AuditEntry, AuditFilter, AuditVerification } from '../governance/audit.js';
+import type { ProjectMember } from '../governance/projects.js';
+import type { PromotionRequest } from '../governance/promotion-requests.js';
+import type { ApiToken, CreatedToken, CreateTokenInput } from '../governance/tokens.js';
+import type { HttpClient } from './http.js';
+
+/** Governance over HTTP: tokens, project members, the audit log, promotion requests. */
+export class GovernanceClient {
+  constructor(private readonly http: HttpClient) {}
+
+  /** Creates a token (admins only); the secret is in this answer only. */
+  async createToken(input: CreateTokenInput): Promise<CreatedToken> {
+    return this.http.json('POST', '/api/v1/tokens', { json: input });
+  }
+
+  async listTokens(): Promise<ApiToken[]> {
+    return (await this.http.json<{ tokens: ApiToken[] }>('GET', '/api/v1/tokens')).tokens;
+  }
+
+  async revokeToken(idOrName: string): Promise<ApiToken> {
+    const path = `/api/v1/tokens/${encodeURIComponent(idOrName)}`;
+    return (await this.http.json<{ token: ApiToken }>('DELETE', path)).token;
+  }
+
+  /** Gives a user a role in a project. */
+  async setMember(project: string, user: string, role: string): Promise<ProjectMember> {
+    const path = `/api/v1/projects/${encodeURIComponent(project)}/members/${encodeURIComponent(user)}`;
+    return (await this.http.json<{ member: ProjectMember }>('PUT', path, { json: { role } })).member;
+  }
+
+  async members(project: string): Promise<ProjectMember[]> {
+    const path = `/api/v1/projects/${encodeURIComponent(project)}/members`;
+    return (await this.http.json<{ members: ProjectMember[] }>('GET', path)).members;
+  }
+
+  /** Audit entries, oldest first. */
+  async audit(filter: AuditFilter = {}): Promise<AuditEntry[]> {
+    const query = {
+      actor: filter.actor,
+      object: filter.object,
+      since: filter.since,
+      until: filter.until,
+      limit: filter.limit,
+    };
+    return (await this.http.json<{ entries: AuditEntry[] }>('GET', '/api/v1/audit', { query })).entries;
+  }
+
+  /** Walks the audit hash chain on the server. */
+  async verifyAudit(): Promise<AuditVerification> {
+    return this.http.json('GET', '/api/v1/audit/verify');
+  }
+
+  async requestPromotion(
+    model: string,
+    alias: string,
+    version: number,
+    reason?: string,
+  ): Promise<PromotionRequest> {
+    const path = `/api/v1/models/${encodeURIComponent(model)}/promotion-requests`;
+    return this.http.json('POST', path, { json: { alias, version, ...(reason ? { reason } : {}) } });
+  }
+
+  async promotionRequests(model?: string): Promise<PromotionRequest[]> {
+    const result = await this.http.json<{ requests: PromotionRequest[] }>(
+      'GET',
+      '/api/v1/promotion-requests',
+      {
+        query: { model },
+      },
+    );
+    return result.requests;
+  }
+
+  async decidePromotion(id: string, decision: 'approve' | 'reject'): Promise<PromotionRequest> {
+    const path = `/api/v1/promotion-requests/${encodeURIComponent(id)}/${decision}`;
+    return (await this.http.json<{ request: PromotionRequest }>('POST', path)).request;
+  }
+}

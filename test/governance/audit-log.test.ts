@@ -1,0 +1,115 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildServer } from '../../src/api/server.js';
+import { loadConfig } from '../../src/core/config.js';
+import { openPlatform, type Platform } from '../../src/platform.js';
+import { describeEachDialect, openTestPlatform } from '../helpers/platform.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const event = (n: number) => ({
+  actor: `user${n}`,
+  action: 'runs.write',
+  outcome: 'ok' as const,
+  method: 'POST',
+  path: `/api/v1/runs/${n}`,
+  status: 200,
+  objectKind: 'run',
+  objectId: String(n),
+  after: { id: String(n) },
+});
+
+describeEachDialect('audit log', (dialect) => {
+  let platform: Platform | undefined;
+  afterEach(async () => {
+    await platform?.close();
+    platform = undefined;
+  });
+
+  it('chains entries and finds them by actor, object and time', async () => {
+    platform = await openTestPlatform(dialect);
+    const { audit } = platform.governance;
+    await Promise.all([1, 2, 3].map((n) => audit.append(event(n))));
+    expect(await audit.verify()).toEqual({ ok: true, entries: 3 });
+    const entries = await audit.list();
+    expect(entries.map((e) => e.seq)).toEqual([1, 2, 3]);
+    expect(entries[1]?.prevHash).toBe(entries[0]?.hash);
+    expect((await audit.list({ actor: 'user2' })).map((e) => e.objectId)).toEqual(['2']);
+    expect((await audit.list({ object: 'run/3' })).map((e) => e.actor)).toEqual(['user3']);
+    expect(await audit.list({ since: Date.now() + 60_000 })).toEqual([]);
+  });
+
+  it('detects an altered entry and a deleted one, naming the first bad seq', async () => {
+    platform = await openTestPlatform(dialect);
+    const { audit } = platform.governance;
+    for (const n of [1, 2, 3, 4]) await audit.append(event(n));
+    const db = platform.database.tables<{ audit_log: { seq: number; actor: string } }>();
+    await db.updateTable('audit_log').set({ actor: 'mallory' }).where('seq', '=', 2).execute();
+    expect(await audit.verify()).toMatchObject({ ok: false, firstBadSeq: 2 });
+    await db.updateTable('audit_log').set({ actor: 'user2' }).where('seq', '=', 2).execute();
+    expect(await audit.verify()).toMatchObject({ ok: true });
+    await db.deleteFrom('audit_log').where('seq', '=', 3).execute();
+    expect(await audit.verify()).toMatchObject({ ok: false, firstBadSeq: 3 });
+  });
+});
+
+describe('audit trail of the HTTP API', () => {
+  it('records each change with who, what and from where, and refused attempts as denied; a row edited in SQLite breaks verification', async () => {
+    const home = tempDir('mloop-audit-');
+    const path = join(home, 'mloop.db');
+    const platform = await openPlatform(loadConfig({ home, databaseUrl: `sqlite:${path}` }, {}));
+    const app = await buildServer(platform, { logger: false, auth: true });
+    try {
+      const { tokens, projects } = platform.governance;
+      await projects.setMember('default', 'alice', 'editor');
+      await projects.setMember('default', 'victor', 'viewer');
+      const alice = (await tokens.create({ name: 'alice-laptop', user: 'alice' })).secret;
+      const victor = (await tokens.create({ name: 'victor-ci', user: 'victor' })).secret;
+      const created = await app.inject({
+        method: 'POST',
+        url: '/api/2.0/mlflow/experiments/create',
+        headers: { authorization: `Bearer ${alice}` },
+        payload: { name: 'churn' },
+      });
+      expect(created.statusCode).toBe(200);
+      const experimentId = (created.json() as { experiment_id: string }).experiment_id;
+      const refused = await app.inject({
+        method: 'POST',
+        url: '/api/2.0/mlflow/experiments/delete',
+        headers: { authorization: `Bearer ${victor}` },
+        payload: { experiment_id: experimentId },
+      });
+      expect(refused.statusCode).toBe(403);
+      await app.inject({ method: 'GET', url: '/api/v1/experiments', headers: { authorization: `Bearer ${alice}` } });
+
+      const entries = await platform.governance.audit.list();
+      expect(entries).toHaveLength(2); // reads are not audited
+      expect(entries[0]).toMatchObject({
+        actor: 'alice',
+        action: 'experiments.write',
+        outcome: 'ok',
+        method: 'POST',
+        path: '/api/2.0/mlflow/experiments/create',
+        after: { experiment_id: experimentId },
+        ip: '127.0.0.1',
+      });
+      expect(entries[0]?.before).toMatchObject({ token: 'alice-laptop' });
+      expect(entries[1]).toMatchObject({
+        actor: 'victor',
+        outcome: 'denied',
+        status: 403,
+        objectKind: 'experiment',
+        objectId: experimentId,
+      });
+      expect(JSON.stringify(entries)).not.toContain(alice);
+
+      const sqlite = new Database(path);
+      sqlite.prepare("UPDATE audit_log SET actor = 'someone-else' WHERE seq = 1").run();
+      sqlite.close();
+      expect(await platform.governance.audit.verify()).toMatchObject({ ok: false, firstBadSeq: 1 });
+    } finally {
+      await app.close();
+      await platform.close();
+    }
+  });
+});
