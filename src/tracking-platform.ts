@@ -58,6 +58,7 @@ export function createTrackingServices(wiring: TrackingWiring): {
 export interface TrackingPlatform {
   readonly config: Config;
   readonly database: Database;
+  readonly artifactStore: ArtifactStore;
   readonly tracking: TrackingServices;
   readonly registry: RegistryService;
   close(): Promise<void>;
@@ -74,11 +75,12 @@ export async function openTrackingPlatform(
   options: { clock?: Clock } = {},
 ): Promise<TrackingPlatform> {
   const database = await openDatabase(config.databaseUrl);
+  const artifactStore = new LocalArtifactStore(config.artifactRoot);
   const services = createTrackingServices({
     database,
-    artifactStore: new LocalArtifactStore(config.artifactRoot),
+    artifactStore,
     clock: options.clock ?? systemClock,
     events: new EventBus(),
   });
-  return { config, database, ...services, close: () => database.close() };
+  return { config, database, artifactStore, ...services, close: () => database.close() };
 }

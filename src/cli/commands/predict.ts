@@ -1,13 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../core/config.js';
 import { invalidParameter, isMloopError, MloopError } from '../../core/errors.js';
-import { openPlatform } from '../../platform.js';
-import {
-  scoreFile,
-  type BatchScoringRequest,
-  type BatchScoringSummary,
-} from '../../serving/batch/batch-scoring.js';
-import { registryModelSource } from '../../serving/registry-source.js';
+import type { BatchScoringRequest, BatchScoringSummary } from '../../serving/batch/batch-scoring.js';
 import type { ModelSource } from '../../serving/served-models.js';
 import { positiveInteger, printJson, trackingCommand, type CommonOptions } from '../command-context.js';
 import { progressBar } from '../format/progress.js';
@@ -82,9 +76,10 @@ export function registerPredictCommand(program: Command): void {
     const stop = () => interrupted.abort(new Error('interrupted: nothing was written'));
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
-    const summary = await withModelSource(opts, (source) =>
-      scoreFile(source, { ...request, signal: interrupted.signal }),
-    ).finally(() => {
+    const summary = await withModelSource(opts, async (source) => {
+      const { scoreFile } = await import('../../serving/batch/batch-scoring.js');
+      return scoreFile(source, { ...request, signal: interrupted.signal });
+    }).finally(() => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
       bar?.finish();
@@ -116,7 +111,12 @@ async function withModelSource<T>(
       const { remoteModelSource } = await import('../backends/remote-model-source.js');
       return await work(withListHint(remoteModelSource(config.url)));
     }
-    const platform = await openPlatform(config);
+    // Scoring needs only the registry and the artifacts, not the serving or monitoring services.
+    const [{ openTrackingPlatform }, { registryModelSource }] = await Promise.all([
+      import('../../tracking-platform.js'),
+      import('../../serving/registry-source.js'),
+    ]);
+    const platform = await openTrackingPlatform(config);
     try {
       return await work(withListHint(registryModelSource(platform.registry, platform.artifactStore)));
     } finally {

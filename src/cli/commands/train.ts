@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { loadConfig } from '../../core/config.js';
 import { invalidParameter, isMloopError } from '../../core/errors.js';
-import { openPlatform, type Platform } from '../../platform.js';
+import type { Platform } from '../../platform.js';
 import type { RawParams } from '../../training/learner.js';
 import { learners } from '../../training/learners.js';
 import { fileDataset, train, type DatasetReference, type TrainingServices } from '../../training/trainer.js';
@@ -265,6 +265,8 @@ async function withPlatform<T>(
       'mloop train runs in this process on the embedded store (./.mloop); unset MLOOP_URL to train here',
     );
   }
+  // Imported when training starts, so `mloop train --help` does not load every domain.
+  const { openPlatform } = await import('../../platform.js');
   const platform = await openPlatform(config);
   try {
     const { runs, artifacts } = platform.tracking;
