@@ -67,6 +67,8 @@ source scripts/lib/postgres.sh
 ensure_test_postgres
 source scripts/lib/python-env.sh
 ensure_test_python
+source scripts/lib/redis.sh
+ensure_test_redis
 
 # Tests that need a service fail (instead of skipping) when it is missing: here it never should be.
 export MLOOP_TEST_REQUIRE_ALL=1
