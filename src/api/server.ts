@@ -11,6 +11,7 @@ import { registerJsonBodyParser } from './json-body.js';
 import { registerGovernanceRoutes } from './native/governance-routes.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { registerAlertRoutes } from './native/alert-routes.js';
+import { registerDashboardRoutes } from './dashboard-routes.js';
 import { registerMlflowArtifactRoutes } from './mlflow/artifact-routes.js';
 import { registerMlflowLoggedModelRoutes } from './mlflow/logged-model-routes.js';
 import { registerMlflowRegistryRoutes } from './mlflow/registry-routes.js';
@@ -78,6 +79,7 @@ export async function buildServer(platform: Platform, options: ServerOptions = {
   }
   registerFeedbackRoutes(app, platform);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await registerDashboardRoutes(app);
   await app.ready();
   return app;
 }
