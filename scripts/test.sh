@@ -67,6 +67,8 @@ source scripts/lib/postgres.sh
 ensure_test_postgres
 source scripts/lib/python-env.sh
 ensure_test_python
+source scripts/lib/chromium.sh
+ensure_test_chromium
 source scripts/lib/redis.sh
 ensure_test_redis
 
