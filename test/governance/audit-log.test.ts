@@ -80,7 +80,11 @@ describe('audit trail of the HTTP API', () => {
         payload: { experiment_id: experimentId },
       });
       expect(refused.statusCode).toBe(403);
-      await app.inject({ method: 'GET', url: '/api/v1/experiments', headers: { authorization: `Bearer ${alice}` } });
+      await app.inject({
+        method: 'GET',
+        url: '/api/v1/experiments',
+        headers: { authorization: `Bearer ${alice}` },
+      });
 
       const entries = await platform.governance.audit.list();
       expect(entries).toHaveLength(2); // reads are not audited

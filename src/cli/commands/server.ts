@@ -10,6 +10,7 @@ export function registerServerCommand(program: Command): void {
     .option('--database-url <url>', 'sqlite:PATH or postgres://… (MLOOP_DATABASE_URL)')
     .option('--artifact-root <dir>', 'directory for artifacts (MLOOP_ARTIFACT_ROOT)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug (MLOOP_LOG_LEVEL)')
+    .option('--auth <mode>', 'on, off, or auto: tokens required unless listening on loopback (MLOOP_AUTH)')
     .action(
       async (opts: {
         host?: string;
@@ -17,6 +18,7 @@ export function registerServerCommand(program: Command): void {
         databaseUrl?: string;
         artifactRoot?: string;
         logLevel?: string;
+        auth?: 'on' | 'off' | 'auto';
       }) => {
         const config = loadConfig({
           host: opts.host,
@@ -24,12 +26,14 @@ export function registerServerCommand(program: Command): void {
           databaseUrl: opts.databaseUrl,
           artifactRoot: opts.artifactRoot,
           logLevel: opts.logLevel,
+          auth: opts.auth,
         });
         // Imported here, not at the top: `mloop server --help` should not load Fastify and every domain.
-        const [{ buildServer }, { createLogger }, { openPlatform }] = await Promise.all([
+        const [{ buildServer }, { createLogger }, { openPlatform }, { authEnabled }] = await Promise.all([
           import('../../api/server.js'),
           import('../../core/logging.js'),
           import('../../platform.js'),
+          import('../../api/auth.js'),
         ]);
         const logger = createLogger(config.logLevel);
         const platform = await openPlatform(config, { serving: { logger }, deployments: { logger } });
@@ -37,12 +41,20 @@ export function registerServerCommand(program: Command): void {
           logger,
           rolloutIntervalMs: config.rolloutIntervalMs,
           alertIntervalMs: config.alertIntervalMs,
+          auth: authEnabled(config.auth, config.host),
         });
         const address = await app.listen({ host: config.host, port: config.port });
         process.stdout.write(`mloop server listening on ${address.replace('[::1]', 'localhost')}\n`);
         process.stdout.write(
           `  database: ${platform.database.dialect}   artifacts: ${config.artifactRoot}   OpenAPI: ${address}/openapi.json\n`,
         );
+        if (!authEnabled(config.auth, config.host))
+          process.stdout.write('  auth: off (tokens are not required; --auth on to require them)\n');
+        else if ((await platform.governance.tokens.count()) === 0)
+          process.stdout.write(
+            '  auth: on, but no token exists yet: create the first with `mloop tokens create admin --admin` in this directory\n',
+          );
+        else process.stdout.write('  auth: on (Authorization: Bearer mlp_…)\n');
 
         let closing = false;
         const shutdown = async (signal: string) => {
