@@ -65,10 +65,11 @@ export interface TrackingPlatform {
 }
 
 /**
- * Opens only tracking and the registry, for the CLI's experiments, runs and models commands: it
- * skips importing serving, monitoring and data (prom-client, YAML, and a few hundred modules),
- * which roughly halves such a command's startup. Their in-process event subscribers (served
- * models following aliases) have nothing to follow in a CLI process, so behaviour is the same.
+ * Opens only tracking and the registry, for the CLI's experiments, runs, models and predict
+ * commands: it skips importing serving, monitoring and data (prom-client and their many modules),
+ * which every such command would otherwise pay for at startup. Their in-process event
+ * subscribers (served models following aliases) have nothing to follow in a CLI process, so
+ * behaviour is the same.
  */
 export async function openTrackingPlatform(
   config: Config,
