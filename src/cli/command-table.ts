@@ -132,6 +132,18 @@ export const commandTable: readonly CommandEntry[] = [
     description: 'Four-eyes promotions of protected aliases: one maintainer requests, another approves',
     register: async () => (await import('./commands/promotions.js')).registerPromotionsCommand,
   },
+  {
+    name: 'pipelines',
+    term: 'pipelines',
+    description: 'Run DAGs of steps with caching, retries and triggers; inspect their runs',
+    register: async () => (await import('./commands/pipelines.js')).registerPipelinesCommand,
+  },
+  {
+    name: 'worker',
+    term: 'worker [options]',
+    description: 'Run pipeline steps sent through Redis by `mloop pipelines run --executor bullmq`',
+    register: async () => (await import('./commands/worker.js')).registerWorkerCommand,
+  },
 ];
 
 /**

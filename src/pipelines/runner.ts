@@ -11,7 +11,7 @@ import { stepCacheKey } from './cache-key.js';
 import type { PipelineStore } from './pipeline-store.js';
 import type { StepExecutor } from './step-task.js';
 import type { StepRunRow } from './tables.js';
-import type { Params, PipelineDefinition, PipelineRun, PipelineSource, Step, StoredOutput, Trigger } from './types.js';
+import type { ParamValue, Params, PipelineDefinition, PipelineRun, PipelineSource, Step, StoredOutput, Trigger } from './types.js';
 
 export const pipelineTag = 'mloop.pipeline';
 export const cacheKeyTag = 'mloop.pipeline.cache_key';
@@ -29,7 +29,8 @@ export interface RunnerDeps {
 }
 
 export interface StartOptions {
-  params?: Params;
+  /** Overrides of the declared params; strings take the type of the declared default. */
+  params?: Record<string, unknown>;
   trigger?: Trigger;
   noCache?: boolean;
 }
@@ -246,11 +247,25 @@ function pendingStep(runId: string, pipeline: string, step: string): StepRunRow 
   };
 }
 
-function resolveParams(definition: PipelineDefinition, given: Params): Params {
-  for (const key of Object.keys(given)) {
-    if (!(key in definition.params)) throw new MloopError('INVALID_PARAMETER_VALUE', `pipeline "${definition.name}" has no param "${key}"; it declares: ${Object.keys(definition.params).join(', ') || 'none'}`, `params.${key}`);
+/**
+ * The run's params: declared defaults overridden by the given values. Values from a command line
+ * or a webhook arrive as strings and take the type of the declared default.
+ */
+export function resolveParams(definition: PipelineDefinition, given: Record<string, unknown>): Params {
+  const params: Params = { ...definition.params };
+  for (const [key, value] of Object.entries(given)) {
+    const field = `params.${key}`;
+    if (!(key in definition.params)) {
+      throw new MloopError('INVALID_PARAMETER_VALUE', `pipeline "${definition.name}" has no param "${key}"; it declares: ${Object.keys(definition.params).join(', ') || 'none'}`, field);
+    }
+    const declared = typeof definition.params[key];
+    if (typeof value === declared) params[key] = value as ParamValue;
+    else if (declared === 'number' && typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) params[key] = Number(value);
+    else if (declared === 'boolean' && (value === 'true' || value === 'false')) params[key] = value === 'true';
+    else if (declared === 'string' && (typeof value === 'number' || typeof value === 'boolean')) params[key] = String(value);
+    else throw new MloopError('INVALID_PARAMETER_VALUE', `param "${key}" must be a ${declared}, got ${JSON.stringify(value)}`, field);
   }
-  return { ...definition.params, ...given };
+  return params;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -1,0 +1,35 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../../core/config.js';
+import { invalidParameter } from '../../core/errors.js';
+import { positiveInteger, print } from '../command-context.js';
+
+export function registerWorkerCommand(program: Command): void {
+  program
+    .command('worker')
+    .description('Run pipeline steps sent through Redis by `mloop pipelines run --executor bullmq`')
+    .option('--redis <url>', 'the Redis the runner uses (MLOOP_REDIS_URL)')
+    .option('--concurrency <n>', 'steps run at once by this worker (default 1)', positiveInteger('concurrency'))
+    .addHelpText('after', '\nThe worker opens the same store as the runner (MLOOP_HOME or MLOOP_DATABASE_URL and\nMLOOP_ARTIFACT_ROOT) and loads each step from the pipeline file the runner names.\n\nExamples:\n  $ mloop worker --redis redis://127.0.0.1:6379\n  $ MLOOP_DATABASE_URL=postgres://db/mloop mloop worker --redis redis://queue:6379 --concurrency 4\n')
+    .action(async (opts: { redis?: string; concurrency?: number }) => {
+      const redis = opts.redis ?? process.env.MLOOP_REDIS_URL;
+      if (!redis) throw invalidParameter('redis', 'mloop worker needs --redis redis://host:port (or MLOOP_REDIS_URL)');
+      const [{ openPlatform }, { startStepWorker }] = await Promise.all([
+        import('../../platform.js'),
+        import('../../pipelines/executors/step-worker.js'),
+      ]);
+      const platform = await openPlatform(loadConfig({}));
+      const worker = await startStepWorker({
+        redisUrl: redis,
+        concurrency: opts.concurrency ?? 1,
+        artifacts: platform.tracking.artifacts,
+        onJob: (task, result) => print(`${result.ok ? 'ok    ' : 'failed'}  ${task.pipeline}/${task.step}  attempt ${task.attempt}  run ${task.pipelineRunId}${result.error ? `  ${result.error}` : ''}`),
+      });
+      print(`mloop worker ready (pid ${process.pid}, concurrency ${opts.concurrency ?? 1})`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGTERM', resolve);
+        process.once('SIGINT', resolve);
+      });
+      await worker.close();
+      await platform.close();
+    });
+}

@@ -1,0 +1,67 @@
+import { Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { ArtifactService } from '../../tracking/artifacts.js';
+import { loadPipeline } from '../load-source.js';
+import { executeStep } from '../step-execution.js';
+import type { StepResult, StepTask } from '../step-task.js';
+import type { PipelineDefinition, PipelineSource } from '../types.js';
+import { cancelChannel, redisConnection, stepQueueName } from './bullmq-connection.js';
+
+export interface StepWorkerOptions {
+  redisUrl: string;
+  concurrency: number;
+  artifacts: ArtifactService;
+  onJob?: (task: StepTask, result: StepResult) => void;
+}
+
+export interface StepWorker {
+  close(): Promise<void>;
+}
+
+/**
+ * A `mloop worker`: takes step jobs off the queue, loads the pipeline's code from its source (the
+ * module path or the YAML text in the job), runs the step and returns the result to the runner.
+ */
+export async function startStepWorker(options: StepWorkerOptions): Promise<StepWorker> {
+  const connection = redisConnection(options.redisUrl);
+  const running = new Map<string, AbortController>();
+  const definitions = new Map<string, Promise<PipelineDefinition>>();
+  const definitionOf = (source: PipelineSource) => {
+    const key = source.kind === 'yaml' ? `yaml:${source.text}` : `module:${source.path}`;
+    if (!definitions.has(key)) definitions.set(key, loadPipeline(source));
+    return definitions.get(key)!;
+  };
+
+  const worker = new Worker<StepTask, StepResult>(
+    stepQueueName,
+    async (job) => {
+      const task = job.data;
+      const controller = new AbortController();
+      running.set(task.stepRunId, controller);
+      try {
+        const definition = await definitionOf(task.source);
+        const step = definition.steps.find((s) => s.name === task.step);
+        if (!step) return { ok: false, outputs: {}, error: `this worker's copy of pipeline "${task.pipeline}" has no step "${task.step}"`, logPath: '' };
+        const result = await executeStep(task, step, options.artifacts, controller.signal);
+        options.onJob?.(task, result);
+        return result;
+      } catch (error) {
+        return { ok: false, outputs: {}, error: `worker could not run the step: ${(error as Error).message}`, logPath: '' };
+      } finally {
+        running.delete(task.stepRunId);
+      }
+    },
+    { connection, concurrency: options.concurrency },
+  );
+  const subscriber = new Redis(connection);
+  await subscriber.subscribe(cancelChannel);
+  subscriber.on('message', (_channel: string, stepRunId: string) => running.get(stepRunId)?.abort());
+  await worker.waitUntilReady();
+  return {
+    async close() {
+      for (const controller of running.values()) controller.abort();
+      await subscriber.quit();
+      await worker.close();
+    },
+  };
+}
