@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { isMloopError, MloopError } from '../../core/errors.js';
 import type { AttachResult } from '../../feedback/feedback-service.js';
-import { readLabelFile } from '../../feedback/label-file.js';
-import { writeLabelledPredictions, type ExportSummary } from '../../feedback/labelled-export.js';
+import type { ExportSummary } from '../../feedback/labelled-export.js';
 import { parseWindowLength } from '../../monitoring/window-spec.js';
 import {
   positiveInteger,
@@ -69,6 +68,8 @@ export function registerFeedbackCommand(program: Command): void {
     const bar = showProgress ? progressBar({ unit: 'labels' }) : undefined;
     const totals = { rows: 0, created: 0, updated: 0, unchanged: 0 };
     try {
+      // Label files are read with DuckDB, loaded only when labels are attached.
+      const { readLabelFile } = await import('../../feedback/label-file.js');
       await readLabelFile(file, {
         batchRows: Math.min(opts.batchRows ?? 1000, 10_000),
         onBatch: async (labels, firstRow, totalRows) => {
@@ -129,6 +130,7 @@ export function registerFeedbackCommand(program: Command): void {
     const dir = opts.output ? undefined : await mkdtemp(join(tmpdir(), 'mloop-feedback-'));
     try {
       const output = opts.output ?? join(dir!, `${opts.dataset}.parquet`);
+      const { writeLabelledPredictions } = await import('../../feedback/labelled-export.js');
       const summary: ExportSummary = await writeLabelledPredictions(
         backend.labelled({ model, alias, from, to, version: opts.version, deployment: opts.deployment }),
         output,
