@@ -77,6 +77,8 @@ export function DatasetPage(props: { name: string; search: URLSearchParams }) {
   const base = `/api/v1/datasets/${seg(props.name)}`;
   const versions = useApi(() => api.get<{ versions: DatasetVersion[] }>(`${base}/versions`), [base]);
   const chosen = props.search.get('version');
+  // Model lineage names a version by its content digest.
+  const digest = props.search.get('digest');
   return (
     <section>
       <h1>
@@ -85,7 +87,8 @@ export function DatasetPage(props: { name: string; search: URLSearchParams }) {
       <Load state={versions} what="Datasets" endpoint="/api/v1/datasets/:name/versions">
         {(data) => {
           const latest = data.versions.reduce((m, v) => Math.max(m, v.version), 0);
-          const version = chosen ?? String(latest);
+          const byDigest = digest ? data.versions.find((v) => v.digest.startsWith(digest)) : undefined;
+          const version = chosen ?? String(byDigest?.version ?? latest);
           return (
             <>
               <DataTable

@@ -5,6 +5,7 @@ import { datasetPath } from '../dataset-ref';
 import { num, time } from '../format';
 import { Link } from '../router';
 import type { Deployment, ModelVersion, Prediction } from '../types';
+import { requireEndpoint } from '../endpoints';
 import { useApi } from '../use-api';
 import { KeyValues } from './run-page';
 
@@ -58,7 +59,7 @@ function VersionDetails({ version: v }: { version: ModelVersion }) {
       id: `d${d.name}${d.digest}`,
       kind: 'dataset' as const,
       label: `${d.name} (${d.digest.slice(0, 10)})`,
-      to: datasetPath(d.name),
+      to: datasetPath(d),
     })),
     ...(v.lineage.runId
       ? [
@@ -118,7 +119,10 @@ function VersionDetails({ version: v }: { version: ModelVersion }) {
 }
 
 function GateReports(props: { base: string }) {
-  const state = useApi(() => api.get<{ reports: GateReport[] }>(`${props.base}/gate-reports`), [props.base]);
+  const state = useApi(async () => {
+    await requireEndpoint('/api/v1/models/{name}/versions/{version}/gate-reports');
+    return api.get<{ reports: GateReport[] }>(`${props.base}/gate-reports`);
+  }, [props.base]);
   return (
     <Load state={state} what="Gate reports" endpoint="/api/v1/models/:name/versions/:version/gate-reports">
       {(data) =>

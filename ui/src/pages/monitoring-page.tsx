@@ -6,6 +6,7 @@ import { Empty, Load } from '../components/status';
 import { num, percent, time } from '../format';
 import { Link, navigate } from '../router';
 import type { Alert, AlertRule, RegisteredModel } from '../types';
+import { requireEndpoint } from '../endpoints';
 import { useApi } from '../use-api';
 
 interface PerformanceGroup {
@@ -74,10 +75,10 @@ function ModelMonitoring({ model }: { model: string }) {
       }),
     [model],
   );
-  const drift = useApi(
-    () => api.get<{ columns: ColumnDrift[] }>(`/api/v1/models/${seg(model)}/drift`),
-    [model],
-  );
+  const drift = useApi(async () => {
+    await requireEndpoint('/api/v1/models/{name}/drift');
+    return api.get<{ columns: ColumnDrift[] }>(`/api/v1/models/${seg(model)}/drift`);
+  }, [model]);
   return (
     <>
       <h2>Accuracy over time (from feedback labels)</h2>

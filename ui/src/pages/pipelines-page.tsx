@@ -1,11 +1,15 @@
 import { api } from '../api';
 import { RecordTable, recordsOf } from '../components/record-table';
 import { Empty, Load } from '../components/status';
+import { requireEndpoint } from '../endpoints';
 import { useApi } from '../use-api';
 
 /** Pipelines and their runs; shows "not available" until the server has the pipelines API. */
 export function PipelinesPage() {
-  const pipelines = useApi(() => api.get<unknown>('/api/v1/pipelines'), []);
+  const pipelines = useApi(async () => {
+    await requireEndpoint('/api/v1/pipelines');
+    return api.get<unknown>('/api/v1/pipelines');
+  }, []);
   return (
     <section>
       <h1>Pipelines</h1>

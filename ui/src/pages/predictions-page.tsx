@@ -94,7 +94,7 @@ export function PredictionPage(props: { id: string }) {
               id: `d${d.name}${d.digest}`,
               kind: 'dataset' as const,
               label: d.name,
-              to: datasetPath(d.name),
+              to: datasetPath(d),
             })),
             ...(version?.lineage.runId
               ? [

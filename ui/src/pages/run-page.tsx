@@ -87,7 +87,7 @@ function RunDetails({ run }: { run: Run }) {
       ) : (
         <ul data-testid="run-datasets">
           {run.inputs.datasetInputs.map((d) => {
-            const path = datasetPath(d.dataset.name);
+            const path = datasetPath(d.dataset);
             return (
               <li key={`${d.dataset.name}${d.dataset.digest}`}>
                 {path ? <Link to={path}>{d.dataset.name}</Link> : d.dataset.name}{' '}

@@ -1,0 +1,149 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { chromiumPath, describeWithChromium } from '../helpers/chromium.js';
+import { startServer, type ServerProcess } from '../helpers/server-process.js';
+import { tempDir } from '../helpers/tmp.js';
+import { fillHome, fillServer, type DashboardFixture } from './dashboard-fixture.js';
+
+// Git-ignored; kept after the run so a reviewer can look at every page.
+const screenshots = resolve('test-results/screenshots');
+
+describeWithChromium('web dashboard in a real browser', () => {
+  let server: ServerProcess;
+  let browser: Browser;
+  let page: Page;
+  let fixture: DashboardFixture;
+  const consoleErrors: string[] = [];
+
+  beforeAll(async () => {
+    const home = tempDir('mloop-dashboard-');
+    await fillHome(home);
+    server = await startServer({ home });
+    fixture = await fillServer(server.url);
+    browser = await chromium.launch({
+      executablePath: chromiumPath(),
+      args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(`${page.url()}: ${message.text()}`);
+    });
+    page.on('pageerror', (error) => consoleErrors.push(`${page.url()}: ${error.message}`));
+    mkdirSync(screenshots, { recursive: true });
+    console.log(`dashboard screenshots: ${screenshots}`);
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  async function visit(path: string, ready: string, shot: string): Promise<void> {
+    consoleErrors.length = 0;
+    await page.goto(`${server.url}${path}`);
+    await page.locator(ready).first().waitFor({ timeout: 15_000 });
+    await page.waitForLoadState('networkidle');
+    await page.screenshot({ path: join(screenshots, `${shot}.png`), fullPage: true });
+    expect(consoleErrors, `console errors on ${path}`).toEqual([]);
+  }
+
+  it('loads every page without console errors', async () => {
+    const [runId] = fixture.sweepRunIds;
+    const pages: [string, string, string][] = [
+      ['/', '[data-testid=experiments-table] td a', 'experiments'],
+      [`/experiments/${fixture.sweepExperimentId}`, '[data-testid=runs-table] tbody tr', 'runs'],
+      [`/runs/${runId}`, '[data-testid=line-chart] canvas', 'run'],
+      [
+        `/compare?runs=${fixture.sweepRunIds.join(',')}`,
+        '[data-testid=parallel-coordinates] polyline',
+        'compare',
+      ],
+      ['/models', '[data-testid=models-table] td a', 'models'],
+      ['/models/churn', '[data-testid=history-table] tbody tr', 'model'],
+      ['/models/churn/versions/1', '[data-testid=lineage-graph] .lineage-node.run a', 'model-version'],
+      ['/datasets', '[data-testid=datasets-table] td a', 'datasets'],
+      ['/datasets/customers', '[data-testid=column-profiles] svg rect', 'dataset'],
+      ['/pipelines', 'main h1', 'pipelines'],
+      ['/deployments', '[data-testid=deployments-table] td a', 'deployments'],
+      ['/deployments/churn-live', '[data-testid=arm-stats] tbody tr', 'deployment'],
+      ['/predictions', '[data-testid=predictions-table] td a', 'predictions'],
+      [`/predictions/${fixture.predictionId}`, '[data-testid=lineage-graph]', 'prediction'],
+      ['/monitoring?model=churn', '[data-testid=accuracy-chart] canvas', 'monitoring'],
+      ['/audit', 'main h1', 'audit'],
+    ];
+    for (const [path, ready, shot] of pages) await visit(path, ready, shot);
+  }, 120_000);
+
+  it('narrows the runs table with a filter in the search grammar, paged and sorted by the server', async () => {
+    await page.goto(`${server.url}/experiments/${fixture.sweepExperimentId}`);
+    const rows = page.locator('[data-testid=runs-table] tbody tr');
+    await expect.poll(() => rows.count()).toBe(6);
+    await page.getByLabel('Filter runs').fill("params.depth = '6' and metrics.accuracy > 0.85");
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(() => rows.count()).toBe(2);
+    expect(new URL(page.url()).searchParams.get('filter')).toContain('params.depth');
+    // Sorted by the server on the metric column: accuracy ascending puts trial-4 first.
+    await page.locator('th', { hasText: 'accuracy' }).click();
+    await page.locator('th', { hasText: 'accuracy' }).click();
+    await expect.poll(() => rows.first().locator('td').nth(1).textContent()).toBe('trial-4');
+    await page.screenshot({ path: join(screenshots, 'runs-filtered.png'), fullPage: true });
+
+    await page.getByLabel('Filter runs').fill('metrics.nope <');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').textContent()).toMatch(/filter/i);
+  }, 60_000);
+
+  it('draws metric charts with data for one run and for several', async () => {
+    await page.goto(`${server.url}/runs/${fixture.sweepRunIds[0]}`);
+    const chart = page.locator('.chart-grid > div', { has: page.locator('h3', { hasText: 'loss' }) });
+    await chart.locator('canvas').waitFor();
+    // uPlot's legend shows one entry per series; the canvas has a drawn size.
+    const box = await chart.locator('canvas').boundingBox();
+    expect(box?.width).toBeGreaterThan(100);
+    expect(await chart.locator('.u-legend').textContent()).toContain('loss');
+
+    await page.goto(`${server.url}/compare?runs=${fixture.sweepRunIds.join(',')}`);
+    await page.locator('[data-testid=line-chart] canvas').waitFor();
+    const legend = await page.locator('[data-testid=line-chart] .u-legend').textContent();
+    for (let i = 0; i < 6; i++) expect(legend).toContain(`trial-${i}`);
+    expect(await page.locator('[data-testid=parallel-coordinates] polyline').count()).toBe(6);
+  }, 60_000);
+
+  it('follows lineage from a prediction to its training run and its dataset', async () => {
+    const openPrediction = async () => {
+      await page.goto(`${server.url}/predictions`);
+      await page.locator(`a[href="/predictions/${fixture.predictionId}"]`).click();
+      await page.locator('[data-testid=lineage-graph] .lineage-node.model').waitFor();
+    };
+    // Prediction → training run → the dataset version the run read.
+    await openPrediction();
+    await page.locator('[data-testid=lineage-graph] .lineage-node.run a').click();
+    await page.waitForURL(`**/runs/${fixture.trainRunId}`);
+    await page.locator('[data-testid=run-datasets] a', { hasText: 'customers' }).click();
+    await page.waitForURL('**/datasets/customers?version=2');
+    await page.locator('[data-testid=column-profiles] strong').first().waitFor();
+    expect(await page.locator('[data-testid=column-profiles] strong').allTextContents()).toEqual(
+      expect.arrayContaining(['x1', 'x2', 'label']),
+    );
+    await page.screenshot({ path: join(screenshots, 'lineage-run-dataset.png'), fullPage: true });
+
+    // Prediction → dataset directly: the model's lineage names the version by digest.
+    await openPrediction();
+    await page.locator('[data-testid=lineage-graph] .lineage-node.dataset a').click();
+    await page.waitForURL('**/datasets/customers?digest=*');
+    await page.getByRole('heading', { name: 'Version 2: schema and profile' }).waitFor();
+    await page.screenshot({ path: join(screenshots, 'lineage-dataset.png'), fullPage: true });
+  }, 60_000);
+
+  it('serves client routes as the page, and API paths as JSON 404s', async () => {
+    const html = await fetch(`${server.url}/models/churn`, { headers: { accept: 'text/html' } });
+    expect(html.status).toBe(200);
+    expect(await html.text()).toContain('<div id="root">');
+    const api = await fetch(`${server.url}/api/v1/no-such-thing`, { headers: { accept: 'text/html' } });
+    expect(api.status).toBe(404);
+    expect(await api.json()).toMatchObject({ error_code: 'ENDPOINT_NOT_FOUND' });
+  });
+});
