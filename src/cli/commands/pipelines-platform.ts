@@ -38,7 +38,7 @@ export async function withPipelines<T>(
       const redis = options.redis ?? process.env.MLOOP_REDIS_URL;
       if (!redis) throw invalidParameter('redis', '--executor bullmq needs --redis redis://host:port (or MLOOP_REDIS_URL)');
       const { BullMqExecutor } = await import('../../pipelines/executors/bullmq-executor.js');
-      executor = new BullMqExecutor(redis);
+      executor = new BullMqExecutor(redis, process.env.MLOOP_QUEUE || undefined);
     }
     const pipelines = createPipelineService(
       {

@@ -14,10 +14,11 @@ export class BullMqExecutor implements StepExecutor {
   private readonly events: QueueEvents;
   private readonly publisher: Redis;
 
-  constructor(redisUrl: string) {
+  /** `queueName` separates runners and workers that share a Redis but not a store. */
+  constructor(redisUrl: string, private readonly queueName: string = stepQueueName) {
     const connection = redisConnection(redisUrl);
-    this.queue = new Queue(stepQueueName, { connection });
-    this.events = new QueueEvents(stepQueueName, { connection });
+    this.queue = new Queue(queueName, { connection });
+    this.events = new QueueEvents(queueName, { connection });
     this.publisher = new Redis(connection);
   }
 
@@ -30,7 +31,7 @@ export class BullMqExecutor implements StepExecutor {
     });
     const onAbort = () => {
       void job.remove().catch(() => undefined); // still waiting: never runs
-      void this.publisher.publish(cancelChannel, task.stepRunId).catch(() => undefined); // running: its worker stops it
+      void this.publisher.publish(`${cancelChannel}:${this.queueName}`, task.stepRunId).catch(() => undefined); // running: its worker stops it
     };
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });

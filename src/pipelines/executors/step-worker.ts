@@ -10,6 +10,8 @@ import { cancelChannel, redisConnection, stepQueueName } from './bullmq-connecti
 export interface StepWorkerOptions {
   redisUrl: string;
   concurrency: number;
+  /** The queue the runner sends to (default `mloop-pipeline-steps`). */
+  queueName?: string;
   artifacts: ArtifactService;
   onJob?: (task: StepTask, result: StepResult) => void;
 }
@@ -32,8 +34,9 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
     return definitions.get(key)!;
   };
 
+  const queueName = options.queueName ?? stepQueueName;
   const worker = new Worker<StepTask, StepResult>(
-    stepQueueName,
+    queueName,
     async (job) => {
       const task = job.data;
       const controller = new AbortController();
@@ -54,7 +57,7 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
     { connection, concurrency: options.concurrency },
   );
   const subscriber = new Redis(connection);
-  await subscriber.subscribe(cancelChannel);
+  await subscriber.subscribe(`${cancelChannel}:${queueName}`);
   subscriber.on('message', (_channel: string, stepRunId: string) => running.get(stepRunId)?.abort());
   await worker.waitUntilReady();
   return {

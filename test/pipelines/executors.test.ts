@@ -1,0 +1,132 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/core/config.js';
+import { BullMqExecutor } from '../../src/pipelines/executors/bullmq-executor.js';
+import { readPipelineFile } from '../../src/pipelines/load-source.js';
+import type { PipelineService } from '../../src/pipelines/pipeline-service.js';
+import type { StepExecutor } from '../../src/pipelines/step-task.js';
+import { parsePipelineYaml } from '../../src/pipelines/yaml-definition.js';
+import { openPlatform, type Platform } from '../../src/platform.js';
+import { testRedisUrl } from '../helpers/redis.js';
+import { tempDir } from '../helpers/tmp.js';
+import { pipelineServiceFor } from './pipeline-fixture.js';
+
+const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+const MODULE = fileURLToPath(new URL('./fixtures/etl-pipeline.ts', import.meta.url));
+const redisUrl = testRedisUrl();
+
+interface Setup {
+  executor?: (queue: string) => StepExecutor;
+  workers: number;
+}
+
+const executors: [string, Setup | undefined][] = [
+  ['inprocess', { workers: 0 }],
+  ['bullmq', redisUrl ? { executor: (queue) => new BullMqExecutor(redisUrl, queue), workers: 2 } : undefined],
+];
+
+for (const [name, setup] of executors) {
+  (setup ? describe : describe.skip)(`the same pipelines under the ${name} executor`, () => {
+    let platform: Platform;
+    let pipelines: PipelineService;
+    let executor: StepExecutor | undefined;
+    const workers: ChildProcess[] = [];
+    const workerOutput: string[] = [];
+
+    beforeAll(async () => {
+      const home = tempDir('mloop-exec-');
+      platform = await openPlatform(loadConfig({ home }, {}));
+      const queue = `mloop-test-${randomBytes(4).toString('hex')}`;
+      executor = setup!.executor?.(queue);
+      pipelines = pipelineServiceFor(platform, executor);
+      for (let i = 0; i < setup!.workers; i++) workers.push(await startWorker(home, queue, workerOutput));
+    }, 60_000);
+
+    afterAll(async () => {
+      await executor?.close();
+      await Promise.all(workers.map(stopWorker));
+      await platform.close();
+    });
+
+    it('runs a module-defined DAG with function and python steps, retrying the flaky one, then reuses every step', async () => {
+      const { definition, source } = await readPipelineFile(MODULE);
+      const run = await (await pipelines.runner.start(definition, source)).done;
+      expect(run.status, run.error).toBe('SUCCEEDED');
+      const step = (n: string) => run.steps.find((s) => s.step === n)!;
+      expect(step('count').outputs.lines!.value).toBe(4);
+      expect(step('flaky').outputs.total!.value).toBe(0 + 1 + 4 + 9);
+      expect(step('flaky').attempt).toBe(2);
+      expect(await pipelines.stepLog(run.id, 'count')).toContain('counted 4');
+      expect(await pipelines.stepLog(run.id, 'extract')).toContain('wrote 4 rows');
+      const summary = await platform.tracking.artifacts.get(step('report').outputs.summary!.path!);
+      const chunks: Buffer[] = [];
+      for await (const c of summary.stream) chunks.push(c as Buffer);
+      const report = JSON.parse(Buffer.concat(chunks).toString()) as { lines: number; total: number; pid: number };
+      expect(report).toMatchObject({ lines: 4, total: 14 });
+      if (setup!.workers > 0) {
+        expect(workers.map((w) => w.pid)).toContain(report.pid); // ran on a worker, not here
+        expect(report.pid).not.toBe(process.pid);
+      }
+
+      const again = await (await pipelines.runner.start(definition, source)).done;
+      expect(again.steps.every((s) => s.cacheHit)).toBe(true);
+      const changed = await (await pipelines.runner.start(definition, source, { params: { rows: 3 } })).done;
+      expect(changed.steps.find((s) => s.step === 'count')!.outputs.lines!.value).toBe(3);
+      expect(changed.steps.some((s) => s.cacheHit)).toBe(false);
+    });
+
+    it('kills a command past its timeout and cancels a running step', async () => {
+      const text = `name: slow\nsteps:\n  wait:\n    timeout_ms: 400\n    command: sleep 30\n`;
+      const slow = await (await pipelines.runner.start(parsePipelineYaml(text), { kind: 'yaml', path: '', text })).done;
+      expect(slow.status).toBe('FAILED');
+      expect(slow.steps[0]!.error).toMatch(/timed out after 400 ms/);
+
+      const longText = `name: long\nsteps:\n  wait:\n    command: sleep 30\n  after:\n    needs: [wait]\n    command: echo never\n`;
+      const handle = await pipelines.runner.start(parsePipelineYaml(longText), { kind: 'yaml', path: '', text: longText });
+      const deadline = Date.now() + 10_000;
+      while ((await pipelines.getRun(handle.id)).steps.find((s) => s.step === 'wait')!.status !== 'RUNNING') {
+        if (Date.now() > deadline) throw new Error('the step never started');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await new Promise((r) => setTimeout(r, 300)); // let a worker pick the job up
+      const started = Date.now();
+      await pipelines.cancel(handle.id);
+      const run = await handle.done;
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(run.status).toBe('CANCELLED');
+      expect(run.steps.map((s) => s.status)).toEqual(['CANCELLED', 'CANCELLED']);
+    });
+  });
+}
+
+function startWorker(home: string, queue: string, output: string[]): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [CLI, 'worker', '--redis', redisUrl!, '--queue', queue, '--concurrency', '2'], {
+    env: { ...process.env, MLOOP_HOME: home, MLOOP_URL: '' },
+    cwd: home,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`worker did not start: ${output.join('')}`)), 30_000);
+    const onData = (chunk: Buffer) => {
+      output.push(chunk.toString());
+      if (output.join('').includes(`ready (pid ${child.pid}`)) {
+        clearTimeout(timer);
+        resolve(child);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (c: Buffer) => output.push(c.toString()));
+    child.once('exit', (code) => reject(new Error(`worker exited with ${code}: ${output.join('')}`)));
+  });
+}
+
+function stopWorker(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+  });
+}
