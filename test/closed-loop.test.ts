@@ -1,0 +1,97 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDemoServer, type DemoServer } from '../examples/closed-loop/demo-server.js';
+import { runClosedLoop, type StoryEvent } from '../examples/closed-loop/loop.js';
+import { loadConfig } from '../src/core/config.js';
+import { openPlatform, type Platform } from '../src/platform.js';
+import { tempDir } from './helpers/tmp.js';
+
+const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
+const TSX = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
+
+describe('the closed-loop demo', () => {
+  let home: string;
+  let server: DemoServer;
+  let story: StoryEvent[];
+  let platform: Platform;
+  let seconds: number;
+
+  beforeAll(async () => {
+    home = tempDir('mloop-loop-');
+    server = await startDemoServer(home, [TSX, MAIN]);
+    const started = Date.now();
+    story = await runClosedLoop({ url: server.url, home, workDir: join(home, 'data') });
+    seconds = (Date.now() - started) / 1000;
+    await server.stop();
+    // Read what the server recorded from its store directly, after it stopped.
+    platform = await openPlatform(loadConfig({ home }, {}));
+  }, 180_000);
+  afterAll(async () => {
+    await platform?.close();
+    await server?.stop();
+  });
+
+  it('tells every step in order, with links to the server', () => {
+    expect(story.map((e) => e.step)).toEqual([
+      'data',
+      'train',
+      'gate',
+      'promote',
+      'serve',
+      'alert',
+      'retrain',
+      'gate',
+      'canary',
+      'promoted',
+    ]);
+    for (const event of story) for (const link of event.links) expect(link.startsWith(server.url)).toBe(true);
+    expect(seconds).toBeLessThan(120);
+  });
+
+  it('recorded both gate reports as passed on their versions', async () => {
+    const [first] = await platform.registry.gates.reports('churn', 1);
+    const [second] = await platform.registry.gates.reports('churn', 2);
+    expect(first?.passed).toBe(true);
+    expect(second?.passed).toBe(true);
+    expect(second?.baseline).toEqual({ alias: 'production', version: 1 });
+    expect(await platform.registry.gates.getGate('churn')).toBeDefined();
+  });
+
+  it('recorded the promotions: production to 1 by hand, then to 2 by the completed rollout', async () => {
+    const history = (await platform.registry.aliases.history('churn', { alias: 'production' })).reverse();
+    expect(history.map((p) => [p.fromVersion, p.toVersion])).toEqual([
+      [undefined, 1],
+      [1, 2],
+    ]);
+    expect(history[1]?.actor).toBe('mloop-rollout');
+  });
+
+  it('recorded the deployment canary and rollout events', async () => {
+    const events = await platform.deployments.deployments.listEvents('churn');
+    const kinds = events.map((e) => e.kind);
+    expect(kinds).toEqual(
+      expect.arrayContaining(['created', 'candidate-set', 'rollout-started', 'completed']),
+    );
+  });
+
+  it('raised an alert from the seasonal shift and kept it', async () => {
+    const alerts = await platform.monitoring.alerts.log.list({});
+    expect(alerts.length).toBeGreaterThan(0);
+    expect(alerts.map((a) => a.rule)).toContain('churn-drift');
+  });
+
+  it('tracked the tuning trials and the retraining run, and stored the feedback it trained on', async () => {
+    const train = story.find((e) => e.step === 'train')!;
+    const retrain = story.find((e) => e.step === 'retrain')!;
+    const parent = await platform.tracking.runs.get(train.facts.parentRunId as string);
+    expect(parent.info.status).toBe('FINISHED');
+    const run = await platform.tracking.runs.get(retrain.facts.runId as string);
+    expect(run.data.tags.find((t) => t.key === 'mloop.trigger')?.value).toMatch(/\S/);
+    const labelled = await platform.feedback.labelled.page(
+      { model: 'churn', from: 0, to: Date.now() + 1 },
+      1000,
+    );
+    expect(labelled.items.length).toBeGreaterThanOrEqual(750);
+  });
+});
