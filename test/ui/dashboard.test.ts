@@ -71,7 +71,7 @@ describeWithChromium('web dashboard in a real browser', () => {
       ['/predictions', '[data-testid=predictions-table] td a', 'predictions'],
       [`/predictions/${fixture.predictionId}`, '[data-testid=lineage-graph]', 'prediction'],
       ['/monitoring?model=churn', '[data-testid=accuracy-chart] canvas', 'monitoring'],
-      ['/audit', 'main h1', 'audit'],
+      ['/audit', '[data-testid=audit-verify]', 'audit'],
     ];
     for (const [path, ready, shot] of pages) await visit(path, ready, shot);
   }, 120_000);

@@ -1,27 +1,55 @@
 import { api } from '../api';
-import { RecordTable, recordsOf } from '../components/record-table';
+import { RecordTable } from '../components/record-table';
 import { Empty, Load } from '../components/status';
 import { requireEndpoint } from '../endpoints';
 import { useApi } from '../use-api';
 
-/** The hash-chained audit log, newest first; "not available" until the server serves it. */
+interface AuditVerification {
+  ok: boolean;
+  entries: number;
+  firstBadSeq?: number;
+  reason?: string;
+}
+
+const week = 7 * 86_400_000;
+const maxEntries = 1000;
+
+/** The hash-chained audit log of the last week, newest first, and whether the chain verifies. */
 export function AuditPage() {
   const state = useApi(async () => {
     await requireEndpoint('/api/v1/audit');
-    return api.get<unknown>('/api/v1/audit', { maxResults: 200 });
+    const [log, verify] = await Promise.all([
+      // The API lists oldest first from `since`; a week bounds the page.
+      api.get<{ entries: Record<string, unknown>[] }>('/api/v1/audit', {
+        since: Date.now() - week,
+        limit: maxEntries,
+      }),
+      api
+        .get<{ ok?: boolean; valid?: boolean; [key: string]: unknown }>('/api/v1/audit/verify')
+        .catch(() => undefined),
+    ]);
+    return { entries: [...log.entries].reverse(), verify };
   }, []);
   return (
     <section>
       <h1>Audit log</h1>
       <Load state={state} what="The audit log" endpoint="/api/v1/audit">
-        {(answer) => {
-          const rows = recordsOf(answer);
-          return rows.length === 0 ? (
-            <Empty>No audit entries.</Empty>
-          ) : (
-            <RecordTable rows={rows} testId="audit-table" />
-          );
-        }}
+        {({ entries, verify }) => (
+          <>
+            {verify && (
+              <p data-testid="audit-verify" className={verify.ok ? 'ok' : 'bad'}>
+                {verify.ok
+                  ? `Hash chain verified over ${verify.entries} entries.`
+                  : `Hash chain BROKEN at entry ${verify.firstBadSeq}: ${verify.reason}`}
+              </p>
+            )}
+            {entries.length === 0 ? (
+              <Empty>No audit entries in the last week.</Empty>
+            ) : (
+              <RecordTable rows={entries} testId="audit-table" />
+            )}
+          </>
+        )}
       </Load>
     </section>
   );
