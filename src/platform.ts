@@ -10,6 +10,7 @@ import { versionDataOf } from './data/validation/version-data.js';
 import { driftDistributionTest } from './monitoring/drift/distribution-test.js';
 import type { DatasetTables } from './data/tables.js';
 import { createGovernanceServices, type GovernanceServices } from './governance/governance-services.js';
+import { lineageSources } from './governance/lineage-sources.js';
 import { FeedbackService } from './feedback/feedback-service.js';
 import { SqlLabelledPredictions } from './feedback/labelled-predictions.js';
 import type { FeedbackTables } from './feedback/tables.js';
@@ -164,7 +165,19 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
       }),
     },
     monitoring,
-    governance: createGovernanceServices({ database, clock, aliases: registry.aliases }),
+    governance: createGovernanceServices({
+      database,
+      clock,
+      aliases: registry.aliases,
+      lineage: lineageSources({
+        registry,
+        runs: tracking.runs,
+        predictions: serving.log,
+        datasets,
+        deployments: deployments.deployments,
+      }),
+      flushPredictions: () => serving.log.flush(),
+    }),
     // Training sits upstream of registry and serving: the gate runner gets them through ports.
     gates: new GateRunner({
       aliasVersion: async (name, alias) => {

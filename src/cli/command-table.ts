@@ -133,6 +133,18 @@ export const commandTable: readonly CommandEntry[] = [
     register: async () => (await import('./commands/promotions.js')).registerPromotionsCommand,
   },
   {
+    name: 'lineage',
+    term: 'lineage [options] <kind> <id>',
+    description: 'Walk lineage: a prediction to its model version, run, code, parameters and data, and back',
+    register: async () => (await import('./commands/lineage.js')).registerLineageCommand,
+  },
+  {
+    name: 'privacy',
+    term: 'privacy',
+    description: 'Personal data: forget a subject (its logged predictions and labels)',
+    register: async () => (await import('./commands/privacy.js')).registerPrivacyCommand,
+  },
+  {
     name: 'pipelines',
     term: 'pipelines',
     description: 'Run DAGs of steps with caching, retries and triggers; inspect their runs',

@@ -1,5 +1,7 @@
 import { loadConfig } from '../core/config.js';
 import type { AuditEntry, AuditFilter, AuditVerification } from '../governance/audit.js';
+import type { LineageGraph } from '../governance/lineage-graph.js';
+import type { ForgetResult } from '../governance/privacy.js';
 import type { ProjectMember } from '../governance/projects.js';
 import type { PromotionRequest } from '../governance/promotion-requests.js';
 import type { ApiToken, CreatedToken, CreateTokenInput } from '../governance/tokens.js';
@@ -16,6 +18,8 @@ export interface GovernanceOperations {
   requestPromotion(model: string, alias: string, version: number, reason?: string): Promise<PromotionRequest>;
   promotionRequests(model?: string): Promise<PromotionRequest[]>;
   decidePromotion(id: string, decision: 'approve' | 'reject', by: string): Promise<PromotionRequest>;
+  lineage(kind: string, id: string): Promise<LineageGraph>;
+  forget(subjectKey: string): Promise<ForgetResult>;
 }
 
 /**
@@ -44,6 +48,8 @@ export async function withGovernance<T>(
         requestPromotion: (m, a, v, r) => client.requestPromotion(m, a, v, r),
         promotionRequests: (m) => client.promotionRequests(m),
         decidePromotion: (id, d) => client.decidePromotion(id, d),
+        lineage: (kind, id) => client.lineage(kind, id),
+        forget: (key) => client.forget(key),
       },
       false,
     );
@@ -66,6 +72,24 @@ export async function withGovernance<T>(
         promotionRequests: (m) => promotionRequests.list(m),
         decidePromotion: (id, d, by) =>
           d === 'approve' ? promotionRequests.approve(id, by) : promotionRequests.reject(id, by),
+        lineage: (kind, id) => platform.governance.lineage.graph(kind, id),
+        forget: async (key) => {
+          const result = await platform.governance.privacy.forget(key);
+          // On the embedded store there is no HTTP hook: record the request here.
+          await audit.append({
+            actor: localUser(),
+            action: 'privacy.forget',
+            outcome: 'ok',
+            method: 'CLI',
+            path: 'mloop privacy forget',
+            status: 200,
+            after: {
+              predictions_deleted: result.predictionsDeleted,
+              feedback_deleted: result.feedbackDeleted,
+            },
+          });
+          return result;
+        },
       },
       true,
     );

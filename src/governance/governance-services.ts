@@ -2,7 +2,10 @@ import type { Clock } from '../core/clock.js';
 import type { AliasService } from '../registry/aliases.js';
 import type { Database } from '../store/database.js';
 import { AuditLog } from './audit.js';
+import { LineageGraphService, type LineageSources } from './lineage-graph.js';
+import { PrivacyService } from './privacy.js';
 import { ProjectService } from './projects.js';
+import type { FeedbackTables } from '../feedback/tables.js';
 import { PromotionRequestService } from './promotion-requests.js';
 import type { GovernanceTables } from './tables.js';
 import { TokenService } from './tokens.js';
@@ -13,12 +16,18 @@ export interface GovernanceServices {
   projects: ProjectService;
   audit: AuditLog;
   promotionRequests: PromotionRequestService;
+  /** Lineage walks from a prediction, model version, run, dataset or deployment, both ways. */
+  lineage: LineageGraphService;
+  /** Forgetting a subject: its prediction-log rows and their labels. */
+  privacy: PrivacyService;
 }
 
 export function createGovernanceServices(deps: {
   database: Database;
   clock: Clock;
   aliases: Pick<AliasService, 'set'>;
+  lineage: LineageSources;
+  flushPredictions: () => Promise<void>;
 }): GovernanceServices {
   const db = deps.database.tables<GovernanceTables>();
   return {
@@ -26,5 +35,7 @@ export function createGovernanceServices(deps: {
     projects: new ProjectService(db, deps.clock),
     audit: new AuditLog(db, deps.clock),
     promotionRequests: new PromotionRequestService(db, deps.aliases, deps.clock),
+    lineage: new LineageGraphService(deps.lineage),
+    privacy: new PrivacyService(deps.database.tables<FeedbackTables>(), deps.flushPredictions),
   };
 }

@@ -1,4 +1,6 @@
 import type { AuditEntry, AuditFilter, AuditVerification } from '../governance/audit.js';
+import type { LineageGraph } from '../governance/lineage-graph.js';
+import type { ForgetResult } from '../governance/privacy.js';
 import type { ProjectMember } from '../governance/projects.js';
 import type { PromotionRequest } from '../governance/promotion-requests.js';
 import type { ApiToken, CreatedToken, CreateTokenInput } from '../governance/tokens.js';
@@ -74,5 +76,25 @@ export class GovernanceClient {
   async decidePromotion(id: string, decision: 'approve' | 'reject'): Promise<PromotionRequest> {
     const path = `/api/v1/promotion-requests/${encodeURIComponent(id)}/${decision}`;
     return (await this.http.json<{ request: PromotionRequest }>('POST', path)).request;
+  }
+
+  /** The lineage graph around one object (`prediction`, `model-version`, `run`, `dataset`, `deployment`). */
+  async lineage(kind: string, id: string): Promise<LineageGraph> {
+    const path = `/api/v1/lineage/${encodeURIComponent(kind)}/${id.split('/').map(encodeURIComponent).join('/')}`;
+    return this.http.json('GET', path);
+  }
+
+  /** Deletes the prediction-log rows with this request key and their labels. */
+  async forget(subjectKey: string): Promise<ForgetResult> {
+    const r = await this.http.json<{
+      subject_key: string;
+      predictions_deleted: number;
+      feedback_deleted: number;
+    }>('POST', '/api/v1/privacy/forget', { json: { subject_key: subjectKey } });
+    return {
+      subjectKey: r.subject_key,
+      predictionsDeleted: r.predictions_deleted,
+      feedbackDeleted: r.feedback_deleted,
+    };
   }
 }

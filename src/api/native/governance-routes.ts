@@ -11,7 +11,7 @@ const tags = ['governance'];
  * verification, and four-eyes promotion requests of protected aliases.
  */
 export function registerGovernanceRoutes(app: App, platform: Platform): void {
-  const { tokens, projects, audit, promotionRequests } = platform.governance;
+  const { tokens, projects, audit, promotionRequests, lineage, privacy } = platform.governance;
 
   app.get(
     `${v1}/tokens`,
@@ -159,5 +159,43 @@ export function registerGovernanceRoutes(app: App, platform: Platform): void {
       schema: { tags, summary: 'Reject a promotion request', params: Type.Object({ id: Type.String() }) },
     },
     async (req) => ({ request: await promotionRequests.reject(req.params.id, actorOf(req)) }),
+  );
+
+  app.get(
+    `${v1}/lineage/:kind/*`,
+    {
+      config: { action: 'lineage.read' },
+      schema: {
+        tags,
+        summary:
+          'Lineage graph of a prediction, model-version (NAME/V), run, dataset (NAME/V or digest) or deployment, both ways',
+        params: Type.Object({ kind: Type.String(), '*': Type.String() }),
+      },
+    },
+    async (req) => lineage.graph(req.params.kind, req.params['*']),
+  );
+
+  app.post(
+    `${v1}/privacy/forget`,
+    {
+      config: { action: 'privacy.forget' },
+      schema: {
+        tags,
+        summary:
+          'Forget a subject: delete the prediction-log rows with this request key and their labels (audited)',
+        body: Type.Object(
+          { subject_key: Type.String({ minLength: 1, maxLength: 256 }) },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (req) => {
+      const result = await privacy.forget(req.body.subject_key);
+      return {
+        subject_key: result.subjectKey,
+        predictions_deleted: result.predictionsDeleted,
+        feedback_deleted: result.feedbackDeleted,
+      };
+    },
   );
 }
