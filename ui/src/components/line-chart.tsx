@@ -13,7 +13,14 @@ const palette = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2
  * Lines over a shared x axis (metric steps, or time). uPlot draws on a canvas, which stays fast
  * with long metric histories; series are aligned on the union of their x values.
  */
-export function LineChart(props: { series: Series[]; xLabel: string; height?: number; testId?: string }) {
+export function LineChart(props: {
+  series: Series[];
+  xLabel: string;
+  height?: number;
+  testId?: string;
+  /** x is seconds since the epoch: dates on the axis. */
+  time?: boolean;
+}) {
   const host = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const element = host.current;
@@ -29,7 +36,7 @@ export function LineChart(props: { series: Series[]; xLabel: string; height?: nu
       {
         width: Math.max(320, element.clientWidth),
         height: props.height ?? 260,
-        scales: { x: { time: false } },
+        scales: { x: { time: props.time ?? false } },
         axes: [{ label: props.xLabel }, {}],
         series: [
           { label: props.xLabel },
@@ -46,6 +53,6 @@ export function LineChart(props: { series: Series[]; xLabel: string; height?: nu
       element,
     );
     return () => chart.destroy();
-  }, [props.series, props.xLabel, props.height]);
+  }, [props.series, props.xLabel, props.height, props.time]);
   return <div ref={host} className="chart" data-testid={props.testId ?? 'line-chart'} />;
 }

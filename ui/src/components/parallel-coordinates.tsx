@@ -20,7 +20,8 @@ export function ParallelCoordinates(props: {
   const pad = 30;
   const axes = props.axes.filter((a) => a.values.some((v) => v !== undefined));
   if (axes.length < 2) return <div className="empty">Need at least two numeric params or metrics.</div>;
-  const x = (i: number) => pad + (i * (width - 2 * pad)) / (axes.length - 1);
+  // Room on the right for the last axis's range labels.
+  const x = (i: number) => pad + (i * (width - 3 * pad)) / (axes.length - 1);
   const ranges = axes.map((a) => {
     const vs = a.values.filter((v): v is number => v !== undefined);
     return { min: Math.min(...vs), max: Math.max(...vs) };

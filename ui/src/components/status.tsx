@@ -5,8 +5,8 @@ import type { Loaded } from '../use-api';
 export function NotAvailable(props: { what: string; endpoint: string }) {
   return (
     <div className="notice" data-testid="not-available">
-      <strong>{props.what} is not available on this server.</strong> Its API (<code>{props.endpoint}</code>)
-      is not served by this version of mloop.
+      <strong>{props.what}: not available on this server.</strong> Its API (<code>{props.endpoint}</code>) is
+      not served by this version of mloop.
     </div>
   );
 }

@@ -31,7 +31,11 @@ export function ComparePage(props: { runIds: string[] }) {
 function Comparison({ runs }: { runs: Run[] }) {
   const metricKeys = [...new Set(runs.flatMap((r) => r.data.metrics.map((m) => m.key)))].sort();
   const paramKeys = [...new Set(runs.flatMap((r) => r.data.params.map((p) => p.key)))].sort();
-  const [metric, setMetric] = useState(metricKeys[0] ?? '');
+  // Start on a metric logged over several steps (a curve), not a final score.
+  const withHistory = metricKeys.find((k) =>
+    runs.some((r) => r.data.metrics.some((m) => m.key === k && m.step > 0)),
+  );
+  const [metric, setMetric] = useState(withHistory ?? metricKeys[0] ?? '');
   const curves = useApi(
     () =>
       Promise.all(

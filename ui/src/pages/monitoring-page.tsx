@@ -101,7 +101,7 @@ function ModelMonitoring({ model }: { model: string }) {
             <Empty>No labelled predictions in the last week.</Empty>
           ) : (
             <>
-              <LineChart series={series} xLabel="time (s since epoch)" height={200} testId="accuracy-chart" />
+              <LineChart series={series} xLabel="time" time height={200} testId="accuracy-chart" />
               <div className="muted">
                 label coverage{' '}
                 {percent(
