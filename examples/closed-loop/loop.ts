@@ -152,7 +152,9 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<StoryEv
     const summerTraffic = generateCustomers(150, 'summer', seed + 2);
     const summerIds = await send(client, summerTraffic);
     await client.feedback.attach(labelsOf(summerIds, summerTraffic), { source: 'demo:summer' });
-    const accuracyBar = Math.max(0.5, (observed(report1, 'metric:accuracy') ?? 0.8) - 0.06);
+    // Alert when accuracy falls 6 points under what the gate measured on the holdout.
+    const accuracyBar =
+      Math.round(100 * Math.max(0.5, (observed(report1, 'metric:accuracy') ?? 0.8) - 0.06)) / 100;
     await alerts.createRule({
       name: 'churn-drift',
       model: `${model}@production`,
@@ -282,7 +284,8 @@ export function gateSpec(): Record<string, unknown> {
     compare_to: { alias: 'production', max_regression: 0.01 },
     slices: { column: 'region', metrics: { accuracy: { min: 0.6 } } },
     fairness: { column: 'gender', metric: 'positive_rate', max_gap: 0.1 },
-    latency: { p99_ms: 25, sample: 200 },
+    // Generous: single records take well under a millisecond, but the demo shares 2 busy cores.
+    latency: { p99_ms: 50, sample: 200 },
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * `npm run demo`: the closed loop on the embedded default, told as a story.
  *
- *   npx tsx examples/closed-loop/main.ts [--home .mloop-demo] [--keep-running] [--seed 7]
+ *   npx tsx examples/closed-loop/main.ts [--home .mloop-demo] [--keep-running] [--seed 7] [--from-source]
  *
  * Starts `mloop server` (the built CLI in dist/) on a fresh home, runs `runClosedLoop` against it
  * and prints each step with the server's URLs; with --keep-running the server stays up to explore.
@@ -18,6 +18,8 @@ const { values } = parseArgs({
     'keep-running': { type: 'boolean', default: false },
     seed: { type: 'string', default: '7' },
     port: { type: 'string', default: '0' },
+    // Run the server from src/ with tsx instead of the build in dist/ (no `npm run build` first).
+    'from-source': { type: 'boolean', default: false },
   },
 });
 const home = resolve(values.home);
@@ -25,7 +27,10 @@ const home = resolve(values.home);
 rmSync(home, { recursive: true, force: true });
 
 const started = Date.now();
-const server = await startDemoServer(home, [process.execPath, 'dist/cli/main.js'], Number(values.port));
+const cli = values['from-source']
+  ? [join('node_modules', '.bin', 'tsx'), join('src', 'cli', 'main.ts')]
+  : [process.execPath, join('dist', 'cli', 'main.js')];
+const server = await startDemoServer(home, cli, Number(values.port));
 console.log(`mloop server listening on ${server.url} (MLOOP_HOME=${values.home})\n`);
 let failed = false;
 try {
