@@ -24,9 +24,7 @@ export function AuditPage() {
         since: Date.now() - week,
         limit: maxEntries,
       }),
-      api
-        .get<{ ok?: boolean; valid?: boolean; [key: string]: unknown }>('/api/v1/audit/verify')
-        .catch(() => undefined),
+      api.get<AuditVerification>('/api/v1/audit/verify').catch(() => undefined),
     ]);
     return { entries: [...log.entries].reverse(), verify };
   }, []);
