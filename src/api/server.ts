@@ -23,6 +23,7 @@ import { registerNativeModelVersionRoutes } from './native/model-version-routes.
 import { registerGateRoutes } from './native/gate-routes.js';
 import { registerDeploymentRoutes } from './native/deployment-routes.js';
 import { registerFeedbackRoutes } from './native/feedback-routes.js';
+import { registerPipelineRoutes } from './native/pipeline-routes.js';
 import { registerNativeTrackingRoutes } from './native/tracking-routes.js';
 import { registerServingRoutes } from './serving/serving-routes.js';
 
@@ -78,6 +79,7 @@ export async function buildServer(platform: Platform, options: ServerOptions = {
     app.addHook('onClose', async () => scheduler.stop());
   }
   registerFeedbackRoutes(app, platform);
+  registerPipelineRoutes(app, platform);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await registerDashboardRoutes(app);
   await app.ready();
