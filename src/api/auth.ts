@@ -57,6 +57,10 @@ export function registerAccessControl(app: App, platform: Platform, options: { e
   routeTables.set(app, mapped);
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
+    // Uploads (artifacts, dataset files) may be as large as the server accepts; other bodies are
+    // small JSON, and a smaller limit stops a memory-exhausting body early.
+    if (route.bodyLimit === undefined && !/artifacts|datasets/.test(route.url))
+      route.bodyLimit = Math.min(platform.config.jsonBodyLimitBytes, platform.config.bodyLimitBytes);
     const configured = (route.config as { action?: unknown } | undefined)?.action;
     for (const method of methods)
       mapped.push({ method, url: route.url, action: actionOfRoute(method, route.url, configured) });

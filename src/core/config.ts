@@ -29,6 +29,8 @@ export interface Config {
   fourEyes: boolean;
   /** Requests per minute one token (or one address without a token) may make; 0 turns it off. */
   rateLimitPerMinute: number;
+  /** Largest body of a route that is not an upload (artifacts, dataset files), in bytes. */
+  jsonBodyLimitBytes: number;
 }
 
 export type ConfigOverrides = Partial<Config>;
@@ -79,7 +81,18 @@ export function loadConfig(
   const fourEyes = String(pick('fourEyes', 'MLOOP_FOUR_EYES') ?? 'false') === 'true';
   const rateLimitPerMinute = Number(pick('rateLimitPerMinute', 'MLOOP_RATE_LIMIT_PER_MINUTE') ?? 6000);
   if (!Number.isInteger(rateLimitPerMinute) || rateLimitPerMinute < 0)
-    throw invalidParameter('rateLimitPerMinute', `rateLimitPerMinute must be a whole number (0 turns it off)`);
+    throw invalidParameter(
+      'rateLimitPerMinute',
+      `rateLimitPerMinute must be a whole number (0 turns it off)`,
+    );
+  const jsonBodyLimitBytes = Number(
+    pick('jsonBodyLimitBytes', 'MLOOP_JSON_BODY_LIMIT_BYTES') ?? 16 * 1024 * 1024,
+  );
+  if (!Number.isInteger(jsonBodyLimitBytes) || jsonBodyLimitBytes < 1)
+    throw invalidParameter(
+      'jsonBodyLimitBytes',
+      'jsonBodyLimitBytes must be a positive whole number of bytes',
+    );
   const artifactRoot = pick('artifactRoot', 'MLOOP_ARTIFACT_ROOT') ?? join(home, 'artifacts');
   return {
     home,
@@ -93,11 +106,15 @@ export function loadConfig(
     rolloutIntervalMs,
     alertIntervalMs,
     auth,
-    protectedAliases: (typeof protectedAliases === 'string' ? (protectedAliases as string).split(',') : protectedAliases)
+    protectedAliases: (typeof protectedAliases === 'string'
+      ? (protectedAliases as string).split(',')
+      : protectedAliases
+    )
       .map((a) => a.trim())
       .filter(Boolean),
     fourEyes,
     rateLimitPerMinute,
+    jsonBodyLimitBytes,
   };
 }
 
