@@ -84,7 +84,13 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
   const database = await openDatabase(config.databaseUrl);
   const artifactStore = new LocalArtifactStore(config.artifactRoot);
   const events = new EventBus();
-  const { tracking, registry } = createTrackingServices({ database, artifactStore, clock, events });
+  const { tracking, registry } = createTrackingServices({
+    database,
+    artifactStore,
+    clock,
+    events,
+    protectedAliases: config.protectedAliases,
+  });
   const serving = createServingServices(
     { database, clock, events, source: registryModelSource(registry, artifactStore) },
     options.serving,

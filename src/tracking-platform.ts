@@ -27,6 +27,8 @@ export interface TrackingWiring {
   artifactStore: ArtifactStore;
   clock: Clock;
   events: EventBus;
+  /** From the configuration: aliases guarded by evaluation gates (and by governance). */
+  protectedAliases?: readonly string[] | undefined;
 }
 
 /**
@@ -49,6 +51,7 @@ export function createTrackingServices(wiring: TrackingWiring): {
     store: artifactStore,
     runs,
     loggedModels,
+    protectedAliases: wiring.protectedAliases,
   });
   const artifacts = new ArtifactService(trackingDb, artifactStore, clock);
   return { tracking: { experiments, runs, artifacts, loggedModels }, registry };
@@ -82,6 +85,7 @@ export async function openTrackingPlatform(
     artifactStore,
     clock: options.clock ?? systemClock,
     events: new EventBus(),
+    protectedAliases: config.protectedAliases,
   });
   return { config, database, artifactStore, ...services, close: () => database.close() };
 }

@@ -21,6 +21,8 @@ export interface RegistryDependencies {
   store: ArtifactStore;
   runs: RunService;
   loggedModels: LoggedModelService;
+  /** Aliases a version reaches only with a passing gate report (default production, champion). */
+  protectedAliases?: readonly string[] | undefined;
 }
 
 /**
@@ -35,7 +37,7 @@ export class RegistryService {
   readonly gates: GateService;
 
   constructor(deps: RegistryDependencies) {
-    this.gates = new GateService(deps.db.withTables<GateTables>(), deps.clock);
+    this.gates = new GateService(deps.db.withTables<GateTables>(), deps.clock, deps.protectedAliases);
     this.aliases = new AliasService(deps.db, deps.clock, deps.events, this.gates);
     this.models = new RegisteredModelService(deps.db, deps.clock, this.aliases);
     const sources = new ModelSources(deps.runs, deps.loggedModels, deps.store, (ref) => this.find(ref));

@@ -7,8 +7,8 @@ import { lockModel } from '../promotions.js';
 import type { RegisteredModelRow, RegistryTables } from '../tables.js';
 import { checkModelName, checkVersion } from '../validation.js';
 import {
+  defaultProtectedAliases,
   gatePassedTag,
-  protectedAliases,
   type GateReport,
   type GateTables,
   type StoredGateReport,
@@ -25,6 +25,7 @@ export class GateService {
   constructor(
     private readonly db: Kysely<Tables>,
     private readonly clock: Clock,
+    private readonly protectedAliases: readonly string[] = defaultProtectedAliases,
   ) {}
 
   /** Holds a model to a gate (a parsed spec, stored as given); replaces any earlier gate. */
@@ -123,7 +124,7 @@ export class GateService {
     alias: string,
     version: number,
   ): Promise<string | undefined> {
-    if (!protectedAliases.includes(alias)) return undefined;
+    if (!this.protectedAliases.includes(alias)) return undefined;
     const db = tx.withTables<GateTables>();
     const latest = await db
       .selectFrom('gate_reports')

@@ -35,8 +35,11 @@ export interface StoredGateReport extends GateReport {
   time: number;
 }
 
-/** Aliases that only move to a version whose latest gate report passed. */
-export const protectedAliases: readonly string[] = ['production', 'champion'];
+/**
+ * Aliases that only move to a version whose latest gate report passed, when no configuration
+ * names them (`protectedAliases`, MLOOP_PROTECTED_ALIASES: the same list governance guards).
+ */
+export const defaultProtectedAliases: readonly string[] = ['production', 'champion'];
 
 /** The version tag that mirrors the latest report's outcome, for searches and the UI. */
 export const gatePassedTag = 'mloop.gate.passed';
