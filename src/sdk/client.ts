@@ -9,6 +9,7 @@ import { FeedbackClient } from './feedback.js';
 import { HttpClient } from './http.js';
 import { ModelsClient } from './models.js';
 import { GatesClient } from './gates.js';
+import { PipelinesClient } from './pipelines.js';
 import { RunsClient } from './runs.js';
 
 /** Where the client connects when neither `url` nor `MLOOP_URL` says otherwise. */
@@ -62,6 +63,8 @@ export class MloopClient {
   readonly datasetValidations: DatasetValidationsClient;
   /** Versioned datasets: add, list, show, diff, download, log to runs. */
   readonly datasets: DatasetsClient;
+  /** Pipelines: register from YAML, start, follow, cancel and resume runs on the server. */
+  readonly pipelines: PipelinesClient;
 
   constructor(options: MloopClientOptions = {}) {
     const token = options.token ?? (process.env.MLOOP_TOKEN || undefined);
@@ -79,6 +82,7 @@ export class MloopClient {
     this.feedback = new FeedbackClient(http);
     this.datasetValidations = new DatasetValidationsClient(http);
     this.datasets = new DatasetsClient(http);
+    this.pipelines = new PipelinesClient(http);
   }
 
   /** The experiment with this name, created first when there is none. */

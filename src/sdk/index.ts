@@ -51,3 +51,5 @@ export type {
 export type { DatasetDiff, ColumnShift } from '../data/dataset-diff.js';
 export { MloopError, isMloopError, type ErrorCode } from '../core/errors.js';
 export type * from '../tracking/types.js';
+export { PipelinesClient, type StartPipelineRunInput } from './pipelines.js';
+export type { PipelineRun, StepRun, StoredOutput, Trigger } from '../pipelines/types.js';
