@@ -31,7 +31,8 @@ const cli = values['from-source']
   ? [join('node_modules', '.bin', 'tsx'), join('src', 'cli', 'main.ts')]
   : [process.execPath, join('dist', 'cli', 'main.js')];
 const server = await startDemoServer(home, cli, Number(values.port));
-console.log(`mloop server listening on ${server.url} (MLOOP_HOME=${values.home})\n`);
+console.log(`mloop server listening on ${server.url} (MLOOP_HOME=${values.home})`);
+console.log(`Dashboard: ${server.url}/   API: ${server.url}/openapi.json\n`);
 let failed = false;
 try {
   let n = 0;
