@@ -126,6 +126,7 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
     store: artifactStore,
     clock,
     cacheDir: join(config.home, 'cache'),
+    events,
   });
   const monitoring = createMonitoringServices({
     database,

@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import type { PipelineService } from '../../src/pipelines/pipeline-service.js';
@@ -6,6 +8,7 @@ import { triggerByWebhook } from '../../src/pipelines/triggers/webhook.js';
 import { parsePipelineYaml } from '../../src/pipelines/yaml-definition.js';
 import type { Platform } from '../../src/platform.js';
 import { describeEachDialect, openTestPlatform } from '../helpers/platform.js';
+import { tempDir } from '../helpers/tmp.js';
 import { pipelineServiceFor } from './pipeline-fixture.js';
 
 const yaml = (name: string, triggers: string) => `
@@ -63,6 +66,17 @@ describeEachDialect('pipeline triggers', (dialect) => {
     platform.events.emit('data.version-added', { name: 'churn', version: 4, digest: 'bb' });
     await waitFor(async () => (await pipelines.listRuns('on-data', 5)).length === 1);
     expect((await lastRun('on-data'))!.trigger).toEqual({ kind: 'dataset', detail: { name: 'churn', version: 4, digest: 'bb' } });
+  });
+
+  it('starts a pipeline when a dataset version is added through the dataset service', async () => {
+    const file = join(tempDir(), 'churn.csv');
+    writeFileSync(file, 'age,churned\n30,0\n41,1\n');
+    const added = await platform.data.datasets.add('churn', file);
+    await waitFor(async () => (await pipelines.listRuns('on-data', 5)).length === 2);
+    expect((await lastRun('on-data'))!.trigger).toEqual({
+      kind: 'dataset',
+      detail: { name: 'churn', version: added.version.version, digest: added.version.digest },
+    });
   });
 
   it('starts a pipeline on an alert of a matching rule', async () => {
