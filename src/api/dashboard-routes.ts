@@ -1,6 +1,7 @@
 import fastifyStatic from '@fastify/static';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { App } from './server.js';
 
@@ -24,18 +25,12 @@ export async function registerDashboardRoutes(app: App, root = defaultRoot): Pro
     );
     return;
   }
-  // Only files present at start are served (no path ever reaches the disk unchecked).
-  const files = new Set(
-    readdirSync(root, { recursive: true, withFileTypes: true })
-      .filter((entry) => entry.isFile())
-      .map((entry) => `${entry.parentPath.slice(root.length - 1)}/${entry.name}`.replace(/^\/+/, '/')),
-  );
   // serve: false: reply.sendFile only; the routes below decide what is served.
   await app.register(fastifyStatic, { root, serve: false });
   const page = async (request: FastifyRequest, reply: FastifyReply) => {
     const path = decodedPath(request.url);
     if (path === undefined) return reply.callNotFound();
-    if (files.has(path)) {
+    if (isBuiltFile(root, path)) {
       // Vite puts a content hash in asset names, so they never change under the same name.
       const immutable = path.startsWith('/assets/');
       return reply.sendFile(path.slice(1), { maxAge: immutable ? '1y' : 0, immutable });
@@ -58,5 +53,18 @@ function decodedPath(url: string): string | undefined {
     return decodeURIComponent(url.split('?')[0] ?? '/');
   } catch {
     return undefined; // malformed %-escapes: no such page
+  }
+}
+
+/**
+ * Is `path` a file of the build? Checked per request, not listed at start, so a rebuild under a
+ * running server (new hashed asset names) is served at once; `..` and NUL never reach the disk.
+ */
+function isBuiltFile(root: string, path: string): boolean {
+  if (path === '/' || path.includes('\0') || normalize(path) !== path || path.includes('..')) return false;
+  try {
+    return statSync(join(root, path)).isFile();
+  } catch {
+    return false;
   }
 }

@@ -145,5 +145,8 @@ describeWithChromium('web dashboard in a real browser', () => {
     const api = await fetch(`${server.url}/api/v1/no-such-thing`, { headers: { accept: 'text/html' } });
     expect(api.status).toBe(404);
     expect(await api.json()).toMatchObject({ error_code: 'ENDPOINT_NOT_FOUND' });
+    // Only files of the build are served, whatever the escaping.
+    const outside = await fetch(`${server.url}/assets/%2e%2e%2f%2e%2e%2fpackage.json`);
+    expect(outside.status).toBe(404);
   });
 });
