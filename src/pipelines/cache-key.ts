@@ -7,7 +7,12 @@ import type { Params, Step, StoredOutput } from './types.js';
  * the content of the files it declares), the params it uses, and the digests of its inputs. An
  * unchanged key means the step would compute the same outputs, so a previous run's are reused.
  */
-export async function stepCacheKey(step: Step, params: Params, inputs: Record<string, StoredOutput>, cwd: string): Promise<string> {
+export async function stepCacheKey(
+  step: Step,
+  params: Params,
+  inputs: Record<string, StoredOutput>,
+  cwd: string,
+): Promise<string> {
   const files: [string, string][] = [];
   for (const file of [...step.files].sort()) {
     const digest = await sha256OfFile(resolve(cwd, file)).catch(() => {
@@ -20,7 +25,11 @@ export async function stepCacheKey(step: Step, params: Params, inputs: Record<st
     code: step.command ?? step.run?.toString() ?? '',
     files,
     params: Object.fromEntries([...used].sort().map((k) => [k, params[k]])),
-    inputs: Object.fromEntries(Object.entries(inputs).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, v.digest])),
+    inputs: Object.fromEntries(
+      Object.entries(inputs)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([k, v]) => [k, v.digest]),
+    ),
     outputs: step.outputs,
   };
   return sha256Hex(JSON.stringify(material));

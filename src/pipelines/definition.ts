@@ -81,10 +81,16 @@ export interface RawDefinition {
 /** Checks a definition (from the builder or YAML) and puts its steps in topological order. */
 export function defineSteps(raw: RawDefinition): PipelineDefinition {
   if (!namePattern.test(raw.name)) {
-    throw invalidParameter('name', `pipeline name "${raw.name}" must be letters, digits, "-" or "_", starting with a letter`);
+    throw invalidParameter(
+      'name',
+      `pipeline name "${raw.name}" must be letters, digits, "-" or "_", starting with a letter`,
+    );
   }
   if (!Number.isInteger(raw.concurrency) || raw.concurrency < 1) {
-    throw invalidParameter('concurrency', `concurrency must be a positive integer, got ${String(raw.concurrency)}`);
+    throw invalidParameter(
+      'concurrency',
+      `concurrency must be a positive integer, got ${String(raw.concurrency)}`,
+    );
   }
   if (raw.steps.length === 0) throw invalidParameter('steps', `pipeline "${raw.name}" has no steps`);
   const steps = new Map<string, Step>();
@@ -96,14 +102,24 @@ export function defineSteps(raw: RawDefinition): PipelineDefinition {
     for (const [input, ref] of Object.entries(step.inputs)) {
       const field = `steps.${step.name}.inputs.${input}`;
       const upstream = steps.get(ref.step);
-      if (!upstream) throw invalidParameter(field, `input "${input}" of step "${step.name}" comes from unknown step "${ref.step}"`);
+      if (!upstream)
+        throw invalidParameter(
+          field,
+          `input "${input}" of step "${step.name}" comes from unknown step "${ref.step}"`,
+        );
       if (!(ref.output in upstream.outputs)) {
-        throw invalidParameter(field, `input "${input}" of step "${step.name}": step "${ref.step}" has no output "${ref.output}"`);
+        throw invalidParameter(
+          field,
+          `input "${input}" of step "${step.name}": step "${ref.step}" has no output "${ref.output}"`,
+        );
       }
     }
     for (const need of step.needs) {
       if (!steps.has(need)) {
-        throw invalidParameter(`steps.${step.name}.needs`, `step "${step.name}" needs "${need}", which is not a step of this pipeline`);
+        throw invalidParameter(
+          `steps.${step.name}.needs`,
+          `step "${step.name}" needs "${need}", which is not a step of this pipeline`,
+        );
       }
     }
   }
@@ -127,7 +143,10 @@ export function defineSteps(raw: RawDefinition): PipelineDefinition {
 function checkStep(name: string, spec: StepSpec, params: Params): Step {
   const at = (field: string) => `steps.${name}.${field}`;
   if (!namePattern.test(name)) {
-    throw invalidParameter(`steps.${name}`, `step name "${name}" must be letters, digits, "-" or "_", starting with a letter`);
+    throw invalidParameter(
+      `steps.${name}`,
+      `step name "${name}" must be letters, digits, "-" or "_", starting with a letter`,
+    );
   }
   if ((spec.run === undefined) === (spec.command === undefined)) {
     throw invalidParameter(at('run'), `step "${name}" needs exactly one of "run" (a function) and "command"`);
@@ -138,17 +157,28 @@ function checkStep(name: string, spec: StepSpec, params: Params): Step {
   const outputs = spec.outputs ?? {};
   for (const [output, kind] of Object.entries(outputs)) {
     if (!artifactKinds.includes(kind)) {
-      throw invalidParameter(at(`outputs.${output}`), `step "${name}": output "${output}" has kind "${String(kind)}"; use one of ${artifactKinds.join(', ')}`);
+      throw invalidParameter(
+        at(`outputs.${output}`),
+        `step "${name}": output "${output}" has kind "${String(kind)}"; use one of ${artifactKinds.join(', ')}`,
+      );
     }
   }
   const inputs: Step['inputs'] = {};
   for (const [input, ref] of Object.entries(spec.inputs ?? {})) {
     const match = typeof ref === 'string' ? /^([^.]+)\.(.+)$/.exec(ref) : null;
-    if (!match) throw invalidParameter(at(`inputs.${input}`), `step "${name}": input "${input}" must be "step.output", got ${JSON.stringify(ref)}`);
+    if (!match)
+      throw invalidParameter(
+        at(`inputs.${input}`),
+        `step "${name}": input "${input}" must be "step.output", got ${JSON.stringify(ref)}`,
+      );
     inputs[input] = { step: match[1]!, output: match[2]! };
   }
   for (const param of spec.params ?? []) {
-    if (!(param in params)) throw invalidParameter(at('params'), `step "${name}" uses param "${param}", which the pipeline does not declare`);
+    if (!(param in params))
+      throw invalidParameter(
+        at('params'),
+        `step "${name}" uses param "${param}", which the pipeline does not declare`,
+      );
   }
   const needs = [...new Set([...(spec.needs ?? []), ...Object.values(inputs).map((r) => r.step)])];
   if (needs.includes(name)) throw invalidParameter(at('needs'), `step "${name}" cannot need itself`);
@@ -169,12 +199,14 @@ function checkStep(name: string, spec: StepSpec, params: Params): Step {
 }
 
 function nonNegativeInteger(value: number, field: string): number {
-  if (!Number.isInteger(value) || value < 0) throw invalidParameter(field, `${field} must be a whole number ≥ 0, got ${String(value)}`);
+  if (!Number.isInteger(value) || value < 0)
+    throw invalidParameter(field, `${field} must be a whole number ≥ 0, got ${String(value)}`);
   return value;
 }
 
 function positive(value: number, field: string): number {
-  if (!Number.isInteger(value) || value < 1) throw invalidParameter(field, `${field} must be a positive whole number, got ${String(value)}`);
+  if (!Number.isInteger(value) || value < 1)
+    throw invalidParameter(field, `${field} must be a positive whole number, got ${String(value)}`);
   return value;
 }
 

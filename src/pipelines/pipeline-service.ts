@@ -88,7 +88,10 @@ export class PipelineService {
       const error = `the process running it (pid ${row.owner_pid}) stopped before it finished`;
       await this.store.failStepRuns(row.id, 'RUNNING', error);
       await this.store.updateRun(row.id, { status: 'FAILED', error, end_time: this.deps.clock.now() });
-      if (row.tracking_run_id) await this.deps.runs.update(row.tracking_run_id, { status: 'FAILED', endTime: this.deps.clock.now() }).catch(() => undefined);
+      if (row.tracking_run_id)
+        await this.deps.runs
+          .update(row.tracking_run_id, { status: 'FAILED', endTime: this.deps.clock.now() })
+          .catch(() => undefined);
       recovered.push(row.id);
     }
     return recovered;

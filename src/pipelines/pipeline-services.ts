@@ -25,7 +25,6 @@ export function createPipelineService(deps: PipelineDeps, executor?: StepExecuto
     store,
     experiments: deps.experiments,
     runs: deps.runs,
-    artifacts: deps.artifacts,
     clock: deps.clock,
     executor: executor ?? new InProcessExecutor(deps.artifacts),
   });

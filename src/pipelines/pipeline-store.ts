@@ -2,7 +2,16 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import { notFound } from '../core/errors.js';
 import type { PipelineRow, PipelineRunRow, PipelineTables, StepRunRow } from './tables.js';
-import type { Params, PipelineRun, PipelineSource, RunStatus, StepRun, StepStatus, StoredOutput, Trigger } from './types.js';
+import type {
+  Params,
+  PipelineRun,
+  PipelineSource,
+  RunStatus,
+  StepRun,
+  StepStatus,
+  StoredOutput,
+  Trigger,
+} from './types.js';
 
 /** A registered pipeline as stored: its definition as JSON (step functions as their source text). */
 export interface StoredPipeline {
@@ -74,12 +83,22 @@ export class PipelineStore {
 
   async getRun(id: string): Promise<PipelineRun> {
     const row = await this.runRow(id);
-    const steps = await this.db.selectFrom('step_runs').selectAll().where('pipeline_run_id', '=', id).orderBy('start_time').execute();
+    const steps = await this.db
+      .selectFrom('step_runs')
+      .selectAll()
+      .where('pipeline_run_id', '=', id)
+      .orderBy('start_time')
+      .execute();
     return toRun(row, steps.map(toStepRun));
   }
 
   async listRuns(pipeline: string | undefined, limit: number): Promise<PipelineRun[]> {
-    let query = this.db.selectFrom('pipeline_runs').selectAll().orderBy('start_time', 'desc').orderBy('id').limit(limit);
+    let query = this.db
+      .selectFrom('pipeline_runs')
+      .selectAll()
+      .orderBy('start_time', 'desc')
+      .orderBy('id')
+      .limit(limit);
     if (pipeline !== undefined) query = query.where('pipeline', '=', pipeline);
     return (await query.execute()).map((row) => toRun(row, []));
   }

@@ -3,7 +3,6 @@ import { dirname, resolve } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { isMloopError, MloopError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
-import type { ArtifactService } from '../tracking/artifacts.js';
 import { storePathOf } from '../tracking/artifacts.js';
 import type { ExperimentService } from '../tracking/experiments.js';
 import { parentRunTag, type RunService } from '../tracking/runs.js';
@@ -11,7 +10,16 @@ import { stepCacheKey } from './cache-key.js';
 import type { PipelineStore } from './pipeline-store.js';
 import type { StepExecutor } from './step-task.js';
 import type { StepRunRow } from './tables.js';
-import type { ParamValue, Params, PipelineDefinition, PipelineRun, PipelineSource, Step, StoredOutput, Trigger } from './types.js';
+import type {
+  ParamValue,
+  Params,
+  PipelineDefinition,
+  PipelineRun,
+  PipelineSource,
+  Step,
+  StoredOutput,
+  Trigger,
+} from './types.js';
 
 export const pipelineTag = 'mloop.pipeline';
 export const cacheKeyTag = 'mloop.pipeline.cache_key';
@@ -21,7 +29,6 @@ export interface RunnerDeps {
   store: PipelineStore;
   experiments: ExperimentService;
   runs: RunService;
-  artifacts: ArtifactService;
   clock: Clock;
   executor: StepExecutor;
   /** How often a running pipeline checks for a cancel asked by another process (ms). */
@@ -50,7 +57,11 @@ export class PipelineRunner {
 
   constructor(private readonly deps: RunnerDeps) {}
 
-  async start(definition: PipelineDefinition, source: PipelineSource, options: StartOptions = {}): Promise<RunHandle> {
+  async start(
+    definition: PipelineDefinition,
+    source: PipelineSource,
+    options: StartOptions = {},
+  ): Promise<RunHandle> {
     const params = resolveParams(definition, options.params ?? {});
     const trigger = options.trigger ?? { kind: 'manual', detail: {} };
     const { runs, clock, store } = this.deps;
@@ -58,29 +69,60 @@ export class PipelineRunner {
     const parent = await runs.create({
       experimentId,
       runName: definition.name,
-      tags: [{ key: pipelineTag, value: definition.name }, { key: 'mloop.pipeline.trigger', value: trigger.kind }],
+      tags: [
+        { key: pipelineTag, value: definition.name },
+        { key: 'mloop.pipeline.trigger', value: trigger.kind },
+      ],
     });
     const runId = newId('prun');
-    await runs.logBatch(parent.info.runId, { params: Object.entries(params).map(([key, value]) => ({ key, value: String(value) })), tags: [{ key: 'mloop.pipeline.run', value: runId }] });
-    await store.insertRun({
-      id: runId, pipeline: definition.name, status: 'RUNNING', trigger: JSON.stringify(trigger), params: JSON.stringify(params),
-      tracking_run_id: parent.info.runId, error: null, owner_host: hostname(), owner_pid: process.pid, cancel_requested: 0,
-      start_time: clock.now(), end_time: null,
+    await runs.logBatch(parent.info.runId, {
+      params: Object.entries(params).map(([key, value]) => ({ key, value: String(value) })),
+      tags: [{ key: 'mloop.pipeline.run', value: runId }],
     });
-    for (const step of definition.steps) await store.upsertStepRun(pendingStep(runId, definition.name, step.name));
+    await store.insertRun({
+      id: runId,
+      pipeline: definition.name,
+      status: 'RUNNING',
+      trigger: JSON.stringify(trigger),
+      params: JSON.stringify(params),
+      tracking_run_id: parent.info.runId,
+      error: null,
+      owner_host: hostname(),
+      owner_pid: process.pid,
+      cancel_requested: 0,
+      start_time: clock.now(),
+      end_time: null,
+    });
+    for (const step of definition.steps)
+      await store.upsertStepRun(pendingStep(runId, definition.name, step.name));
     return { id: runId, done: this.execute(runId, definition, source, params, options.noCache ?? false) };
   }
 
   /** Resumes a failed or cancelled run: succeeded steps keep their outputs, the others run again. */
-  async rerun(runId: string, definition: PipelineDefinition, source: PipelineSource, options: { noCache?: boolean } = {}): Promise<RunHandle> {
+  async rerun(
+    runId: string,
+    definition: PipelineDefinition,
+    source: PipelineSource,
+    options: { noCache?: boolean } = {},
+  ): Promise<RunHandle> {
     const { store, runs } = this.deps;
     const row = await store.runRow(runId);
-    if (row.status === 'RUNNING') throw new MloopError('INVALID_STATE', `pipeline run ${runId} is still running; cancel it first`);
-    if (row.status === 'SUCCEEDED') throw new MloopError('INVALID_STATE', `pipeline run ${runId} succeeded; start a new run instead`);
+    if (row.status === 'RUNNING')
+      throw new MloopError('INVALID_STATE', `pipeline run ${runId} is still running; cancel it first`);
+    if (row.status === 'SUCCEEDED')
+      throw new MloopError('INVALID_STATE', `pipeline run ${runId} succeeded; start a new run instead`);
     for (const step of await store.stepRunRows(runId)) {
-      if (step.status !== 'SUCCEEDED') await store.upsertStepRun({ ...step, status: 'PENDING', error: null, end_time: null });
+      if (step.status !== 'SUCCEEDED')
+        await store.upsertStepRun({ ...step, status: 'PENDING', error: null, end_time: null });
     }
-    await store.updateRun(runId, { status: 'RUNNING', error: null, end_time: null, cancel_requested: 0, owner_host: hostname(), owner_pid: process.pid });
+    await store.updateRun(runId, {
+      status: 'RUNNING',
+      error: null,
+      end_time: null,
+      cancel_requested: 0,
+      owner_host: hostname(),
+      owner_pid: process.pid,
+    });
     if (row.tracking_run_id) await runs.update(row.tracking_run_id, { status: 'RUNNING' });
     const params = JSON.parse(row.params) as Params;
     return { id: runId, done: this.execute(runId, definition, source, params, options.noCache ?? false) };
@@ -89,46 +131,84 @@ export class PipelineRunner {
   /** Asks a run to stop: at once when it runs in this process, at its next poll otherwise. */
   async cancel(runId: string): Promise<void> {
     const row = await this.deps.store.runRow(runId);
-    if (row.status !== 'RUNNING') throw new MloopError('INVALID_STATE', `pipeline run ${runId} is ${row.status}, not running`);
+    if (row.status !== 'RUNNING')
+      throw new MloopError('INVALID_STATE', `pipeline run ${runId} is ${row.status}, not running`);
     await this.deps.store.updateRun(runId, { cancel_requested: 1 });
     this.active.get(runId)?.abort();
   }
 
-  private async execute(runId: string, definition: PipelineDefinition, source: PipelineSource, params: Params, noCache: boolean): Promise<PipelineRun> {
+  private async execute(
+    runId: string,
+    definition: PipelineDefinition,
+    source: PipelineSource,
+    params: Params,
+    noCache: boolean,
+  ): Promise<PipelineRun> {
     const { store, clock, runs } = this.deps;
     const controller = new AbortController();
     this.active.set(runId, controller);
     const poll = setInterval(() => {
-      store.runRow(runId).then((r) => r.cancel_requested === 1 && controller.abort(), () => undefined);
+      store.runRow(runId).then(
+        (r) => r.cancel_requested === 1 && controller.abort(),
+        () => undefined,
+      );
     }, this.deps.cancelPollMs ?? 300);
     const rows = new Map((await store.stepRunRows(runId)).map((r) => [r.step, r]));
     const parentRunId = (await store.runRow(runId)).tracking_run_id!;
     try {
-      await schedule(definition, rows, (step) => this.runStep(step, rows, { runId, definition, source, params, noCache, parentRunId, signal: controller.signal }), async (step, row) => {
-        const skipped = { ...row, status: controller.signal.aborted ? 'CANCELLED' : 'SKIPPED', error: 'an upstream step did not succeed', end_time: clock.now() };
-        rows.set(step.name, skipped);
-        await store.upsertStepRun(skipped);
-      });
+      await schedule(
+        definition,
+        rows,
+        (step) =>
+          this.runStep(step, rows, {
+            runId,
+            definition,
+            source,
+            params,
+            noCache,
+            parentRunId,
+            signal: controller.signal,
+          }),
+        async (step, row) => {
+          const skipped = {
+            ...row,
+            status: controller.signal.aborted ? 'CANCELLED' : 'SKIPPED',
+            error: 'an upstream step did not succeed',
+            end_time: clock.now(),
+          };
+          rows.set(step.name, skipped);
+          await store.upsertStepRun(skipped);
+        },
+      );
     } finally {
       clearInterval(poll);
       this.active.delete(runId);
     }
     const failed = definition.steps.map((s) => rows.get(s.name)!).find((r) => r.status === 'FAILED');
     const status = controller.signal.aborted ? 'CANCELLED' : failed ? 'FAILED' : 'SUCCEEDED';
-    const error = status === 'CANCELLED' ? 'cancelled' : failed ? `step "${failed.step}" failed: ${failed.error ?? 'unknown error'}` : null;
+    const error =
+      status === 'CANCELLED'
+        ? 'cancelled'
+        : failed
+          ? `step "${failed.step}" failed: ${failed.error ?? 'unknown error'}`
+          : null;
     await store.updateRun(runId, { status, error, end_time: clock.now() });
-    await runs.update(parentRunId, { status: status === 'SUCCEEDED' ? 'FINISHED' : status === 'CANCELLED' ? 'KILLED' : 'FAILED', endTime: clock.now() });
+    await runs.update(parentRunId, {
+      status: status === 'SUCCEEDED' ? 'FINISHED' : status === 'CANCELLED' ? 'KILLED' : 'FAILED',
+      endTime: clock.now(),
+    });
     return store.getRun(runId);
   }
 
   private async runStep(step: Step, rows: Map<string, StepRunRow>, run: StepRunContext): Promise<void> {
-    const { store, clock, runs, executor, artifacts } = this.deps;
+    const { store, clock, runs, executor } = this.deps;
     const row = rows.get(step.name)!;
     const inputs: Record<string, StoredOutput> = {};
     for (const [name, ref] of Object.entries(step.inputs)) {
       inputs[name] = (JSON.parse(rows.get(ref.step)!.outputs) as Record<string, StoredOutput>)[ref.output]!;
     }
-    const cwd = run.source.kind === 'module' || run.source.path ? dirname(resolve(run.source.path)) : process.cwd();
+    const cwd =
+      run.source.kind === 'module' || run.source.path ? dirname(resolve(run.source.path)) : process.cwd();
     const save = async (changes: Partial<StepRunRow>) => {
       Object.assign(row, changes);
       await store.upsertStepRun(row);
@@ -137,10 +217,18 @@ export class PipelineRunner {
     try {
       cacheKey = await stepCacheKey(step, run.params, inputs, cwd);
     } catch (error) {
-      await save({ status: 'FAILED', error: (error as Error).message, start_time: clock.now(), end_time: clock.now() });
+      await save({
+        status: 'FAILED',
+        error: (error as Error).message,
+        start_time: clock.now(),
+        end_time: clock.now(),
+      });
       return;
     }
-    const cached = step.cache && !run.noCache ? await store.cachedStepRun(run.definition.name, step.name, cacheKey) : undefined;
+    const cached =
+      step.cache && !run.noCache
+        ? await store.cachedStepRun(run.definition.name, step.name, cacheKey)
+        : undefined;
     const tracked = await runs.create({
       experimentId: await this.experimentFor(run.definition.name),
       runName: step.name,
@@ -150,15 +238,35 @@ export class PipelineRunner {
         { key: 'mloop.pipeline.step', value: step.name },
         { key: cacheKeyTag, value: cacheKey },
         { key: cacheHitTag, value: String(cached !== undefined) },
-        ...Object.entries(inputs).map(([name, input]) => ({ key: `mloop.pipeline.input.${name}`, value: input.path ?? input.digest })),
+        ...Object.entries(inputs).map(([name, input]) => ({
+          key: `mloop.pipeline.input.${name}`,
+          value: input.path ?? input.digest,
+        })),
       ],
     });
     const used = step.params ?? Object.keys(run.params);
-    if (used.length > 0) await runs.logBatch(tracked.info.runId, { params: used.map((k) => ({ key: k, value: String(run.params[k]) })) });
-    await save({ status: 'RUNNING', cache_key: cacheKey, tracking_run_id: tracked.info.runId, start_time: clock.now(), cache_hit: 0 });
+    if (used.length > 0)
+      await runs.logBatch(tracked.info.runId, {
+        params: used.map((k) => ({ key: k, value: String(run.params[k]) })),
+      });
+    await save({
+      status: 'RUNNING',
+      cache_key: cacheKey,
+      tracking_run_id: tracked.info.runId,
+      start_time: clock.now(),
+      cache_hit: 0,
+    });
     if (cached) {
-      await save({ status: 'SUCCEEDED', cache_hit: 1, outputs: JSON.stringify(cached.outputs), log_path: cached.logPath ?? null, end_time: clock.now() });
-      await runs.logBatch(tracked.info.runId, { tags: [{ key: 'mloop.pipeline.cached_from', value: cached.id }] });
+      await save({
+        status: 'SUCCEEDED',
+        cache_hit: 1,
+        outputs: JSON.stringify(cached.outputs),
+        log_path: cached.logPath ?? null,
+        end_time: clock.now(),
+      });
+      await runs.logBatch(tracked.info.runId, {
+        tags: [{ key: 'mloop.pipeline.cached_from', value: cached.id }],
+      });
       await runs.update(tracked.info.runId, { status: 'FINISHED', endTime: clock.now() });
       return;
     }
@@ -168,21 +276,46 @@ export class PipelineRunner {
     for (let attempt = first; ; attempt++) {
       await save({ attempt });
       const task = {
-        pipeline: run.definition.name, pipelineRunId: run.runId, stepRunId: row.id, step: step.name, source: run.source,
-        params: run.params, inputs, outputs: step.outputs, artifactDir, attempt, timeoutMs: step.timeoutMs, cwd,
+        pipeline: run.definition.name,
+        pipelineRunId: run.runId,
+        stepRunId: row.id,
+        step: step.name,
+        source: run.source,
+        params: run.params,
+        inputs,
+        outputs: step.outputs,
+        artifactDir,
+        attempt,
+        timeoutMs: step.timeoutMs,
+        cwd,
       };
-      const result = await executor
-        .run(task, step, run.signal)
-        .catch((error: unknown) => ({ ok: false, outputs: {}, error: error instanceof Error ? error.message : String(error), logPath: '' }));
+      const result = await executor.run(task, step, run.signal).catch((error: unknown) => ({
+        ok: false,
+        outputs: {},
+        error: error instanceof Error ? error.message : String(error),
+        logPath: '',
+      }));
       if (result.logPath) await save({ log_path: result.logPath });
       if (result.ok) {
-        await save({ status: 'SUCCEEDED', outputs: JSON.stringify(result.outputs), error: null, end_time: clock.now() });
+        await save({
+          status: 'SUCCEEDED',
+          outputs: JSON.stringify(result.outputs),
+          error: null,
+          end_time: clock.now(),
+        });
         await runs.update(tracked.info.runId, { status: 'FINISHED', endTime: clock.now() });
         return;
       }
       if (run.signal.aborted || attempt >= first + step.retries) {
-        await save({ status: run.signal.aborted ? 'CANCELLED' : 'FAILED', error: result.error ?? 'failed', end_time: clock.now() });
-        await runs.update(tracked.info.runId, { status: run.signal.aborted ? 'KILLED' : 'FAILED', endTime: clock.now() });
+        await save({
+          status: run.signal.aborted ? 'CANCELLED' : 'FAILED',
+          error: result.error ?? 'failed',
+          end_time: clock.now(),
+        });
+        await runs.update(tracked.info.runId, {
+          status: run.signal.aborted ? 'KILLED' : 'FAILED',
+          endTime: clock.now(),
+        });
         return;
       }
       await sleep(step.backoffMs * 2 ** (attempt - first), run.signal);
@@ -232,7 +365,10 @@ async function schedule(
         await skip(step, row);
         progressed = true;
       } else if (needs.every((s) => s === 'SUCCEEDED') && running.size < definition.concurrency) {
-        running.set(step.name, runStep(step).finally(() => running.delete(step.name)));
+        running.set(
+          step.name,
+          runStep(step).finally(() => running.delete(step.name)),
+        );
       }
     }
     if (running.size === 0 && !progressed) return;
@@ -242,8 +378,20 @@ async function schedule(
 
 function pendingStep(runId: string, pipeline: string, step: string): StepRunRow {
   return {
-    id: newId('step'), pipeline_run_id: runId, pipeline, step, status: 'PENDING', attempt: 0, cache_key: null, cache_hit: 0,
-    outputs: '{}', error: null, log_path: null, tracking_run_id: null, start_time: null, end_time: null,
+    id: newId('step'),
+    pipeline_run_id: runId,
+    pipeline,
+    step,
+    status: 'PENDING',
+    attempt: 0,
+    cache_key: null,
+    cache_hit: 0,
+    outputs: '{}',
+    error: null,
+    log_path: null,
+    tracking_run_id: null,
+    start_time: null,
+    end_time: null,
   };
 }
 
@@ -256,14 +404,31 @@ export function resolveParams(definition: PipelineDefinition, given: Record<stri
   for (const [key, value] of Object.entries(given)) {
     const field = `params.${key}`;
     if (!(key in definition.params)) {
-      throw new MloopError('INVALID_PARAMETER_VALUE', `pipeline "${definition.name}" has no param "${key}"; it declares: ${Object.keys(definition.params).join(', ') || 'none'}`, field);
+      throw new MloopError(
+        'INVALID_PARAMETER_VALUE',
+        `pipeline "${definition.name}" has no param "${key}"; it declares: ${Object.keys(definition.params).join(', ') || 'none'}`,
+        field,
+      );
     }
     const declared = typeof definition.params[key];
     if (typeof value === declared) params[key] = value as ParamValue;
-    else if (declared === 'number' && typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) params[key] = Number(value);
-    else if (declared === 'boolean' && (value === 'true' || value === 'false')) params[key] = value === 'true';
-    else if (declared === 'string' && (typeof value === 'number' || typeof value === 'boolean')) params[key] = String(value);
-    else throw new MloopError('INVALID_PARAMETER_VALUE', `param "${key}" must be a ${declared}, got ${JSON.stringify(value)}`, field);
+    else if (
+      declared === 'number' &&
+      typeof value === 'string' &&
+      value.trim() !== '' &&
+      Number.isFinite(Number(value))
+    )
+      params[key] = Number(value);
+    else if (declared === 'boolean' && (value === 'true' || value === 'false'))
+      params[key] = value === 'true';
+    else if (declared === 'string' && (typeof value === 'number' || typeof value === 'boolean'))
+      params[key] = String(value);
+    else
+      throw new MloopError(
+        'INVALID_PARAMETER_VALUE',
+        `param "${key}" must be a ${declared}, got ${JSON.stringify(value)}`,
+        field,
+      );
   }
   return params;
 }

@@ -10,11 +10,15 @@ export function interpolateCommand(
   command: string,
   scopes: Record<'inputs' | 'outputs' | 'params', Record<string, unknown>>,
 ): string {
-  return command.replace(/\$\{(inputs|outputs|params)\.([A-Za-z0-9_-]+)\}/g, (_m, scope: keyof typeof scopes, name: string) => {
-    const value = scopes[scope][name];
-    if (value === undefined) throw new Error(`the command refers to \${${scope}.${name}}, which this step does not have`);
-    return shellQuote(typeof value === 'string' ? value : JSON.stringify(value));
-  });
+  return command.replace(
+    /\$\{(inputs|outputs|params)\.([A-Za-z0-9_-]+)\}/g,
+    (_m, scope: keyof typeof scopes, name: string) => {
+      const value = scopes[scope][name];
+      if (value === undefined)
+        throw new Error(`the command refers to \${${scope}.${name}}, which this step does not have`);
+      return shellQuote(typeof value === 'string' ? value : JSON.stringify(value));
+    },
+  );
 }
 
 export interface CommandOutcome {
@@ -30,7 +34,13 @@ export interface CommandOutcome {
  */
 export function runCommand(
   command: string,
-  options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs: number | undefined; signal: AbortSignal; onOutput: (text: string) => void },
+  options: {
+    cwd: string;
+    env?: NodeJS.ProcessEnv;
+    timeoutMs: number | undefined;
+    signal: AbortSignal;
+    onOutput: (text: string) => void;
+  },
 ): Promise<CommandOutcome> {
   return new Promise((resolve) => {
     const child = spawn('sh', ['-c', command], {
@@ -53,7 +63,10 @@ export function runCommand(
       // A command that ignores SIGTERM is killed for good shortly after.
       setTimeout(() => killGroup('SIGKILL'), 2000).unref();
     };
-    const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => ((timedOut = true), stop()), options.timeoutMs);
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => ((timedOut = true), stop()), options.timeoutMs);
     const onAbort = () => ((cancelled = true), stop());
     if (options.signal.aborted) onAbort();
     else options.signal.addEventListener('abort', onAbort, { once: true });

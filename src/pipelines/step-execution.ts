@@ -13,7 +13,12 @@ import type { Step, StepContext, StoredOutput } from './types.js';
  * Runs one attempt of a step wherever it is called (this process or a worker): fetches its
  * inputs from the artifact store, runs the function or command, stores its outputs and its log.
  */
-export async function executeStep(task: StepTask, step: Step, artifacts: ArtifactService, signal: AbortSignal): Promise<StepResult> {
+export async function executeStep(
+  task: StepTask,
+  step: Step,
+  artifacts: ArtifactService,
+  signal: AbortSignal,
+): Promise<StepResult> {
   const workdir = await mkdtemp(join(tmpdir(), 'mloop-step-'));
   const log: string[] = [];
   const logPath = `${task.artifactDir}/logs/attempt-${task.attempt}.log`;
@@ -22,14 +27,28 @@ export async function executeStep(task: StepTask, step: Step, artifacts: Artifac
     const inputs = await materializeInputs(task, artifacts, join(workdir, 'inputs'));
     const outputDir = join(workdir, 'outputs');
     await mkdir(outputDir, { recursive: true });
-    const outputPaths = Object.fromEntries(Object.keys(task.outputs).map((name) => [name, join(outputDir, name)]));
-    const outcome = step.command !== undefined
-      ? await runShellStep(task, step.command, inputs, outputPaths, signal, (t) => log.push(t))
-      : await runFunctionStep(task, step, inputs, outputPaths, signal, (t) => log.push(t));
+    const outputPaths = Object.fromEntries(
+      Object.keys(task.outputs).map((name) => [name, join(outputDir, name)]),
+    );
+    const outcome =
+      step.command !== undefined
+        ? await runShellStep(task, step.command, inputs, outputPaths, signal, (t) => log.push(t))
+        : await runFunctionStep(task, step, inputs, outputPaths, signal, (t) => log.push(t));
     if (!outcome.ok) {
-      result = { ok: false, outputs: {}, error: outcome.error, logPath, timedOut: outcome.timedOut, cancelled: outcome.cancelled };
+      result = {
+        ok: false,
+        outputs: {},
+        error: outcome.error,
+        logPath,
+        timedOut: outcome.timedOut,
+        cancelled: outcome.cancelled,
+      };
     } else {
-      result = { ok: true, outputs: await storeOutputs(task, artifacts, outcome.returned, outputPaths), logPath };
+      result = {
+        ok: true,
+        outputs: await storeOutputs(task, artifacts, outcome.returned, outputPaths),
+        logPath,
+      };
     }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -61,11 +80,26 @@ async function runShellStep(
 ): Promise<Outcome> {
   const line = interpolateCommand(command, { inputs, outputs: outputPaths, params: task.params });
   write(`$ ${line}\n`);
-  const outcome = await runCommand(line, { cwd: task.cwd, timeoutMs: task.timeoutMs, signal, onOutput: write });
-  if (outcome.timedOut) return { ok: false, error: `timed out after ${task.timeoutMs} ms (process group killed)`, timedOut: true, returned: {} };
+  const outcome = await runCommand(line, {
+    cwd: task.cwd,
+    timeoutMs: task.timeoutMs,
+    signal,
+    onOutput: write,
+  });
+  if (outcome.timedOut)
+    return {
+      ok: false,
+      error: `timed out after ${task.timeoutMs} ms (process group killed)`,
+      timedOut: true,
+      returned: {},
+    };
   if (outcome.cancelled) return { ok: false, error: 'cancelled', cancelled: true, returned: {} };
   if (outcome.exitCode !== 0) {
-    return { ok: false, error: `command exited with ${outcome.exitCode ?? `signal ${outcome.signal ?? '?'}`}`, returned: {} };
+    return {
+      ok: false,
+      error: `command exited with ${outcome.exitCode ?? `signal ${outcome.signal ?? '?'}`}`,
+      returned: {},
+    };
   }
   return { ok: true, returned: {} };
 }
@@ -104,7 +138,11 @@ async function runFunctionStep(
         resolve({ ok: false, error: `timed out after ${task.timeoutMs} ms`, timedOut: true, returned: {} });
       }, task.timeoutMs);
     }
-    controller.signal.addEventListener('abort', () => resolve({ ok: false, error: 'cancelled', cancelled: true, returned: {} }), { once: true });
+    controller.signal.addEventListener(
+      'abort',
+      () => resolve({ ok: false, error: 'cancelled', cancelled: true, returned: {} }),
+      { once: true },
+    );
   });
   if (outer.aborted) onAbort(); // cancelled before this attempt began
   try {
@@ -124,7 +162,11 @@ async function runFunctionStep(
   }
 }
 
-async function materializeInputs(task: StepTask, artifacts: ArtifactService, dir: string): Promise<Record<string, unknown>> {
+async function materializeInputs(
+  task: StepTask,
+  artifacts: ArtifactService,
+  dir: string,
+): Promise<Record<string, unknown>> {
   const inputs: Record<string, unknown> = {};
   for (const [name, stored] of Object.entries(task.inputs)) {
     if (stored.kind === 'value') {
@@ -155,8 +197,14 @@ async function storeOutputs(
       continue;
     }
     const path = typeof returned[name] === 'string' ? (returned[name] as string) : outputPaths[name]!;
-    const isFile = await stat(path).then((s) => s.isFile(), () => false);
-    if (!isFile) throw new Error(`step "${task.step}" did not write its ${kind} output "${name}" (expected a file at ${path})`);
+    const isFile = await stat(path).then(
+      (s) => s.isFile(),
+      () => false,
+    );
+    if (!isFile)
+      throw new Error(
+        `step "${task.step}" did not write its ${kind} output "${name}" (expected a file at ${path})`,
+      );
     const bytes = await readFile(path);
     const stored = `${task.artifactDir}/outputs/${name}`;
     await artifacts.put(stored, bytes);

@@ -21,7 +21,9 @@ export interface StepContext {
   readonly attempt: number;
 }
 
-export type StepFunction = (ctx: StepContext) => Promise<Record<string, unknown> | void> | Record<string, unknown> | void;
+export type StepFunction = (
+  ctx: StepContext,
+) => Promise<Record<string, unknown> | void> | Record<string, unknown> | void;
 
 /** One step as declared: exactly one of `run` (TypeScript) and `command` (a shell command). */
 export interface StepSpec {

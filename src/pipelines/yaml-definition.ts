@@ -5,7 +5,18 @@ import type { ArtifactKind, Params, PipelineDefinition, PipelineTriggers, StepSp
 
 type Json = Record<string, unknown>;
 
-const stepFields = new Set(['needs', 'inputs', 'outputs', 'command', 'files', 'params', 'retries', 'backoff_ms', 'timeout_ms', 'cache']);
+const stepFields = new Set([
+  'needs',
+  'inputs',
+  'outputs',
+  'command',
+  'files',
+  'params',
+  'retries',
+  'backoff_ms',
+  'timeout_ms',
+  'cache',
+]);
 const topFields = new Set(['name', 'description', 'params', 'steps', 'triggers', 'concurrency']);
 
 /**
@@ -18,13 +29,21 @@ export function parsePipelineYaml(text: string): PipelineDefinition {
     doc = parse(text);
   } catch (error) {
     const where = error instanceof YAMLParseError ? ` at line ${error.linePos?.[0]?.line ?? '?'}` : '';
-    throw invalidParameter('yaml', `the pipeline file is not valid YAML${where}: ${(error as Error).message.split('\n')[0]}`);
+    throw invalidParameter(
+      'yaml',
+      `the pipeline file is not valid YAML${where}: ${(error as Error).message.split('\n')[0]}`,
+    );
   }
   const top = object(doc, '(top level)');
-  for (const key of Object.keys(top)) if (!topFields.has(key)) throw invalidParameter(key, `unknown field "${key}"; expected one of ${[...topFields].join(', ')}`);
+  for (const key of Object.keys(top))
+    if (!topFields.has(key))
+      throw invalidParameter(key, `unknown field "${key}"; expected one of ${[...topFields].join(', ')}`);
   const name = string(top.name, 'name');
   const stepsDoc = object(top.steps, 'steps');
-  const steps: [string, StepSpec][] = Object.entries(stepsDoc).map(([stepName, value]) => [stepName, stepSpec(stepName, value)]);
+  const steps: [string, StepSpec][] = Object.entries(stepsDoc).map(([stepName, value]) => [
+    stepName,
+    stepSpec(stepName, value),
+  ]);
   return defineSteps({
     name,
     ...(top.description === undefined ? {} : { description: string(top.description, 'description') }),
@@ -39,8 +58,13 @@ function stepSpec(name: string, value: unknown): StepSpec {
   const at = (field: string) => `steps.${name}.${field}`;
   const doc = object(value, `steps.${name}`);
   for (const key of Object.keys(doc)) {
-    if (key === 'run') throw invalidParameter(at('run'), `step "${name}": YAML steps are shell commands; use "command"`);
-    if (!stepFields.has(key)) throw invalidParameter(at(key), `step "${name}" has unknown field "${key}"; expected one of ${[...stepFields].join(', ')}`);
+    if (key === 'run')
+      throw invalidParameter(at('run'), `step "${name}": YAML steps are shell commands; use "command"`);
+    if (!stepFields.has(key))
+      throw invalidParameter(
+        at(key),
+        `step "${name}" has unknown field "${key}"; expected one of ${[...stepFields].join(', ')}`,
+      );
   }
   const spec: StepSpec = {};
   if (doc.command !== undefined) spec.command = string(doc.command, at('command'));
@@ -48,12 +72,14 @@ function stepSpec(name: string, value: unknown): StepSpec {
   if (doc.files !== undefined) spec.files = strings(doc.files, at('files'));
   if (doc.params !== undefined) spec.params = strings(doc.params, at('params'));
   if (doc.inputs !== undefined) spec.inputs = stringMap(doc.inputs, at('inputs'));
-  if (doc.outputs !== undefined) spec.outputs = stringMap(doc.outputs, at('outputs')) as Record<string, ArtifactKind>;
+  if (doc.outputs !== undefined)
+    spec.outputs = stringMap(doc.outputs, at('outputs')) as Record<string, ArtifactKind>;
   if (doc.retries !== undefined) spec.retries = integer(doc.retries, at('retries'));
   if (doc.backoff_ms !== undefined) spec.backoffMs = integer(doc.backoff_ms, at('backoff_ms'));
   if (doc.timeout_ms !== undefined) spec.timeoutMs = integer(doc.timeout_ms, at('timeout_ms'));
   if (doc.cache !== undefined) {
-    if (typeof doc.cache !== 'boolean') throw invalidParameter(at('cache'), `${at('cache')} must be true or false`);
+    if (typeof doc.cache !== 'boolean')
+      throw invalidParameter(at('cache'), `${at('cache')} must be true or false`);
     spec.cache = doc.cache;
   }
   return spec;
@@ -63,7 +89,8 @@ function params(value: unknown): Params {
   if (value === undefined || value === null) return {};
   const doc = object(value, 'params');
   for (const [key, v] of Object.entries(doc)) {
-    if (!['string', 'number', 'boolean'].includes(typeof v)) throw invalidParameter(`params.${key}`, `param "${key}" must be a string, number or boolean`);
+    if (!['string', 'number', 'boolean'].includes(typeof v))
+      throw invalidParameter(`params.${key}`, `param "${key}" must be a string, number or boolean`);
   }
   return doc as Params;
 }
@@ -72,11 +99,18 @@ function triggers(value: unknown): PipelineTriggers {
   if (value === undefined || value === null) return {};
   const doc = object(value, 'triggers');
   const out: PipelineTriggers = {};
-  for (const key of Object.keys(doc)) if (!['cron', 'datasets', 'alerts', 'webhook'].includes(key)) throw invalidParameter(`triggers.${key}`, `unknown trigger "${key}"; expected cron, datasets, alerts or webhook`);
-  if (doc.cron !== undefined) out.cron = typeof doc.cron === 'string' ? [doc.cron] : strings(doc.cron, 'triggers.cron');
+  for (const key of Object.keys(doc))
+    if (!['cron', 'datasets', 'alerts', 'webhook'].includes(key))
+      throw invalidParameter(
+        `triggers.${key}`,
+        `unknown trigger "${key}"; expected cron, datasets, alerts or webhook`,
+      );
+  if (doc.cron !== undefined)
+    out.cron = typeof doc.cron === 'string' ? [doc.cron] : strings(doc.cron, 'triggers.cron');
   if (doc.datasets !== undefined) out.datasets = strings(doc.datasets, 'triggers.datasets');
   if (doc.alerts !== undefined) {
-    if (!Array.isArray(doc.alerts)) throw invalidParameter('triggers.alerts', 'triggers.alerts must be a list of {rule, model}');
+    if (!Array.isArray(doc.alerts))
+      throw invalidParameter('triggers.alerts', 'triggers.alerts must be a list of {rule, model}');
     out.alerts = doc.alerts.map((a, i) => {
       const alert = object(a, `triggers.alerts[${i}]`);
       return {
@@ -93,12 +127,14 @@ function triggers(value: unknown): PipelineTriggers {
 }
 
 function object(value: unknown, field: string): Json {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalidParameter(field, `${field} must be a mapping`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw invalidParameter(field, `${field} must be a mapping`);
   return value as Json;
 }
 
 function string(value: unknown, field: string): string {
-  if (typeof value !== 'string' || value === '') throw invalidParameter(field, `${field} must be a non-empty string`);
+  if (typeof value !== 'string' || value === '')
+    throw invalidParameter(field, `${field} must be a non-empty string`);
   return value;
 }
 
@@ -113,6 +149,7 @@ function stringMap(value: unknown, field: string): Record<string, string> {
 }
 
 function integer(value: unknown, field: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value)) throw invalidParameter(field, `${field} must be a whole number`);
+  if (typeof value !== 'number' || !Number.isInteger(value))
+    throw invalidParameter(field, `${field} must be a whole number`);
   return value;
 }

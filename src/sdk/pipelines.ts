@@ -29,15 +29,22 @@ export class PipelinesClient {
   /** Starts a run and returns it as it starts (status RUNNING); follow it with `getRun` or `waitForRun`. */
   async start(name: string, input: StartPipelineRunInput = {}): Promise<PipelineRun> {
     return this.http.json<PipelineRun>('POST', `/api/v1/pipelines/${encodePath(name)}/runs`, {
-      json: { ...(input.params ? { params: input.params } : {}), ...(input.noCache ? { no_cache: true } : {}) },
+      json: {
+        ...(input.params ? { params: input.params } : {}),
+        ...(input.noCache ? { no_cache: true } : {}),
+      },
     });
   }
 
   /** Runs of a pipeline, newest first. */
   async listRuns(name: string, maxResults?: number): Promise<PipelineRun[]> {
-    const { runs } = await this.http.json<{ runs: PipelineRun[] }>('GET', `/api/v1/pipelines/${encodePath(name)}/runs`, {
-      query: { max_results: maxResults },
-    });
+    const { runs } = await this.http.json<{ runs: PipelineRun[] }>(
+      'GET',
+      `/api/v1/pipelines/${encodePath(name)}/runs`,
+      {
+        query: { max_results: maxResults },
+      },
+    );
     return runs;
   }
 
@@ -52,7 +59,8 @@ export class PipelinesClient {
     for (;;) {
       const run = await this.getRun(id);
       if (run.status !== 'RUNNING') return run;
-      if (Date.now() > deadline) throw new Error(`pipeline run ${id} still running after ${options.timeoutMs ?? 600_000} ms`);
+      if (Date.now() > deadline)
+        throw new Error(`pipeline run ${id} still running after ${options.timeoutMs ?? 600_000} ms`);
       await new Promise((r) => setTimeout(r, options.pollMs ?? 500));
     }
   }
@@ -68,7 +76,10 @@ export class PipelinesClient {
 
   /** The text log of a step's latest attempt. */
   async stepLog(id: string, step: string): Promise<string> {
-    const response = await this.http.send('GET', `/api/v1/pipeline-runs/${encodePath(id)}/steps/${encodePath(step)}/logs`);
+    const response = await this.http.send(
+      'GET',
+      `/api/v1/pipeline-runs/${encodePath(id)}/steps/${encodePath(step)}/logs`,
+    );
     return response.text();
   }
 }

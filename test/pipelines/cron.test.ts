@@ -16,9 +16,15 @@ describe('cron schedules', () => {
   });
 
   it('finds the next matching minute, across months and with 7 as Sunday', () => {
-    expect(new Date(parseCron('30 2 * * *').nextAfter(at('2026-01-31T03:00:00Z'))!).toISOString()).toBe('2026-02-01T02:30:00.000Z');
-    expect(new Date(parseCron('0 0 * * 7').nextAfter(at('2026-03-02T00:00:00Z'))!).toISOString()).toBe('2026-03-08T00:00:00.000Z');
-    expect(new Date(parseCron('0 0 29 2 *').nextAfter(at('2026-03-01T00:00:00Z'))!).toISOString()).toBe('2028-02-29T00:00:00.000Z');
+    expect(new Date(parseCron('30 2 * * *').nextAfter(at('2026-01-31T03:00:00Z'))!).toISOString()).toBe(
+      '2026-02-01T02:30:00.000Z',
+    );
+    expect(new Date(parseCron('0 0 * * 7').nextAfter(at('2026-03-02T00:00:00Z'))!).toISOString()).toBe(
+      '2026-03-08T00:00:00.000Z',
+    );
+    expect(new Date(parseCron('0 0 29 2 *').nextAfter(at('2026-03-01T00:00:00Z'))!).toISOString()).toBe(
+      '2028-02-29T00:00:00.000Z',
+    );
     expect(parseCron('* * * * *').nextAfter(at('2026-01-01T00:00:30Z'))).toBe(at('2026-01-01T00:01:00Z'));
   });
 

@@ -63,7 +63,11 @@ for (const [name, setup] of executors) {
       const summary = await platform.tracking.artifacts.get(step('report').outputs.summary!.path!);
       const chunks: Buffer[] = [];
       for await (const c of summary.stream) chunks.push(c as Buffer);
-      const report = JSON.parse(Buffer.concat(chunks).toString()) as { lines: number; total: number; pid: number };
+      const report = JSON.parse(Buffer.concat(chunks).toString()) as {
+        lines: number;
+        total: number;
+        pid: number;
+      };
       expect(report).toMatchObject({ lines: 4, total: 14 });
       if (setup!.workers > 0) {
         expect(workers.map((w) => w.pid)).toContain(report.pid); // ran on a worker, not here
@@ -79,12 +83,18 @@ for (const [name, setup] of executors) {
 
     it('kills a command past its timeout and cancels a running step', async () => {
       const text = `name: slow\nsteps:\n  wait:\n    timeout_ms: 400\n    command: sleep 30\n`;
-      const slow = await (await pipelines.runner.start(parsePipelineYaml(text), { kind: 'yaml', path: '', text })).done;
+      const slow = await (
+        await pipelines.runner.start(parsePipelineYaml(text), { kind: 'yaml', path: '', text })
+      ).done;
       expect(slow.status).toBe('FAILED');
       expect(slow.steps[0]!.error).toMatch(/timed out after 400 ms/);
 
       const longText = `name: long\nsteps:\n  wait:\n    command: sleep 30\n  after:\n    needs: [wait]\n    command: echo never\n`;
-      const handle = await pipelines.runner.start(parsePipelineYaml(longText), { kind: 'yaml', path: '', text: longText });
+      const handle = await pipelines.runner.start(parsePipelineYaml(longText), {
+        kind: 'yaml',
+        path: '',
+        text: longText,
+      });
       const deadline = Date.now() + 10_000;
       while ((await pipelines.getRun(handle.id)).steps.find((s) => s.step === 'wait')!.status !== 'RUNNING') {
         if (Date.now() > deadline) throw new Error('the step never started');
@@ -102,11 +112,15 @@ for (const [name, setup] of executors) {
 }
 
 function startWorker(home: string, queue: string, output: string[]): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [CLI, 'worker', '--redis', redisUrl!, '--queue', queue, '--concurrency', '2'], {
-    env: { ...process.env, MLOOP_HOME: home, MLOOP_URL: '' },
-    cwd: home,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [CLI, 'worker', '--redis', redisUrl!, '--queue', queue, '--concurrency', '2'],
+    {
+      env: { ...process.env, MLOOP_HOME: home, MLOOP_URL: '' },
+      cwd: home,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`worker did not start: ${output.join('')}`)), 30_000);
     const onData = (chunk: Buffer) => {

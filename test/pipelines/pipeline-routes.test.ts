@@ -38,17 +38,35 @@ describeEachDialect('pipeline routes', (dialect) => {
   };
 
   it('registers a pipeline from a YAML body, runs it with params, and serves its status and step logs', async () => {
-    const created = await app.inject({ method: 'POST', url: '/api/v1/pipelines', headers: { 'content-type': 'application/yaml' }, payload: yaml });
+    const created = await app.inject({
+      method: 'POST',
+      url: '/api/v1/pipelines',
+      headers: { 'content-type': 'application/yaml' },
+      payload: yaml,
+    });
     expect(created.statusCode).toBe(201);
     expect(created.json()).toMatchObject({ name: 'api-demo', source: { kind: 'yaml' } });
-    expect((await app.inject({ method: 'GET', url: '/api/v1/pipelines' })).json().pipelines.map((p: { name: string }) => p.name)).toContain('api-demo');
+    expect(
+      (await app.inject({ method: 'GET', url: '/api/v1/pipelines' }))
+        .json()
+        .pipelines.map((p: { name: string }) => p.name),
+    ).toContain('api-demo');
 
-    const started = await app.inject({ method: 'POST', url: '/api/v1/pipelines/api-demo/runs', payload: { params: { greeting: 'hi' } } });
+    const started = await app.inject({
+      method: 'POST',
+      url: '/api/v1/pipelines/api-demo/runs',
+      payload: { params: { greeting: 'hi' } },
+    });
     expect(started.statusCode).toBe(201);
     const run = await waitForEnd(started.json().id);
     expect(run.status).toBe('SUCCEEDED');
     expect(run.trigger).toEqual({ kind: 'manual', detail: {} });
-    expect(run.steps[0]).toMatchObject({ step: 'greet', status: 'SUCCEEDED', cacheHit: false, outputs: { text: { kind: 'value', value: 'hi from a step' } } });
+    expect(run.steps[0]).toMatchObject({
+      step: 'greet',
+      status: 'SUCCEEDED',
+      cacheHit: false,
+      outputs: { text: { kind: 'value', value: 'hi from a step' } },
+    });
     const logs = await app.inject({ method: 'GET', url: `/api/v1/pipeline-runs/${run.id}/steps/greet/logs` });
     expect(logs.body).toContain('hi from a step');
     const listed = (await app.inject({ method: 'GET', url: '/api/v1/pipelines/api-demo/runs' })).json();
@@ -56,17 +74,31 @@ describeEachDialect('pipeline routes', (dialect) => {
   });
 
   it('answers 400 naming the field for bad YAML, unknown params and 404 for unknown runs', async () => {
-    const bad = await app.inject({ method: 'POST', url: '/api/v1/pipelines', payload: { yaml: 'name: x\nsteps:\n  a:\n    command: x\n    retries: -1\n' } });
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/api/v1/pipelines',
+      payload: { yaml: 'name: x\nsteps:\n  a:\n    command: x\n    retries: -1\n' },
+    });
     expect(bad.statusCode).toBe(400);
     expect(bad.json()).toMatchObject({ error_code: 'INVALID_PARAMETER_VALUE', field: 'steps.a.retries' });
-    const param = await app.inject({ method: 'POST', url: '/api/v1/pipelines/api-demo/runs', payload: { params: { nope: 1 } } });
+    const param = await app.inject({
+      method: 'POST',
+      url: '/api/v1/pipelines/api-demo/runs',
+      payload: { params: { nope: 1 } },
+    });
     expect(param.statusCode).toBe(400);
     expect(param.json()).toMatchObject({ field: 'params.nope' });
-    expect((await app.inject({ method: 'GET', url: '/api/v1/pipeline-runs/prun_missing' })).statusCode).toBe(404);
+    expect((await app.inject({ method: 'GET', url: '/api/v1/pipeline-runs/prun_missing' })).statusCode).toBe(
+      404,
+    );
   });
 
   it('starts a run from the webhook with the shared secret and records commit and ref', async () => {
-    const denied = await app.inject({ method: 'POST', url: '/api/v1/pipelines/api-demo/trigger', payload: { commit: 'abc123' } });
+    const denied = await app.inject({
+      method: 'POST',
+      url: '/api/v1/pipelines/api-demo/trigger',
+      payload: { commit: 'abc123' },
+    });
     expect(denied.statusCode).toBe(401);
     const ok = await app.inject({
       method: 'POST',

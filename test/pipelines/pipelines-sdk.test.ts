@@ -34,7 +34,10 @@ describe('pipelines through the SDK against a real server', () => {
     expect(await client.pipelines.stepLog(run.id, 'fail')).toContain('about to fail');
     await expect(client.pipelines.cancel(run.id)).rejects.toMatchObject({ code: 'INVALID_STATE' });
 
-    const resumed = await client.pipelines.waitForRun((await client.pipelines.rerun(run.id)).id, { timeoutMs: 20_000, pollMs: 50 });
+    const resumed = await client.pipelines.waitForRun((await client.pipelines.rerun(run.id)).id, {
+      timeoutMs: 20_000,
+      pollMs: 50,
+    });
     expect(resumed.steps.find((s) => s.step === 'square')!.attempt).toBe(1); // kept, not rerun
     expect(resumed.steps.find((s) => s.step === 'fail')!.attempt).toBe(2);
     expect((await client.pipelines.listRuns('sdk-demo')).map((r) => r.id)).toEqual([run.id]);

@@ -19,7 +19,10 @@ describeEachDialect('pipeline runner', (dialect) => {
   });
   afterAll(() => platform.close());
 
-  const runToEnd = async (p: ReturnType<typeof pipeline>, options: Parameters<PipelineService['runner']['start']>[2] = {}) => {
+  const runToEnd = async (
+    p: ReturnType<typeof pipeline>,
+    options: Parameters<PipelineService['runner']['start']>[2] = {},
+  ) => {
     const handle = await pipelines.runner.start(p.build(), testSource(), options);
     return handle.done;
   };
@@ -37,10 +40,22 @@ describeEachDialect('pipeline runner', (dialect) => {
     };
     const run = await runToEnd(
       pipeline('dag')
-        .step('d', { inputs: { x: 'b.n', y: 'c.n' }, outputs: { sum: 'value' }, run: (ctx) => ({ sum: (ctx.inputs.x as number) + (ctx.inputs.y as number) }) })
+        .step('d', {
+          inputs: { x: 'b.n', y: 'c.n' },
+          outputs: { sum: 'value' },
+          run: (ctx) => ({ sum: (ctx.inputs.x as number) + (ctx.inputs.y as number) }),
+        })
         .step('a', { outputs: { n: 'value' }, run: () => (events.push('a'), { n: 1 }) })
-        .step('b', { inputs: { n: 'a.n' }, outputs: { n: 'value' }, run: async (ctx) => (await parallel('b'), { n: (ctx.inputs.n as number) + 10 }) })
-        .step('c', { inputs: { n: 'a.n' }, outputs: { n: 'value' }, run: async (ctx) => (await parallel('c'), { n: (ctx.inputs.n as number) + 100 }) }),
+        .step('b', {
+          inputs: { n: 'a.n' },
+          outputs: { n: 'value' },
+          run: async (ctx) => (await parallel('b'), { n: (ctx.inputs.n as number) + 10 }),
+        })
+        .step('c', {
+          inputs: { n: 'a.n' },
+          outputs: { n: 'value' },
+          run: async (ctx) => (await parallel('c'), { n: (ctx.inputs.n as number) + 100 }),
+        }),
       { noCache: true },
     );
     expect(run.status).toBe('SUCCEEDED');
@@ -54,14 +69,20 @@ describeEachDialect('pipeline runner', (dialect) => {
     const counted = () =>
       pipeline('cached')
         .param('lr', 0.1)
-        .step('prep', { outputs: { data: 'file' }, run: (ctx) => writeFileSync(ctx.outputPath('data'), 'x,y\n1,2\n') })
+        .step('prep', {
+          outputs: { data: 'file' },
+          run: (ctx) => writeFileSync(ctx.outputPath('data'), 'x,y\n1,2\n'),
+        })
         .step('train', {
           inputs: { data: 'prep.data' },
           params: ['lr'],
           outputs: { model: 'file' },
           run: (ctx) => {
             trains++;
-            writeFileSync(ctx.outputPath('model'), `model lr=${ctx.params.lr} on ${readFileSync(ctx.inputs.data as string, 'utf8').length}`);
+            writeFileSync(
+              ctx.outputPath('model'),
+              `model lr=${ctx.params.lr} on ${readFileSync(ctx.inputs.data as string, 'utf8').length}`,
+            );
           },
         });
     const first = await runToEnd(counted());
@@ -83,8 +104,16 @@ describeEachDialect('pipeline runner', (dialect) => {
     const otherCode = await runToEnd(
       pipeline('cached')
         .param('lr', 0.1)
-        .step('prep', { outputs: { data: 'file' }, run: (ctx) => writeFileSync(ctx.outputPath('data'), 'x,y\n1,2\n3,4\n') })
-        .step('train', { inputs: { data: 'prep.data' }, params: ['lr'], outputs: { model: 'file' }, run: (ctx) => void (trains++, writeFileSync(ctx.outputPath('model'), 'm')) }),
+        .step('prep', {
+          outputs: { data: 'file' },
+          run: (ctx) => writeFileSync(ctx.outputPath('data'), 'x,y\n1,2\n3,4\n'),
+        })
+        .step('train', {
+          inputs: { data: 'prep.data' },
+          params: ['lr'],
+          outputs: { model: 'file' },
+          run: (ctx) => void (trains++, writeFileSync(ctx.outputPath('model'), 'm')),
+        }),
     );
     const prep = otherCode.steps.find((s) => s.step === 'prep')!;
     expect(prep.cacheHit).toBe(false); // its code changed
@@ -157,7 +186,13 @@ describeEachDialect('pipeline runner', (dialect) => {
   it('cancels a running pipeline: the step is stopped and later steps do not run', async () => {
     const handle = await pipelines.runner.start(
       pipeline('cancel-me')
-        .step('wait', { outputs: { v: 'value' }, run: (ctx) => new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('stopped')))) })
+        .step('wait', {
+          outputs: { v: 'value' },
+          run: (ctx) =>
+            new Promise((_, reject) =>
+              ctx.signal.addEventListener('abort', () => reject(new Error('stopped'))),
+            ),
+        })
         .step('after', { inputs: { v: 'wait.v' }, run: () => undefined })
         .build(),
       testSource(),
@@ -175,7 +210,11 @@ describeEachDialect('pipeline runner', (dialect) => {
   });
 
   it('records each step as a nested tracked run of the pipeline run, in an experiment named after the pipeline', async () => {
-    const run = await runToEnd(pipeline('tracked').param('alpha', 2).step('one', { outputs: { v: 'value' }, run: () => ({ v: 1 }) }));
+    const run = await runToEnd(
+      pipeline('tracked')
+        .param('alpha', 2)
+        .step('one', { outputs: { v: 'value' }, run: () => ({ v: 1 }) }),
+    );
     const parent = await platform.tracking.runs.get(run.trackingRunId!);
     const experiment = await platform.tracking.experiments.getByName('tracked');
     expect(parent.info.experimentId).toBe(experiment.experimentId);
@@ -193,8 +232,18 @@ describeEachDialect('pipeline runner', (dialect) => {
   it('marks a run left RUNNING by a dead process as FAILED', async () => {
     const store = pipelines.store;
     await store.insertRun({
-      id: 'prun_dead', pipeline: 'ghost', status: 'RUNNING', trigger: '{"kind":"manual","detail":{}}', params: '{}', tracking_run_id: null,
-      error: null, owner_host: hostname(), owner_pid: 2 ** 22 + 12345, cancel_requested: 0, start_time: 1, end_time: null,
+      id: 'prun_dead',
+      pipeline: 'ghost',
+      status: 'RUNNING',
+      trigger: '{"kind":"manual","detail":{}}',
+      params: '{}',
+      tracking_run_id: null,
+      error: null,
+      owner_host: hostname(),
+      owner_pid: 2 ** 22 + 12345,
+      cancel_requested: 0,
+      start_time: 1,
+      end_time: null,
     });
     expect(await pipelines.recoverOrphans()).toContain('prun_dead');
     const run = await pipelines.getRun('prun_dead');

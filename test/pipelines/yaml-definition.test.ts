@@ -21,19 +21,41 @@ steps:
 `);
     expect(definition.steps.map((s) => s.name)).toEqual(['ingest', 'train']);
     const train = definition.steps[1]!;
-    expect(train).toMatchObject({ needs: ['ingest'], inputs: { data: { step: 'ingest', output: 'data' } }, retries: 2, timeoutMs: 60000, files: ['train.py'] });
+    expect(train).toMatchObject({
+      needs: ['ingest'],
+      inputs: { data: { step: 'ingest', output: 'data' } },
+      retries: 2,
+      timeoutMs: 60000,
+      files: ['train.py'],
+    });
     expect(definition.params).toEqual({ lr: 0.1 });
-    const built = pipeline('train-churn').param('lr', 0.1).step('ingest', { outputs: { data: 'dataset' }, command: 'x' }).step('train', { inputs: { data: 'ingest.data' }, command: 'y' }).build();
+    const built = pipeline('train-churn')
+      .param('lr', 0.1)
+      .step('ingest', { outputs: { data: 'dataset' }, command: 'x' })
+      .step('train', { inputs: { data: 'ingest.data' }, command: 'y' })
+      .build();
     expect(built.steps.map((s) => s.needs)).toEqual([[], ['ingest']]);
   });
 
   it.each([
     ['name: p\nsteps:\n  a:\n    command: x\n    retries: two\n', 'steps.a.retries', /whole number/],
-    ['name: p\nsteps:\n  a:\n    command: x\n    inputs: {d: b.out}\n', 'steps.a.inputs.d', /unknown step "b"/],
-    ['name: p\nsteps:\n  a:\n    command: x\n  b:\n    command: y\n    inputs: {d: a.nope}\n', 'steps.b.inputs.d', /has no output "nope"/],
+    [
+      'name: p\nsteps:\n  a:\n    command: x\n    inputs: {d: b.out}\n',
+      'steps.a.inputs.d',
+      /unknown step "b"/,
+    ],
+    [
+      'name: p\nsteps:\n  a:\n    command: x\n  b:\n    command: y\n    inputs: {d: a.nope}\n',
+      'steps.b.inputs.d',
+      /has no output "nope"/,
+    ],
     ['name: p\nsteps:\n  a:\n    command: x\n    outputs: {m: blob}\n', 'steps.a.outputs.m', /kind "blob"/],
     ['name: p\nsteps:\n  a:\n    commnd: x\n', 'steps.a.commnd', /unknown field "commnd"/],
-    ['name: p\nsteps:\n  a:\n    needs: [b]\n    command: x\n  b:\n    needs: [a]\n    command: y\n', 'steps.a.needs', /cycle: a → b → a/],
+    [
+      'name: p\nsteps:\n  a:\n    needs: [b]\n    command: x\n  b:\n    needs: [a]\n    command: y\n',
+      'steps.a.needs',
+      /cycle: a → b → a/,
+    ],
     ['name: p\nsteps:\n  a: {}\n', 'steps.a.run', /exactly one of "run" \(a function\) and "command"/],
     ['name: p\nsteps: [\n', 'yaml', /not valid YAML at line/],
     ['name: p\ntriggers: {cron: "* *"}\nsteps:\n  a: {command: x}\n', 'triggers.cron', /must have 5 fields/],

@@ -25,7 +25,11 @@ export interface PipelineRouteOptions {
  * and the webhook a CI system calls. Runs execute in the server process; the scheduler starts
  * runs from cron, dataset and alert triggers, and runs a crashed server left RUNNING are failed.
  */
-export function registerPipelineRoutes(app: App, platform: Platform, options: PipelineRouteOptions = {}): void {
+export function registerPipelineRoutes(
+  app: App,
+  platform: Platform,
+  options: PipelineRouteOptions = {},
+): void {
   const pipelines = createPipelineService({
     database: platform.database,
     clock: platform.clock,
@@ -33,7 +37,11 @@ export function registerPipelineRoutes(app: App, platform: Platform, options: Pi
     runs: platform.tracking.runs,
     artifacts: platform.tracking.artifacts,
   });
-  const scheduler = new PipelineScheduler(pipelines, { clock: platform.clock, events: platform.events, log: app.log });
+  const scheduler = new PipelineScheduler(pipelines, {
+    clock: platform.clock,
+    events: platform.events,
+    log: app.log,
+  });
   app.addHook('onReady', async () => {
     await pipelines.recoverOrphans();
     scheduler.start(options.schedulerIntervalMs);
@@ -46,11 +54,20 @@ export function registerPipelineRoutes(app: App, platform: Platform, options: Pi
     '/api/v1/pipelines',
     {
       config: { action: 'governance.admin' },
-      schema: { tags, summary: 'Register (or replace) a pipeline from its YAML: the body, or {"yaml": "…"}', response: { 201: PipelineSchema, ...errors } },
+      schema: {
+        tags,
+        summary: 'Register (or replace) a pipeline from its YAML: the body, or {"yaml": "…"}',
+        response: { 201: PipelineSchema, ...errors },
+      },
     },
     async (req, reply) => {
-      const text = typeof req.body === 'string' ? req.body : (req.body as { yaml?: unknown } | undefined)?.yaml;
-      if (typeof text !== 'string' || text.trim() === '') throw invalidParameter('yaml', 'send the pipeline YAML as the body (Content-Type: application/yaml) or as {"yaml": "…"}');
+      const text =
+        typeof req.body === 'string' ? req.body : (req.body as { yaml?: unknown } | undefined)?.yaml;
+      if (typeof text !== 'string' || text.trim() === '')
+        throw invalidParameter(
+          'yaml',
+          'send the pipeline YAML as the body (Content-Type: application/yaml) or as {"yaml": "…"}',
+        );
       const stored = await pipelines.register(parsePipelineYaml(text), { kind: 'yaml', path: '', text });
       return reply.status(201).send(stored);
     },
@@ -58,13 +75,28 @@ export function registerPipelineRoutes(app: App, platform: Platform, options: Pi
 
   app.get(
     '/api/v1/pipelines',
-    { config: { action: 'runs.read' }, schema: { tags, summary: 'List registered pipelines', response: { 200: Type.Object({ pipelines: Type.Array(PipelineSchema) }) } } },
+    {
+      config: { action: 'runs.read' },
+      schema: {
+        tags,
+        summary: 'List registered pipelines',
+        response: { 200: Type.Object({ pipelines: Type.Array(PipelineSchema) }) },
+      },
+    },
     async () => ({ pipelines: await pipelines.list() }),
   );
 
   app.get(
     '/api/v1/pipelines/:name',
-    { config: { action: 'runs.read' }, schema: { tags, summary: 'Get a pipeline', params: NameParam, response: { 200: PipelineSchema, ...errors } } },
+    {
+      config: { action: 'runs.read' },
+      schema: {
+        tags,
+        summary: 'Get a pipeline',
+        params: NameParam,
+        response: { 200: PipelineSchema, ...errors },
+      },
+    },
     async (req) => pipelines.get(req.params.name),
   );
 
@@ -72,12 +104,23 @@ export function registerPipelineRoutes(app: App, platform: Platform, options: Pi
     '/api/v1/pipelines/:name/runs',
     {
       config: { action: 'runs.write' },
-      schema: { tags, summary: 'Start a run; it continues after the response', params: NameParam, body: Type.Optional(StartRunSchema), response: { 201: PipelineRunSchema, ...errors } },
+      schema: {
+        tags,
+        summary: 'Start a run; it continues after the response',
+        params: NameParam,
+        body: Type.Optional(StartRunSchema),
+        response: { 201: PipelineRunSchema, ...errors },
+      },
     },
     async (req, reply) => {
       const body = req.body ?? {};
-      const handle = await pipelines.start(req.params.name, { ...(body.params ? { params: body.params } : {}), noCache: body.no_cache === true });
-      handle.done.catch((error: unknown) => app.log.error({ err: error, run: handle.id }, 'pipeline run failed to finish'));
+      const handle = await pipelines.start(req.params.name, {
+        ...(body.params ? { params: body.params } : {}),
+        noCache: body.no_cache === true,
+      });
+      handle.done.catch((error: unknown) =>
+        app.log.error({ err: error, run: handle.id }, 'pipeline run failed to finish'),
+      );
       return reply.status(201).send(await pipelines.getRun(handle.id));
     },
   );
@@ -86,7 +129,13 @@ export function registerPipelineRoutes(app: App, platform: Platform, options: Pi
     '/api/v1/pipelines/:name/runs',
     {
       config: { action: 'runs.read' },
-      schema: { tags, summary: 'List runs of a pipeline, newest first', params: NameParam, querystring: Type.Object({ max_results: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }), response: { 200: Type.Object({ runs: Type.Array(PipelineRunSchema) }), ...errors } },
+      schema: {
+        tags,
+        summary: 'List runs of a pipeline, newest first',
+        params: NameParam,
+        querystring: Type.Object({ max_results: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }),
+        response: { 200: Type.Object({ runs: Type.Array(PipelineRunSchema) }), ...errors },
+      },
     },
     async (req) => {
       await pipelines.get(req.params.name);
@@ -99,7 +148,13 @@ export function registerPipelineRoutes(app: App, platform: Platform, options: Pi
     {
       // The caller proves itself with the pipeline's webhook secret, not an mloop token.
       config: { action: 'public' },
-      schema: { tags, summary: 'Webhook: start a run from a CI system, recording commit and ref', params: NameParam, body: Type.Optional(WebhookSchema), response: { 201: PipelineRunSchema, ...errors } },
+      schema: {
+        tags,
+        summary: 'Webhook: start a run from a CI system, recording commit and ref',
+        params: NameParam,
+        body: Type.Optional(WebhookSchema),
+        response: { 201: PipelineRunSchema, ...errors },
+      },
     },
     async (req, reply) => {
       const header = req.headers['x-mloop-webhook-secret'];
@@ -111,20 +166,38 @@ export function registerPipelineRoutes(app: App, platform: Platform, options: Pi
         ...(body.ref ? { ref: body.ref } : {}),
         ...(body.params ? { params: body.params } : {}),
       });
-      handle.done.catch((error: unknown) => app.log.error({ err: error, run: handle.id }, 'pipeline run failed to finish'));
+      handle.done.catch((error: unknown) =>
+        app.log.error({ err: error, run: handle.id }, 'pipeline run failed to finish'),
+      );
       return reply.status(201).send(await pipelines.getRun(handle.id));
     },
   );
 
   app.get(
     '/api/v1/pipeline-runs/:id',
-    { config: { action: 'runs.read' }, schema: { tags, summary: 'A pipeline run with its step runs', params: IdParam, response: { 200: PipelineRunSchema, ...errors } } },
+    {
+      config: { action: 'runs.read' },
+      schema: {
+        tags,
+        summary: 'A pipeline run with its step runs',
+        params: IdParam,
+        response: { 200: PipelineRunSchema, ...errors },
+      },
+    },
     async (req) => pipelines.getRun(req.params.id),
   );
 
   app.post(
     '/api/v1/pipeline-runs/:id/cancel',
-    { config: { action: 'runs.write' }, schema: { tags, summary: 'Cancel a running pipeline run', params: IdParam, response: { 200: PipelineRunSchema, ...errors } } },
+    {
+      config: { action: 'runs.write' },
+      schema: {
+        tags,
+        summary: 'Cancel a running pipeline run',
+        params: IdParam,
+        response: { 200: PipelineRunSchema, ...errors },
+      },
+    },
     async (req) => {
       await pipelines.cancel(req.params.id);
       return pipelines.getRun(req.params.id);
@@ -133,10 +206,20 @@ export function registerPipelineRoutes(app: App, platform: Platform, options: Pi
 
   app.post(
     '/api/v1/pipeline-runs/:id/rerun',
-    { config: { action: 'runs.write' }, schema: { tags, summary: 'Resume a failed or cancelled run from its failed steps', params: IdParam, response: { 200: PipelineRunSchema, ...errors } } },
+    {
+      config: { action: 'runs.write' },
+      schema: {
+        tags,
+        summary: 'Resume a failed or cancelled run from its failed steps',
+        params: IdParam,
+        response: { 200: PipelineRunSchema, ...errors },
+      },
+    },
     async (req) => {
       const handle = await pipelines.rerun(req.params.id);
-      handle.done.catch((error: unknown) => app.log.error({ err: error, run: handle.id }, 'pipeline run failed to finish'));
+      handle.done.catch((error: unknown) =>
+        app.log.error({ err: error, run: handle.id }, 'pipeline run failed to finish'),
+      );
       return pipelines.getRun(handle.id);
     },
   );
@@ -145,8 +228,14 @@ export function registerPipelineRoutes(app: App, platform: Platform, options: Pi
     '/api/v1/pipeline-runs/:id/steps/:step/logs',
     {
       config: { action: 'runs.read' },
-      schema: { tags, summary: "The log of a step's latest attempt (text)", params: Type.Object({ id: Type.String(), step: Type.String() }), response: { 200: Type.String(), ...errors } },
+      schema: {
+        tags,
+        summary: "The log of a step's latest attempt (text)",
+        params: Type.Object({ id: Type.String(), step: Type.String() }),
+        response: { 200: Type.String(), ...errors },
+      },
     },
-    async (req, reply) => reply.type('text/plain; charset=utf-8').send(await pipelines.stepLog(req.params.id, req.params.step)),
+    async (req, reply) =>
+      reply.type('text/plain; charset=utf-8').send(await pipelines.stepLog(req.params.id, req.params.step)),
   );
 }

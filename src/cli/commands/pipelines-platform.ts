@@ -21,7 +21,10 @@ export async function withPipelines<T>(
 ): Promise<T> {
   const config = loadConfig({});
   if (config.url) {
-    throw invalidParameter('url', 'mloop pipelines runs on the store this machine opens; unset MLOOP_URL (set MLOOP_DATABASE_URL to share a database)');
+    throw invalidParameter(
+      'url',
+      'mloop pipelines runs on the store this machine opens; unset MLOOP_URL (set MLOOP_DATABASE_URL to share a database)',
+    );
   }
   const executorName = (options.executor ?? 'inprocess') as ExecutorName;
   if (executorName !== 'inprocess' && executorName !== 'bullmq') {
@@ -36,7 +39,11 @@ export async function withPipelines<T>(
   try {
     if (executorName === 'bullmq') {
       const redis = options.redis ?? process.env.MLOOP_REDIS_URL;
-      if (!redis) throw invalidParameter('redis', '--executor bullmq needs --redis redis://host:port (or MLOOP_REDIS_URL)');
+      if (!redis)
+        throw invalidParameter(
+          'redis',
+          '--executor bullmq needs --redis redis://host:port (or MLOOP_REDIS_URL)',
+        );
       const { BullMqExecutor } = await import('../../pipelines/executors/bullmq-executor.js');
       executor = new BullMqExecutor(redis, process.env.MLOOP_QUEUE || undefined);
     }

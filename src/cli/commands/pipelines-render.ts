@@ -20,7 +20,10 @@ export function renderRun(run: PipelineRun): string {
     ['run', run.id],
     ['pipeline', run.pipeline],
     ['status', run.status],
-    ['trigger', `${run.trigger.kind}${Object.keys(run.trigger.detail).length ? ` ${JSON.stringify(run.trigger.detail)}` : ''}`],
+    [
+      'trigger',
+      `${run.trigger.kind}${Object.keys(run.trigger.detail).length ? ` ${JSON.stringify(run.trigger.detail)}` : ''}`,
+    ],
     ['params', JSON.stringify(run.params)],
     ['started', formatTime(run.startTime)],
     ['duration', formatDuration(run.startTime, run.endTime)],
@@ -42,6 +45,13 @@ export function renderRunList(runs: PipelineRun[]): string {
   if (runs.length === 0) return 'No pipeline runs yet: start one with `mloop pipelines run FILE.yaml`\n';
   return renderTable(
     ['RUN', 'PIPELINE', 'STATUS', 'TRIGGER', 'STARTED', 'DURATION'],
-    runs.map((r) => [r.id, r.pipeline, r.status, r.trigger.kind, formatTime(r.startTime), formatDuration(r.startTime, r.endTime)]),
+    runs.map((r) => [
+      r.id,
+      r.pipeline,
+      r.status,
+      r.trigger.kind,
+      formatTime(r.startTime),
+      formatDuration(r.startTime, r.endTime),
+    ]),
   );
 }

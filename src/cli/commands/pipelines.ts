@@ -20,35 +20,48 @@ interface RunOptions extends ExecutorOptions {
 const examples = (lines: string[]) => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
 
 export function registerPipelinesCommand(program: Command): void {
-  const pipelines = program.command('pipelines').description('Run DAGs of steps with caching, retries and triggers; inspect their runs');
+  const pipelines = program
+    .command('pipelines')
+    .description('Run DAGs of steps with caching, retries and triggers; inspect their runs');
 
   pipelines
     .command('run <file>')
-    .description('Run a pipeline from a YAML file or a module exporting pipeline(…), showing each step as it ends')
+    .description(
+      'Run a pipeline from a YAML file or a module exporting pipeline(…), showing each step as it ends',
+    )
     .option('--param <key=value>', 'override a declared param (repeatable)', repeatable)
     .option('--no-cache', 'rerun every step even when its cache key matches an earlier run')
     .option('--executor <name>', 'inprocess (default) or bullmq (steps run on `mloop worker` processes)')
     .option('--redis <url>', 'Redis for --executor bullmq (MLOOP_REDIS_URL)')
     .option('--progress', 'draw a progress bar even when stderr is not a terminal')
     .option('--json', 'print the finished run as JSON')
-    .addHelpText('after', examples([
-      'mloop pipelines run pipeline.yaml',
-      'mloop pipelines run train.ts --param lr=0.05 --no-cache',
-      'mloop pipelines run pipeline.yaml --executor bullmq --redis redis://127.0.0.1:6379',
-    ]))
+    .addHelpText(
+      'after',
+      examples([
+        'mloop pipelines run pipeline.yaml',
+        'mloop pipelines run train.ts --param lr=0.05 --no-cache',
+        'mloop pipelines run pipeline.yaml --executor bullmq --redis redis://127.0.0.1:6379',
+      ]),
+    )
     .action(async (file: string, opts: RunOptions) => {
       await withPipelines(opts, async (service) => {
         const { definition, source } = await readPipelineFile(file);
         await service.register(definition, source);
-        const handle = await service.runner.start(definition, source, { params: parseParams(opts.param), noCache: opts.cache === false });
-        if (!opts.json) print(`pipeline ${definition.name}: run ${handle.id} (${definition.steps.length} steps)`);
+        const handle = await service.runner.start(definition, source, {
+          params: parseParams(opts.param),
+          noCache: opts.cache === false,
+        });
+        if (!opts.json)
+          print(`pipeline ${definition.name}: run ${handle.id} (${definition.steps.length} steps)`);
         await follow(service, handle, opts, definition.steps.length);
       });
     });
 
   pipelines
     .command('rerun <run>')
-    .description('Resume a failed or cancelled run from its failed steps; steps that succeeded keep their outputs')
+    .description(
+      'Resume a failed or cancelled run from its failed steps; steps that succeeded keep their outputs',
+    )
     .option('--no-cache', 'rerun the remaining steps even when their cache key matches')
     .option('--executor <name>', 'inprocess (default) or bullmq')
     .option('--redis <url>', 'Redis for --executor bullmq (MLOOP_REDIS_URL)')
@@ -69,7 +82,10 @@ export function registerPipelinesCommand(program: Command): void {
     .option('--pipeline <name>', 'only runs of this pipeline')
     .option('--max <n>', 'at most this many runs (default 50)', positiveInteger('max'))
     .option('--json', 'print JSON')
-    .addHelpText('after', examples(['mloop pipelines list', 'mloop pipelines list --pipeline train-churn --json']))
+    .addHelpText(
+      'after',
+      examples(['mloop pipelines list', 'mloop pipelines list --pipeline train-churn --json']),
+    )
     .action(async (opts: { pipeline?: string; max?: number; json?: boolean }) => {
       await withPipelines({}, async (service) => {
         const runs = await service.listRuns(opts.pipeline, opts.max ?? 50);
@@ -80,7 +96,9 @@ export function registerPipelinesCommand(program: Command): void {
 
   pipelines
     .command('show <run>')
-    .description('Show a pipeline run: its trigger, params and each step with status, attempts, duration and cache key')
+    .description(
+      'Show a pipeline run: its trigger, params and each step with status, attempts, duration and cache key',
+    )
     .option('--json', 'print JSON')
     .addHelpText('after', examples(['mloop pipelines show prun_0123456789abcdef01234567']))
     .action(async (runId: string, opts: { json?: boolean }) => {
@@ -101,7 +119,9 @@ export function registerPipelinesCommand(program: Command): void {
 
   pipelines
     .command('cancel <run>')
-    .description('Cancel a running pipeline run: its running steps are stopped (subprocesses killed), later steps do not start')
+    .description(
+      'Cancel a running pipeline run: its running steps are stopped (subprocesses killed), later steps do not start',
+    )
     .option('--json', 'print JSON')
     .addHelpText('after', examples(['mloop pipelines cancel prun_0123456789abcdef01234567']))
     .action(async (runId: string, opts: { json?: boolean }) => {
@@ -114,8 +134,16 @@ export function registerPipelinesCommand(program: Command): void {
 }
 
 /** Prints each step as it ends (and a progress bar), waits for the run, sets the exit code. */
-async function follow(service: PipelineService, handle: RunHandle, opts: RunOptions, total: number): Promise<void> {
-  const bar = opts.progress === true || (process.stderr.isTTY === true && !opts.json) ? progressBar({ unit: 'steps' }) : undefined;
+async function follow(
+  service: PipelineService,
+  handle: RunHandle,
+  opts: RunOptions,
+  total: number,
+): Promise<void> {
+  const bar =
+    opts.progress === true || (process.stderr.isTTY === true && !opts.json)
+      ? progressBar({ unit: 'steps' })
+      : undefined;
   const shown = new Set<string>();
   const report = async () => {
     const run = await service.getRun(handle.id);
@@ -142,7 +170,10 @@ async function follow(service: PipelineService, handle: RunHandle, opts: RunOpti
   else {
     print(`${run.status}: run ${run.id}${run.error ? ` (${run.error})` : ''}`);
     const failed = run.steps.find((s) => s.status === 'FAILED');
-    if (failed) print(`see its log: mloop pipelines logs ${run.id} ${failed.step}; resume: mloop pipelines rerun ${run.id}`);
+    if (failed)
+      print(
+        `see its log: mloop pipelines logs ${run.id} ${failed.step}; resume: mloop pipelines rerun ${run.id}`,
+      );
   }
   if (run.status !== 'SUCCEEDED') process.exitCode = exitCodes.failure;
 }

@@ -9,11 +9,19 @@ export function registerWorkerCommand(program: Command): void {
     .description('Run pipeline steps sent through Redis by `mloop pipelines run --executor bullmq`')
     .option('--redis <url>', 'the Redis the runner uses (MLOOP_REDIS_URL)')
     .option('--queue <name>', 'the queue to take steps from (MLOOP_QUEUE; default mloop-pipeline-steps)')
-    .option('--concurrency <n>', 'steps run at once by this worker (default 1)', positiveInteger('concurrency'))
-    .addHelpText('after', '\nThe worker opens the same store as the runner (MLOOP_HOME or MLOOP_DATABASE_URL and\nMLOOP_ARTIFACT_ROOT) and loads each step from the pipeline file the runner names.\n\nExamples:\n  $ mloop worker --redis redis://127.0.0.1:6379\n  $ MLOOP_DATABASE_URL=postgres://db/mloop mloop worker --redis redis://queue:6379 --concurrency 4\n')
+    .option(
+      '--concurrency <n>',
+      'steps run at once by this worker (default 1)',
+      positiveInteger('concurrency'),
+    )
+    .addHelpText(
+      'after',
+      '\nThe worker opens the same store as the runner (MLOOP_HOME or MLOOP_DATABASE_URL and\nMLOOP_ARTIFACT_ROOT) and loads each step from the pipeline file the runner names.\n\nExamples:\n  $ mloop worker --redis redis://127.0.0.1:6379\n  $ MLOOP_DATABASE_URL=postgres://db/mloop mloop worker --redis redis://queue:6379 --concurrency 4\n',
+    )
     .action(async (opts: { redis?: string; queue?: string; concurrency?: number }) => {
       const redis = opts.redis ?? process.env.MLOOP_REDIS_URL;
-      if (!redis) throw invalidParameter('redis', 'mloop worker needs --redis redis://host:port (or MLOOP_REDIS_URL)');
+      if (!redis)
+        throw invalidParameter('redis', 'mloop worker needs --redis redis://host:port (or MLOOP_REDIS_URL)');
       const [{ openPlatform }, { startStepWorker }] = await Promise.all([
         import('../../platform.js'),
         import('../../pipelines/executors/step-worker.js'),
@@ -24,7 +32,10 @@ export function registerWorkerCommand(program: Command): void {
         concurrency: opts.concurrency ?? 1,
         queueName: opts.queue ?? process.env.MLOOP_QUEUE ?? undefined,
         artifacts: platform.tracking.artifacts,
-        onJob: (task, result) => print(`${result.ok ? 'ok    ' : 'failed'}  ${task.pipeline}/${task.step}  attempt ${task.attempt}  run ${task.pipelineRunId}${result.error ? `  ${result.error}` : ''}`),
+        onJob: (task, result) =>
+          print(
+            `${result.ok ? 'ok    ' : 'failed'}  ${task.pipeline}/${task.step}  attempt ${task.attempt}  run ${task.pipelineRunId}${result.error ? `  ${result.error}` : ''}`,
+          ),
       });
       print(`mloop worker ready (pid ${process.pid}, concurrency ${opts.concurrency ?? 1})`);
       await new Promise<void>((resolve) => {

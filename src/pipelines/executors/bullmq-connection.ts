@@ -22,7 +22,8 @@ export function redisConnection(url: string): RedisConnection {
   } catch {
     throw invalidParameter('redis', `"${url}" is not a Redis URL; use redis://host:port`);
   }
-  if (parsed.protocol !== 'redis:') throw invalidParameter('redis', `"${url}" is not a Redis URL; use redis://host:port`);
+  if (parsed.protocol !== 'redis:')
+    throw invalidParameter('redis', `"${url}" is not a Redis URL; use redis://host:port`);
   const db = parsed.pathname.replace(/^\//, '');
   return {
     host: parsed.hostname,

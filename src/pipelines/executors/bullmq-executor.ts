@@ -15,7 +15,10 @@ export class BullMqExecutor implements StepExecutor {
   private readonly publisher: Redis;
 
   /** `queueName` separates runners and workers that share a Redis but not a store. */
-  constructor(redisUrl: string, private readonly queueName: string = stepQueueName) {
+  constructor(
+    redisUrl: string,
+    private readonly queueName: string = stepQueueName,
+  ) {
     const connection = redisConnection(redisUrl);
     this.queue = new Queue(queueName, { connection });
     this.events = new QueueEvents(queueName, { connection });
@@ -31,7 +34,9 @@ export class BullMqExecutor implements StepExecutor {
     });
     const onAbort = () => {
       void job.remove().catch(() => undefined); // still waiting: never runs
-      void this.publisher.publish(`${cancelChannel}:${this.queueName}`, task.stepRunId).catch(() => undefined); // running: its worker stops it
+      void this.publisher
+        .publish(`${cancelChannel}:${this.queueName}`, task.stepRunId)
+        .catch(() => undefined); // running: its worker stops it
     };
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });
@@ -39,7 +44,13 @@ export class BullMqExecutor implements StepExecutor {
       return (await job.waitUntilFinished(this.events)) as StepResult;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      return { ok: false, outputs: {}, error: signal.aborted ? 'cancelled' : `the worker failed: ${message}`, logPath: '', cancelled: signal.aborted };
+      return {
+        ok: false,
+        outputs: {},
+        error: signal.aborted ? 'cancelled' : `the worker failed: ${message}`,
+        logPath: '',
+        cancelled: signal.aborted,
+      };
     } finally {
       signal.removeEventListener('abort', onAbort);
     }

@@ -44,12 +44,23 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
       try {
         const definition = await definitionOf(task.source);
         const step = definition.steps.find((s) => s.name === task.step);
-        if (!step) return { ok: false, outputs: {}, error: `this worker's copy of pipeline "${task.pipeline}" has no step "${task.step}"`, logPath: '' };
+        if (!step)
+          return {
+            ok: false,
+            outputs: {},
+            error: `this worker's copy of pipeline "${task.pipeline}" has no step "${task.step}"`,
+            logPath: '',
+          };
         const result = await executeStep(task, step, options.artifacts, controller.signal);
         options.onJob?.(task, result);
         return result;
       } catch (error) {
-        return { ok: false, outputs: {}, error: `worker could not run the step: ${(error as Error).message}`, logPath: '' };
+        return {
+          ok: false,
+          outputs: {},
+          error: `worker could not run the step: ${(error as Error).message}`,
+          logPath: '',
+        };
       } finally {
         running.delete(task.stepRunId);
       }

@@ -22,17 +22,27 @@ const minuteMs = 60_000;
 export function parseCron(expression: string): CronSchedule {
   const parts = expression.trim().split(/\s+/);
   if (parts.length !== 5) {
-    throw invalidParameter('cron', `cron "${expression}" must have 5 fields (minute hour day-of-month month day-of-week), got ${parts.length}`);
+    throw invalidParameter(
+      'cron',
+      `cron "${expression}" must have 5 fields (minute hour day-of-month month day-of-week), got ${parts.length}`,
+    );
   }
   const sets = parts.map((part, i) => parseField(part, fields[i]!, expression));
-  const [minutes, hours, days, months, weekdays] = sets as [Set<number>, Set<number>, Set<number>, Set<number>, Set<number>];
+  const [minutes, hours, days, months, weekdays] = sets as [
+    Set<number>,
+    Set<number>,
+    Set<number>,
+    Set<number>,
+    Set<number>,
+  ];
   if (weekdays.has(7)) weekdays.add(0);
   // Classic cron: when both day fields are restricted, a day matching either one runs.
   const dayRestricted = parts[2] !== '*';
   const weekdayRestricted = parts[4] !== '*';
   const matches = (ms: number): boolean => {
     const d = new Date(ms);
-    if (!minutes.has(d.getUTCMinutes()) || !hours.has(d.getUTCHours()) || !months.has(d.getUTCMonth() + 1)) return false;
+    if (!minutes.has(d.getUTCMinutes()) || !hours.has(d.getUTCHours()) || !months.has(d.getUTCMonth() + 1))
+      return false;
     const dayOk = days.has(d.getUTCDate());
     const weekdayOk = weekdays.has(d.getUTCDay());
     if (dayRestricted && weekdayRestricted) return dayOk || weekdayOk;
@@ -51,7 +61,8 @@ export function parseCron(expression: string): CronSchedule {
 
 function parseField(part: string, field: (typeof fields)[number], expression: string): Set<number> {
   const values = new Set<number>();
-  const fail = (why: string) => invalidParameter('cron', `cron "${expression}": ${field.name} "${part}" ${why}`);
+  const fail = (why: string) =>
+    invalidParameter('cron', `cron "${expression}": ${field.name} "${part}" ${why}`);
   for (const item of part.split(',')) {
     const match = /^(\*|(\d+)(?:-(\d+))?)(?:\/(\d+))?$/.exec(item);
     if (!match) throw fail('is not a number, range, step or *');

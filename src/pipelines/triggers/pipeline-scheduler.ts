@@ -56,7 +56,10 @@ export class PipelineScheduler {
         // The previous tick covered minutes up to `since`; this one covers (since, now].
         const next = parseCron(expression).nextAfter(since);
         if (next === undefined || next > now) continue;
-        await this.launch(pipeline.name, { kind: 'cron', detail: { schedule: expression, scheduledTime: new Date(next).toISOString() } });
+        await this.launch(pipeline.name, {
+          kind: 'cron',
+          detail: { schedule: expression, scheduledTime: new Date(next).toISOString() },
+        });
       }
     }
   }
@@ -72,7 +75,13 @@ export class PipelineScheduler {
   private async onAlert(event: DomainEvents['monitoring.alert']): Promise<void> {
     for (const pipeline of await this.pipelines.list()) {
       const wanted = triggersOf(pipeline).alerts ?? [];
-      if (wanted.some((w) => (w.rule === undefined || w.rule === event.rule) && (w.model === undefined || w.model === event.model))) {
+      if (
+        wanted.some(
+          (w) =>
+            (w.rule === undefined || w.rule === event.rule) &&
+            (w.model === undefined || w.model === event.model),
+        )
+      ) {
         await this.launch(pipeline.name, { kind: 'alert', detail: { ...event } });
       }
     }
@@ -82,13 +91,19 @@ export class PipelineScheduler {
     try {
       const handle = await this.pipelines.start(name, { trigger });
       this.started.push(handle);
-      this.deps.log?.info({ pipeline: name, run: handle.id, trigger: trigger.kind }, 'pipeline run triggered');
+      this.deps.log?.info(
+        { pipeline: name, run: handle.id, trigger: trigger.kind },
+        'pipeline run triggered',
+      );
     } catch (error) {
-      this.deps.log?.error({ pipeline: name, trigger: trigger.kind, err: error }, 'could not start a triggered pipeline run');
+      this.deps.log?.error(
+        { pipeline: name, trigger: trigger.kind, err: error },
+        'could not start a triggered pipeline run',
+      );
     }
   }
 }
 
 export function triggersOf(pipeline: StoredPipeline): PipelineTriggers {
-  return ((pipeline.definition as { triggers?: PipelineTriggers }).triggers ?? {});
+  return (pipeline.definition as { triggers?: PipelineTriggers }).triggers ?? {};
 }

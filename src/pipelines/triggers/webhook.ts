@@ -24,15 +24,27 @@ export async function triggerByWebhook(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<RunHandle> {
   const hook = triggersOf(await pipelines.get(name)).webhook;
-  if (!hook) throw new MloopError('PERMISSION_DENIED', `pipeline "${name}" has no webhook trigger; add triggers.webhook.secret_env to its definition`);
+  if (!hook)
+    throw new MloopError(
+      'PERMISSION_DENIED',
+      `pipeline "${name}" has no webhook trigger; add triggers.webhook.secret_env to its definition`,
+    );
   const expected = env[hook.secretEnv];
-  if (!expected) throw new MloopError('TEMPORARILY_UNAVAILABLE', `the server has no ${hook.secretEnv} set, so webhook calls for "${name}" cannot be checked`);
+  if (!expected)
+    throw new MloopError(
+      'TEMPORARILY_UNAVAILABLE',
+      `the server has no ${hook.secretEnv} set, so webhook calls for "${name}" cannot be checked`,
+    );
   if (call.secret === undefined || !sameSecret(call.secret, expected)) {
     throw new MloopError('UNAUTHENTICATED', `webhook secret for pipeline "${name}" is missing or wrong`);
   }
-  if (call.commit !== undefined && !/^[0-9a-fA-F]{4,64}$/.test(call.commit)) throw invalidParameter('commit', 'commit must be a hex commit sha');
+  if (call.commit !== undefined && !/^[0-9a-fA-F]{4,64}$/.test(call.commit))
+    throw invalidParameter('commit', 'commit must be a hex commit sha');
   return pipelines.start(name, {
-    trigger: { kind: 'webhook', detail: { ...(call.commit ? { commit: call.commit } : {}), ...(call.ref ? { ref: call.ref } : {}) } },
+    trigger: {
+      kind: 'webhook',
+      detail: { ...(call.commit ? { commit: call.commit } : {}), ...(call.ref ? { ref: call.ref } : {}) },
+    },
     ...(call.params ? { params: call.params } : {}),
   });
 }

@@ -31,7 +31,11 @@ export const pipelines: MigrationStep = async (db: Kysely<unknown>) => {
     .addColumn('start_time', 'bigint', (c) => c.notNull())
     .addColumn('end_time', 'bigint')
     .execute();
-  await db.schema.createIndex('pipeline_runs_pipeline').on('pipeline_runs').columns(['pipeline', 'start_time']).execute();
+  await db.schema
+    .createIndex('pipeline_runs_pipeline')
+    .on('pipeline_runs')
+    .columns(['pipeline', 'start_time'])
+    .execute();
   await db.schema.createIndex('pipeline_runs_status').on('pipeline_runs').columns(['status']).execute();
 
   await db.schema
@@ -51,6 +55,15 @@ export const pipelines: MigrationStep = async (db: Kysely<unknown>) => {
     .addColumn('start_time', 'bigint')
     .addColumn('end_time', 'bigint')
     .execute();
-  await db.schema.createIndex('step_runs_run').on('step_runs').columns(['pipeline_run_id', 'step']).unique().execute();
-  await db.schema.createIndex('step_runs_cache').on('step_runs').columns(['pipeline', 'step', 'cache_key']).execute();
+  await db.schema
+    .createIndex('step_runs_run')
+    .on('step_runs')
+    .columns(['pipeline_run_id', 'step'])
+    .unique()
+    .execute();
+  await db.schema
+    .createIndex('step_runs_cache')
+    .on('step_runs')
+    .columns(['pipeline', 'step', 'cache_key'])
+    .execute();
 };
