@@ -1,0 +1,99 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/tmp.js';
+
+const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+function mloop(home: string, args: string[]) {
+  const result = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: home,
+    env: { ...process.env, MLOOP_HOME: join(home, '.mloop'), MLOOP_URL: '' },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const yaml = `
+name: cli-demo
+params: {n: 3}
+steps:
+  make:
+    outputs: {data: file}
+    command: seq 1 \${params.n} > \${outputs.data}
+  total:
+    inputs: {data: make.data}
+    outputs: {sum: value}
+    command: echo summing; awk '{s+=$1} END {print s}' \${inputs.data} > \${outputs.sum}
+`;
+
+describe('mloop pipelines from the command line', () => {
+  it('runs a YAML pipeline, reuses cached steps, reruns them with --no-cache, and shows logs', () => {
+    const home = tempDir('mloop-pipe-cli-');
+    writeFileSync(join(home, 'pipeline.yaml'), yaml);
+    const first = mloop(home, ['pipelines', 'run', 'pipeline.yaml', '--param', 'n=4']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/SUCCEEDED\s+make\s+\S+\s+cache miss [0-9a-f]{12}/);
+    expect(first.stdout).toMatch(/SUCCEEDED: run prun_/);
+
+    const cached = JSON.parse(
+      mloop(home, ['pipelines', 'run', 'pipeline.yaml', '--param', 'n=4', '--json']).stdout,
+    );
+    expect(cached.steps.map((s: { cacheHit: boolean }) => s.cacheHit)).toEqual([true, true]);
+    expect(cached.steps[1].outputs.sum.value).toBe(10);
+    const forced = JSON.parse(
+      mloop(home, ['pipelines', 'run', 'pipeline.yaml', '--param', 'n=4', '--no-cache', '--json']).stdout,
+    );
+    expect(forced.steps.map((s: { cacheHit: boolean }) => s.cacheHit)).toEqual([false, false]);
+
+    const logs = mloop(home, ['pipelines', 'logs', forced.id, 'total']);
+    expect(logs.stdout).toContain('summing');
+    const shown = mloop(home, ['pipelines', 'show', forced.id]);
+    expect(shown.stdout).toMatch(/total\s+SUCCEEDED\s+1\s+\S+\s+miss [0-9a-f]{12}/);
+    const listed = JSON.parse(mloop(home, ['pipelines', 'list', '--json']).stdout);
+    expect(listed.runs).toHaveLength(3);
+  });
+
+  it('exits 3 naming the field for a bad file or param, and 1 with the way forward when a step fails', () => {
+    const home = tempDir('mloop-pipe-cli-');
+    writeFileSync(join(home, 'bad.yaml'), 'name: bad\nsteps:\n  a:\n    command: x\n    needs: [b]\n');
+    const bad = mloop(home, ['pipelines', 'run', 'bad.yaml']);
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toMatch(/step "a" needs "b"/);
+    writeFileSync(join(home, 'pipeline.yaml'), yaml);
+    expect(mloop(home, ['pipelines', 'run', 'pipeline.yaml', '--param', 'n=many']).stderr).toMatch(
+      /param "n" must be a number/,
+    );
+    writeFileSync(join(home, 'fails.yaml'), 'name: fails\nsteps:\n  boom:\n    command: exit 4\n');
+    const failed = mloop(home, ['pipelines', 'run', 'fails.yaml']);
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toMatch(/FAILED\s+boom/);
+    expect(failed.stdout).toMatch(
+      /mloop pipelines logs prun_\w+ boom; resume: mloop pipelines rerun prun_\w+/,
+    );
+  });
+
+  it('cancels a run from another process', async () => {
+    const home = tempDir('mloop-pipe-cli-');
+    writeFileSync(join(home, 'slow.yaml'), 'name: slow\nsteps:\n  wait:\n    command: sleep 30\n');
+    const env = { ...process.env, MLOOP_HOME: join(home, '.mloop'), MLOOP_URL: '' };
+    const child = spawn(process.execPath, [CLI, 'pipelines', 'run', 'slow.yaml'], { cwd: home, env });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const deadline = Date.now() + 20_000;
+    while (!/run (prun_\w+)/.test(out)) {
+      if (Date.now() > deadline) throw new Error(`run never started: ${out}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const runId = /run (prun_\w+)/.exec(out)![1]!;
+    await new Promise((r) => setTimeout(r, 300));
+    const cancel = mloop(home, ['pipelines', 'cancel', runId]);
+    expect(cancel.code, cancel.stderr).toBe(0);
+    expect(await exited).toBe(1);
+    expect(out).toMatch(/CANCELLED: run prun_/);
+  });
+});
