@@ -5,7 +5,7 @@ import { isMloopError, MloopError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { storePathOf } from '../tracking/artifacts.js';
 import type { ExperimentService } from '../tracking/experiments.js';
-import { parentRunTag, type RunService } from '../tracking/runs.js';
+import { datasetContextTag, parentRunTag, type RunService } from '../tracking/runs.js';
 import { stepCacheKey } from './cache-key.js';
 import type { PipelineStore } from './pipeline-store.js';
 import type { StepExecutor } from './step-task.js';
@@ -249,6 +249,22 @@ export class PipelineRunner {
       await runs.logBatch(tracked.info.runId, {
         params: used.map((k) => ({ key: k, value: String(run.params[k]) })),
       });
+    // Dataset inputs are logged as the run's dataset inputs, so lineage reaches the data with no extra code.
+    const datasets = Object.entries(inputs).filter(([, input]) => input.kind === 'dataset' && input.path);
+    if (datasets.length > 0) {
+      await runs.logInputs(
+        tracked.info.runId,
+        datasets.map(([name, input]) => ({
+          dataset: {
+            name: `${step.inputs[name]!.step}.${step.inputs[name]!.output}`,
+            digest: input.digest.slice(0, 32),
+            sourceType: 'mloop-pipeline',
+            source: input.path!,
+          },
+          tags: [{ key: datasetContextTag, value: 'training' }],
+        })),
+      );
+    }
     await save({
       status: 'RUNNING',
       cache_key: cacheKey,

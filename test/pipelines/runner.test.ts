@@ -229,6 +229,28 @@ describeEachDialect('pipeline runner', (dialect) => {
     expect(files.map((f) => f.path)).toEqual(['logs/attempt-1.log']);
   });
 
+  it("logs a dataset passed between steps as the consuming run's dataset input, pointing at the producing run", async () => {
+    const run = await runToEnd(
+      pipeline('lineage')
+        .step('prepare', {
+          outputs: { table: 'dataset' },
+          run: (ctx) => writeFileSync(ctx.outputPath('table'), 'a\n1\n'),
+        })
+        .step('train', {
+          inputs: { table: 'prepare.table' },
+          outputs: { model: 'model' },
+          run: (ctx) => writeFileSync(ctx.outputPath('model'), 'm'),
+        }),
+    );
+    const [prepare, train] = ['prepare', 'train'].map((n) => run.steps.find((s) => s.step === n)!);
+    const trained = await platform.tracking.runs.get(train!.trackingRunId!);
+    expect(trained.inputs.datasetInputs).toHaveLength(1);
+    const input = trained.inputs.datasetInputs[0]!;
+    expect(input.dataset).toMatchObject({ name: 'prepare.table', sourceType: 'mloop-pipeline' });
+    expect(input.dataset.source).toContain(prepare!.trackingRunId!);
+    expect(input.dataset.source).toBe(prepare!.outputs.table!.path);
+  });
+
   it('marks a run left RUNNING by a dead process as FAILED', async () => {
     const store = pipelines.store;
     await store.insertRun({
