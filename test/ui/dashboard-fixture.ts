@@ -11,6 +11,7 @@ export interface DashboardFixture {
   sweepRunIds: string[];
   trainRunId: string;
   predictionId: string;
+  pipelineRunId: string;
 }
 
 function mloop(home: string, args: string[]): Promise<string> {
@@ -124,5 +125,41 @@ export async function fillServer(url: string): Promise<DashboardFixture> {
   );
   const predictionId = scored.predictions[0]?.id as string;
   await call(url, 'POST', '/api/v1/feedback', { labels: [{ prediction_id: predictionId, label: 'no' }] });
-  return { sweepExperimentId: experimentId, sweepRunIds, trainRunId: version.runId, predictionId };
+  const pipelineRunId = await runPipeline(url);
+  return {
+    sweepExperimentId: experimentId,
+    sweepRunIds,
+    trainRunId: version.runId,
+    predictionId,
+    pipelineRunId,
+  };
+}
+
+const pipelineYaml = `name: nightly
+steps:
+  prepare:
+    command: echo preparing rows
+  train:
+    needs: [prepare]
+    command: echo training model
+  report:
+    needs: [train]
+    command: echo writing report
+`;
+
+/** A three-step pipeline, registered from YAML and run to the end. */
+async function runPipeline(url: string): Promise<string> {
+  await call(url, 'POST', '/api/v1/pipelines', { yaml: pipelineYaml });
+  const run = await call<{ id: string }>(url, 'POST', '/api/v1/pipelines/nightly/runs', {});
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const current = await call<{ status: string; endTime?: number }>(
+      url,
+      'GET',
+      `/api/v1/pipeline-runs/${run.id}`,
+    );
+    if (current.endTime !== undefined) return run.id;
+    if (Date.now() > deadline) throw new Error(`pipeline run ${run.id} still ${current.status} after 30 s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

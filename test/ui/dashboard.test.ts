@@ -65,7 +65,13 @@ describeWithChromium('web dashboard in a real browser', () => {
       ['/models/churn/versions/1', '[data-testid=lineage-graph] .lineage-node.run a', 'model-version'],
       ['/datasets', '[data-testid=datasets-table] td a', 'datasets'],
       ['/datasets/customers', '[data-testid=column-profiles] svg rect', 'dataset'],
-      ['/pipelines', 'main h1', 'pipelines'],
+      ['/pipelines', '[data-testid=pipelines-table] td a', 'pipelines'],
+      ['/pipelines/nightly', '[data-testid=pipeline-runs-table] td a', 'pipeline'],
+      [
+        `/pipeline-runs/${fixture.pipelineRunId}`,
+        '[data-testid=pipeline-dag] [data-step=report]',
+        'pipeline-run',
+      ],
       ['/deployments', '[data-testid=deployments-table] td a', 'deployments'],
       ['/deployments/churn-live', '[data-testid=arm-stats] tbody tr', 'deployment'],
       ['/predictions', '[data-testid=predictions-table] td a', 'predictions'],
@@ -136,6 +142,18 @@ describeWithChromium('web dashboard in a real browser', () => {
     await page.waitForURL('**/datasets/customers?digest=*');
     await page.getByRole('heading', { name: 'Version 2: schema and profile' }).waitFor();
     await page.screenshot({ path: join(screenshots, 'lineage-dataset.png'), fullPage: true });
+  }, 60_000);
+
+  it("draws a pipeline run's DAG with each step's status and shows a step's log", async () => {
+    await page.goto(`${server.url}/pipeline-runs/${fixture.pipelineRunId}`);
+    const dag = page.locator('[data-testid=pipeline-dag]');
+    await dag.locator('[data-step=train]').waitFor();
+    expect(await dag.locator('g[data-step]').count()).toBe(3);
+    expect(await dag.locator('line').count()).toBe(2);
+    expect(await dag.locator('[data-step=train]').textContent()).toContain('succeeded');
+    await dag.locator('[data-step=train]').click();
+    await expect.poll(() => page.locator('[data-testid=step-log]').textContent()).toContain('training model');
+    await page.screenshot({ path: join(screenshots, 'pipeline-run-log.png'), fullPage: true });
   }, 60_000);
 
   it('serves client routes as the page, and API paths as JSON 404s', async () => {

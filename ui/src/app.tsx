@@ -7,7 +7,7 @@ import { ExperimentsPage } from './pages/experiments-page';
 import { ModelPage, ModelsPage } from './pages/models-page';
 import { ModelVersionPage } from './pages/model-version-page';
 import { MonitoringPage } from './pages/monitoring-page';
-import { PipelinesPage } from './pages/pipelines-page';
+import { PipelinePage, PipelineRunPage, PipelinesPage } from './pages/pipelines-page';
 import { PredictionPage, PredictionsPage } from './pages/predictions-page';
 import { RunPage } from './pages/run-page';
 import { RunsPage } from './pages/runs-page';
@@ -17,7 +17,7 @@ const sections = [
   { to: '/', title: 'Experiments', owns: ['/experiments', '/runs', '/compare'] },
   { to: '/models', title: 'Models', owns: ['/models'] },
   { to: '/datasets', title: 'Datasets', owns: ['/datasets'] },
-  { to: '/pipelines', title: 'Pipelines', owns: ['/pipelines'] },
+  { to: '/pipelines', title: 'Pipelines', owns: ['/pipelines', '/pipeline-runs'] },
   { to: '/deployments', title: 'Deployments', owns: ['/deployments'] },
   { to: '/predictions', title: 'Predictions', owns: ['/predictions'] },
   { to: '/monitoring', title: 'Monitoring', owns: ['/monitoring'] },
@@ -41,6 +41,8 @@ function page(url: URL): ReactNode {
   if (path === '/datasets') return <DatasetsPage />;
   if ((p = match('/datasets/:name', path))) return <DatasetPage name={p.name as string} search={search} />;
   if (path === '/pipelines') return <PipelinesPage />;
+  if ((p = match('/pipelines/:name', path))) return <PipelinePage name={p.name as string} />;
+  if ((p = match('/pipeline-runs/:id', path))) return <PipelineRunPage id={p.id as string} />;
   if (path === '/deployments') return <DeploymentsPage />;
   if ((p = match('/deployments/:name', path))) return <DeploymentPage name={p.name as string} />;
   if (path === '/predictions') return <PredictionsPage search={search} />;
