@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { testRedisUrl } from '../helpers/redis.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
@@ -95,5 +96,46 @@ describe('mloop pipelines from the command line', () => {
     expect(cancel.code, cancel.stderr).toBe(0);
     expect(await exited).toBe(1);
     expect(out).toMatch(/CANCELLED: run prun_/);
+  });
+});
+
+const redisUrl = testRedisUrl();
+
+(redisUrl ? describe : describe.skip)('mloop pipelines run --executor bullmq with mloop worker', () => {
+  it('runs the same YAML pipeline on a worker process and gives the same outputs', async () => {
+    const home = tempDir('mloop-pipe-cli-');
+    writeFileSync(join(home, 'pipeline.yaml'), yaml);
+    const env = {
+      ...process.env,
+      MLOOP_HOME: join(home, '.mloop'),
+      MLOOP_URL: '',
+      MLOOP_QUEUE: `cli-${process.pid}-${Date.now()}`,
+    };
+    const worker = spawn(process.execPath, [CLI, 'worker', '--redis', redisUrl!], { cwd: home, env });
+    let workerOut = '';
+    worker.stdout.on('data', (c: Buffer) => (workerOut += c.toString()));
+    try {
+      const deadline = Date.now() + 20_000;
+      while (!workerOut.includes('ready')) {
+        if (Date.now() > deadline) throw new Error(`worker did not start: ${workerOut}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const result = spawnSync(
+        process.execPath,
+        [CLI, 'pipelines', 'run', 'pipeline.yaml', '--executor', 'bullmq', '--redis', redisUrl!, '--json'],
+        { cwd: home, env, encoding: 'utf8', timeout: 60_000 },
+      );
+      expect(result.status, result.stderr).toBe(0);
+      const run = JSON.parse(result.stdout);
+      expect(run.steps[1].outputs.sum.value).toBe(6);
+      // spawnSync held this event loop: read what the worker printed meanwhile.
+      const printed = Date.now() + 5000;
+      while (!/ok\s+cli-demo\/total/.test(workerOut) && Date.now() < printed)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(workerOut).toMatch(/ok\s+cli-demo\/make/);
+      expect(workerOut).toMatch(/ok\s+cli-demo\/total/);
+    } finally {
+      worker.kill('SIGTERM');
+    }
   });
 });
