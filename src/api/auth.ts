@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { MloopError } from '../core/errors.js';
 import { DEFAULT_PROJECT } from '../governance/projects.js';
 import { can, leastRoleFor, type Action, type Role } from '../governance/roles.js';

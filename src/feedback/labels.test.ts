@@ -12,6 +12,8 @@ describe('label space', () => {
     const space = labelSpaceOf({ label: 1, probabilities: { '0': 0.2, '1': 0.8 } }, undefined);
     expect(space.classes).toEqual([0, 1]);
     expect(canonicalLabel('1', space, 'labels[0].label')).toBe(1);
-    expect(() => canonicalLabel('2', space, 'labels[0].label')).toThrow(/labels\[0\]\.label "2" is not a class/);
+    expect(() => canonicalLabel('2', space, 'labels[0].label')).toThrow(
+      /labels\[0\]\.label "2" is not a class/,
+    );
   });
 });

@@ -21,7 +21,9 @@ export interface AuditEvent {
   requestId?: string;
 }
 
-export interface AuditEntry extends Required<Pick<AuditEvent, 'actor' | 'action' | 'outcome' | 'method' | 'path' | 'status'>> {
+export interface AuditEntry extends Required<
+  Pick<AuditEvent, 'actor' | 'action' | 'outcome' | 'method' | 'path' | 'status'>
+> {
   seq: number;
   time: number;
   objectKind: string | undefined;
@@ -44,8 +46,7 @@ export interface AuditFilter {
 }
 
 export type AuditVerification =
-  | { ok: true; entries: number }
-  | { ok: false; entries: number; firstBadSeq: number; reason: string };
+  { ok: true; entries: number } | { ok: false; entries: number; firstBadSeq: number; reason: string };
 
 /** The hash the chain starts from. */
 export const GENESIS_HASH = '0'.repeat(64);

@@ -33,8 +33,13 @@ export class ProjectService {
   /** Gives `user` a role in `project` (replacing any earlier role). */
   async setMember(project: string, user: string, role: string): Promise<ProjectMember> {
     checkProject(project);
-    if (!isRole(role)) throw invalidParameter('role', `role must be viewer, editor, maintainer or admin, got '${role}'`);
-    await this.db.deleteFrom('project_members').where('project', '=', project).where('user_name', '=', user).execute();
+    if (!isRole(role))
+      throw invalidParameter('role', `role must be viewer, editor, maintainer or admin, got '${role}'`);
+    await this.db
+      .deleteFrom('project_members')
+      .where('project', '=', project)
+      .where('user_name', '=', user)
+      .execute();
     await this.db
       .insertInto('project_members')
       .values({ project, user_name: user, role, created_time: this.clock.now() })
@@ -49,7 +54,8 @@ export class ProjectService {
       .where('project', '=', project)
       .where('user_name', '=', user)
       .executeTakeFirst();
-    if (Number(result.numDeletedRows) === 0) throw notFound(`'${user}' is not a member of project '${project}'`);
+    if (Number(result.numDeletedRows) === 0)
+      throw notFound(`'${user}' is not a member of project '${project}'`);
     this.roleCache.clear();
   }
 
@@ -80,7 +86,11 @@ export class ProjectService {
   /** Moves an object into a project. */
   async assign(kind: ProjectObjectKind, key: string, project: string): Promise<void> {
     checkProject(project);
-    await this.db.deleteFrom('object_projects').where('kind', '=', kind).where('object_key', '=', key).execute();
+    await this.db
+      .deleteFrom('object_projects')
+      .where('kind', '=', kind)
+      .where('object_key', '=', key)
+      .execute();
     if (project !== DEFAULT_PROJECT)
       await this.db.insertInto('object_projects').values({ kind, object_key: key, project }).execute();
     this.objectCache.clear();

@@ -76,7 +76,11 @@ export class PromotionRequestService {
   }
 
   private async pending(id: string): Promise<PromotionRequestRow> {
-    const row = await this.db.selectFrom('promotion_requests').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('promotion_requests')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
     if (!row) throw notFound(`No promotion request '${id}'`);
     if (row.status !== 'pending')
       throw new MloopError('INVALID_STATE', `Promotion request ${id} is already ${row.status}`);

@@ -54,7 +54,12 @@ const editor: readonly Action[] = [
   'alerts.write',
 ];
 // Maintainers change what production serves: protected aliases, approvals, deployments.
-const maintainer: readonly Action[] = [...editor, 'aliases.protected', 'promotions.approve', 'deployments.write'];
+const maintainer: readonly Action[] = [
+  ...editor,
+  'aliases.protected',
+  'promotions.approve',
+  'deployments.write',
+];
 
 const allowed: Record<Role, ReadonlySet<Action>> = {
   viewer: new Set(viewer),

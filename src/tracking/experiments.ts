@@ -143,7 +143,10 @@ export class ExperimentService {
         .executeTakeFirst();
       if (!row) throw notFound(`No Experiment with id=${experimentId} exists`);
       if (row.lifecycle_stage !== 'active') {
-        throw new MloopError('INVALID_PARAMETER_VALUE', `Cannot rename a non-active experiment ${experimentId}.`);
+        throw new MloopError(
+          'INVALID_PARAMETER_VALUE',
+          `Cannot rename a non-active experiment ${experimentId}.`,
+        );
       }
       const clash = await tx
         .selectFrom('experiments')

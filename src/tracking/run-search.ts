@@ -88,8 +88,12 @@ async function metricFiltersDrive(
   const filtered = new Set(metricFilters.map((c) => c.key));
   if (orders.some((o) => o.type === 'metric' && filtered.has(o.key))) return true;
   for (const c of metricFilters) {
-    const { rows } = await sql<{ n: number | string }>`select count(*) as n from (select 1 from latest_metrics m
-      where m.key = ${c.key} and ${compare(sql.ref('m.value'), c)} limit ${metricDriveLimit + 1}) candidates`.execute(db);
+    const { rows } = await sql<{
+      n: number | string;
+    }>`select count(*) as n from (select 1 from latest_metrics m
+      where m.key = ${c.key} and ${compare(sql.ref('m.value'), c)} limit ${metricDriveLimit + 1}) candidates`.execute(
+      db,
+    );
     if (Number(rows[0]?.n ?? 0) <= metricDriveLimit) return true;
   }
   return false;

@@ -28,7 +28,10 @@ describeWithPython('lineage graph and forgetting a subject', () => {
         tags: [{ key: 'mlflow.source.git.commit', value: COMMIT }],
       });
       await runs.logInputs(run.info.runId, [
-        { dataset: { name: 'iris-train', digest: DIGEST, sourceType: 'local', source: 'file:///iris.csv' }, tags: [] },
+        {
+          dataset: { name: 'iris-train', digest: DIGEST, sourceType: 'local', source: 'file:///iris.csv' },
+          tags: [],
+        },
       ]);
       return run;
     };

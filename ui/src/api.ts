@@ -30,10 +30,31 @@ function withQuery(path: string, query?: Query): string {
   return text ? `${path}?${text}` : path;
 }
 
+const tokenKey = 'mloop.token';
+
+/** The API token this browser uses on a server that requires one (`mloop tokens create`). */
+export function savedToken(): string | undefined {
+  return window.localStorage.getItem(tokenKey) ?? undefined;
+}
+
+export function saveToken(token: string): void {
+  if (token) window.localStorage.setItem(tokenKey, token);
+  else window.localStorage.removeItem(tokenKey);
+}
+
+/** Headers every dashboard request sends: the saved token, when there is one. */
+export function authHeaders(): Record<string, string> {
+  const token = savedToken();
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
 async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   const response = await fetch(path, {
     method,
-    headers: body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json' },
+    headers: {
+      ...authHeaders(),
+      ...(body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json' }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();

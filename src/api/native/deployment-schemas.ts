@@ -25,11 +25,13 @@ export const CandidateInputSchema = Type.Object({
   reason: Type.Optional(Type.String()),
 });
 
+// Latency bounds must be > 0; the domain checks it (validation.ts), since OpenAPI 3.0, which
+// /openapi.json declares, has no numeric exclusiveMinimum.
 export const RolloutBoundsSchema = Type.Object({
   maxErrorRate: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-  maxP99LatencyMs: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+  maxP99LatencyMs: Type.Optional(Type.Number({ minimum: 0 })),
   maxErrorRateOverPrimary: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-  maxP99LatencyRatioToPrimary: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+  maxP99LatencyRatioToPrimary: Type.Optional(Type.Number({ minimum: 0 })),
 });
 
 export const RolloutPlanSchema = Type.Object({

@@ -1,4 +1,5 @@
-import type { ReactNode } from 'react';
+import { useState, type FormEvent, type ReactNode } from 'react';
+import { saveToken, savedToken } from '../api';
 import type { Loaded } from '../use-api';
 
 /** The "API not on this server" state: features land one by one, and the page says so plainly. */
@@ -20,6 +21,7 @@ export function Load<T>(props: {
 }) {
   const { state } = props;
   if (state.error?.notAvailable) return <NotAvailable what={props.what} endpoint={props.endpoint} />;
+  if (state.error?.status === 401) return <TokenForm message={state.error.message} />;
   if (state.error) {
     return (
       <div className="error" role="alert">
@@ -34,4 +36,29 @@ export function Load<T>(props: {
 
 export function Empty(props: { children: ReactNode }) {
   return <div className="empty">{props.children}</div>;
+}
+
+/** A server with auth on answers 401: ask for a token once, keep it in this browser. */
+function TokenForm(props: { message: string }) {
+  const [token, setToken] = useState(savedToken() ?? '');
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    saveToken(token.trim());
+    window.location.reload();
+  };
+  return (
+    <form className="notice" onSubmit={submit} data-testid="token-form">
+      <p>
+        <strong>This server requires a token.</strong> {props.message}
+      </p>
+      <input
+        type="password"
+        aria-label="API token"
+        placeholder="mlp_…"
+        value={token}
+        onChange={(e) => setToken(e.target.value)}
+      />{' '}
+      <button type="submit">Use token</button>
+    </form>
+  );
 }

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { api, seg } from '../api';
+import { api, authHeaders, seg } from '../api';
 import { DataTable } from '../components/data-table';
 import { PipelineDag } from '../components/pipeline-dag';
 import { Empty, Load } from '../components/status';
@@ -244,7 +244,9 @@ export function PipelineRunPage(props: { id: string }) {
 
 function StepLog(props: { runId: string; step: string }) {
   const state = useApi(async () => {
-    const response = await fetch(`/api/v1/pipeline-runs/${seg(props.runId)}/steps/${seg(props.step)}/logs`);
+    const response = await fetch(`/api/v1/pipeline-runs/${seg(props.runId)}/steps/${seg(props.step)}/logs`, {
+      headers: authHeaders(),
+    });
     return response.ok ? response.text() : `(no log: ${response.status})`;
   }, [props.runId, props.step]);
   return (
