@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoServer, type DemoServer } from '../examples/closed-loop/demo-server.js';
 import { runClosedLoop, type StoryEvent } from '../examples/closed-loop/loop.js';
 import { loadConfig } from '../src/core/config.js';
+import { createPipelineService } from '../src/pipelines/pipeline-services.js';
 import { openPlatform, type Platform } from '../src/platform.js';
 import { tempDir } from './helpers/tmp.js';
 
@@ -81,13 +82,42 @@ describe('the closed-loop demo', () => {
     expect(alerts.map((a) => a.rule)).toContain('churn-drift');
   });
 
-  it('tracked the tuning trials and the retraining run, and stored the feedback it trained on', async () => {
-    const train = story.find((e) => e.step === 'train')!;
+  it('retrained through the pipeline the alert started, each step a tracked run', async () => {
     const retrain = story.find((e) => e.step === 'retrain')!;
+    const pipelines = createPipelineService({
+      ...platform.tracking,
+      database: platform.database,
+      clock: platform.clock,
+    });
+    const runs = await pipelines.listRuns('churn-retrain');
+    // One run however many alerts fired together.
+    expect(runs.map((r) => r.id)).toEqual([retrain.facts.pipelineRunId]);
+    const pipelineRun = await pipelines.getRun(runs[0]!.id);
+    expect(pipelineRun?.status).toBe('SUCCEEDED');
+    expect(pipelineRun?.trigger.kind).toBe('alert');
+    const alertIds = (await platform.monitoring.alerts.log.list({})).map((a) => a.id);
+    expect(alertIds).toContain(pipelineRun?.trigger.detail.alertId);
+    expect(pipelineRun?.steps.map((s) => [s.step, s.status])).toEqual([
+      ['collect', 'SUCCEEDED'],
+      ['train', 'SUCCEEDED'],
+      ['gate', 'SUCCEEDED'],
+      ['canary', 'SUCCEEDED'],
+    ]);
+    for (const step of pipelineRun?.steps ?? [])
+      expect((await platform.tracking.runs.get(step.trackingRunId!)).info.status).toBe('FINISHED');
+    // The training run names the pipeline run and the dataset version the labels became.
+    const run = await platform.tracking.runs.get(retrain.facts.runId as string);
+    expect(run.data.tags.find((t) => t.key === 'mloop.pipeline_run')?.value).toBe(pipelineRun?.id);
+    expect(run.inputs.datasetInputs.map((d) => d.dataset.source)).toContainEqual(
+      expect.stringContaining(String(retrain.facts.dataset).split('/')[0]!),
+    );
+    expect((await platform.registry.versions.get('churn', 2)).runId).toBe(run.info.runId);
+  });
+
+  it('tracked the tuning trials and stored the feedback the retraining used', async () => {
+    const train = story.find((e) => e.step === 'train')!;
     const parent = await platform.tracking.runs.get(train.facts.parentRunId as string);
     expect(parent.info.status).toBe('FINISHED');
-    const run = await platform.tracking.runs.get(retrain.facts.runId as string);
-    expect(run.data.tags.find((t) => t.key === 'mloop.trigger')?.value).toMatch(/\S/);
     const labelled = await platform.feedback.labelled.page(
       { model: 'churn', from: 0, to: Date.now() + 1 },
       1000,

@@ -7,15 +7,18 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../src/core/config.js';
 import { isMloopError } from '../../src/core/errors.js';
+import { readPipelineFile } from '../../src/pipelines/load-source.js';
+import { createPipelineService } from '../../src/pipelines/pipeline-services.js';
+import type { PipelineRun } from '../../src/pipelines/types.js';
 import { openPlatform, type Platform } from '../../src/platform.js';
 import { AlertsClient } from '../../src/sdk/alerts.js';
 import { HttpClient } from '../../src/sdk/http.js';
 import { MloopClient } from '../../src/sdk/index.js';
 import type { StoredGateReport } from '../../src/registry/gates/types.js';
 import { datasetVersionInput } from '../../src/tracking/dataset-version-input.js';
-import { train, type TrainResult } from '../../src/training/trainer.js';
 import { parseSearchSpace } from '../../src/training/tuning/search-space.js';
 import { tune } from '../../src/training/tuning/tune.js';
 import {
@@ -26,6 +29,9 @@ import {
   type Customer,
   type LabelledCustomer,
 } from './churn-data.js';
+import { retrainPipelineName } from './retrain-pipeline.js';
+
+const retrainPipelinePath = fileURLToPath(new URL('./retrain-pipeline.ts', import.meta.url));
 
 /** A labelled prediction: the model's inputs (no gender: the model never saw it) and the outcome. */
 type Labelled = Omit<Customer, 'gender'> & { churned: 'yes' | 'no' };
@@ -175,19 +181,35 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<StoryEv
       cooldown: '1m',
       description: 'accuracy from delayed labels',
     });
+    // The retraining pipeline, registered with the server's store: those alerts start it there.
+    const retrain = await readPipelineFile(retrainPipelinePath);
+    await createPipelineService({
+      ...platform.tracking,
+      database: platform.database,
+      clock: platform.clock,
+    }).register(retrain.definition, retrain.source);
     const quiet = await Promise.all(['churn-drift', 'churn-accuracy'].map((r) => alerts.evaluate(r)));
     tell({
       step: 'serve',
       title: `Deployed and served ${summerTraffic.length} summer requests`,
-      detail: `Labels came back for all of them; alert rules on drift (> 30% of columns) and accuracy (< ${fmt(accuracyBar)}) evaluated: ${quiet.map((q) => q.outcome).join(', ')}.`,
-      links: [`/api/v1/deployments/${deployment}`, `/api/v1/alert-rules`],
+      detail: `Labels came back for all of them; alert rules on drift (> 30% of columns) and accuracy (< ${fmt(accuracyBar)}) evaluated: ${quiet.map((q) => q.outcome).join(', ')}. Their alerts start the pipeline ${retrainPipelineName}.`,
+      links: [
+        `/api/v1/deployments/${deployment}`,
+        `/api/v1/alert-rules`,
+        `/api/v1/pipelines/${retrainPipelineName}`,
+      ],
       facts: { predictions: summerIds.length, outcomes: quiet.map((q) => q.outcome) },
     });
 
-    // 5. Winter: the traffic shifts, delayed labels show the model is wrong more often.
+    // 5. Winter: the traffic shifts, delayed labels show the model is wrong more often. A
+    //    labelled winter holdout arrives too, for the gate of whatever is trained next.
     const winterTraffic = generateCustomers(600, 'winter', seed + 3);
     const winterIds = await send(client, winterTraffic);
     await client.feedback.attach(labelsOf(winterIds, winterTraffic), { source: 'demo:winter' });
+    const { version: hold2 } = await client.datasets.add(
+      'churn-holdout',
+      writeCsv('holdout-winter.csv', generateCustomers(800, 'winter', seed + 4)),
+    );
     const evaluations = await Promise.all(['churn-drift', 'churn-accuracy'].map((r) => alerts.evaluate(r)));
     const fired = await alerts.listAlerts({});
     if (fired.length === 0)
@@ -197,78 +219,70 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<StoryEv
       title: `Winter: ${winterTraffic.length} shifted requests, ${fired.length} alert(s) fired`,
       detail: fired.map((a) => `${a.rule}: ${a.message}`).join(' | '),
       links: ['/api/v1/alerts'],
-      facts: { rules: fired.map((a) => a.rule), winterPredictions: winterIds.length },
+      facts: { rules: fired.map((a) => a.rule), winterPredictions: winterIds.length, holdout: hold2.version },
     });
 
-    // 6. Retrain on the labelled predictions. Pipelines have no alert trigger yet, so the loop
-    //    reacts to the alert itself: export what feedback labelled, add it as a dataset version, train.
-    const labelled = await labelledRows(client);
-    const { version: train2 } = await client.datasets.add(
-      'churn-train',
-      writeCsv('churn-labelled.csv', labelled),
-    );
-    const retrained: TrainResult = await train(services(platform), {
-      ...(await trainingData(platform, `churn-train/${train2.version}`)),
-      label: 'churned',
-      features: [...featureColumns],
-      model: 'gbdt',
-      params: { ...tuned.best.params },
-      seed,
-      run: {
-        experimentId,
-        runName: 'retrain-after-alert',
-        tags: [{ key: 'mloop.trigger', value: fired.map((a) => a.id).join(',') }],
-      },
-    });
-    const v2 = await client.models.createVersion(model, { source: retrained.modelSource });
+    // 6. The alert started the retraining pipeline on the server: collect the labelled
+    //    predictions as a dataset version, train, register, gate, canary.
+    const pipelineRun = await alertTriggeredRun(client);
+    const done = await client.pipelines.waitForRun(pipelineRun.id, { timeoutMs: 120_000, pollMs: 250 });
+    const outputs = (step: string) =>
+      Object.fromEntries(
+        Object.entries(done.steps.find((s) => s.step === step)?.outputs ?? {}).map(([k, o]) => [k, o.value]),
+      );
+    if (done.status !== 'SUCCEEDED') {
+      const failed = done.steps.find((s) => s.status === 'FAILED');
+      throw new Error(
+        `pipeline run ${done.id} ended ${done.status}${failed ? ` at step ${failed.step}: ${failed.error}` : ''}`,
+      );
+    }
+    const collected = outputs('collect');
+    const trained = outputs('train');
+    const v2 = Number(trained.version);
     tell({
       step: 'retrain',
-      title: `Retrained on ${labelled.length} labelled predictions (churn-train/${train2.version})`,
-      detail: `Triggered by the alert directly (no pipeline alert trigger yet); holdout ROC AUC ${fmt(retrained.metrics.roc_auc ?? NaN)}; registered as ${model}/${v2.version}.`,
-      links: [`/api/v1/runs/${retrained.runId}`, `/api/v1/models/${model}/versions/${v2.version}`],
-      facts: { runId: retrained.runId, version: v2.version, dataset: train2.version },
+      title: `Pipeline ${retrainPipelineName} retrained on ${String(collected.rows)} labelled predictions (${String(collected.version)})`,
+      detail: `Started by the ${String(done.trigger.detail.rule)} alert; steps ${done.steps
+        .map((s) => `${s.step} ${s.status.toLowerCase()}`)
+        .join(', ')}; registered as ${model}/${v2}.`,
+      links: [
+        `/api/v1/pipeline-runs/${done.id}`,
+        `/api/v1/runs/${String(trained.runId)}`,
+        `/api/v1/models/${model}/versions/${v2}`,
+      ],
+      facts: {
+        pipelineRunId: done.id,
+        trigger: done.trigger,
+        runId: trained.runId,
+        version: v2,
+        dataset: collected.version,
+      },
     });
 
-    // 7. The new version's gate, on a winter holdout, against production.
-    const { version: hold2 } = await client.datasets.add(
-      'churn-holdout',
-      writeCsv('holdout-winter.csv', generateCustomers(800, 'winter', seed + 4)),
-    );
-    const report2 = await client.gates.run(model, v2.version, { holdout: `churn-holdout/${hold2.version}` });
+    // 7. The gate the pipeline ran: the new version on the winter holdout, against production.
+    const report2 = (await client.gates.reports(model, v2)).find((r) => r.id === outputs('gate').report);
+    if (!report2) throw new Error(`pipeline run ${done.id} stored no gate report on ${model}/${v2}`);
     tell(gateEvent(report2, url));
-    if (!report2.passed) throw new Error(`version ${v2.version} failed its gate: ${failures(report2)}`);
 
-    // 8. Canary, then promotion by the rollout once the canary holds up.
-    await client.deployments.setCandidate(deployment, {
-      version: String(v2.version),
-      mode: 'canary',
-      percent: 25,
-      reason: `gate ${report2.id} passed`,
-    });
-    await client.deployments.startRollout(deployment, {
-      steps: [25, 100],
-      minRequests: 10,
-      minDurationMs: 0,
-      reason: 'winter retrain',
-    });
+    // 8. The pipeline's last step made it a canary; the rollout promotes it once it holds up.
     tell({
       step: 'canary',
-      title: `Canary: ${model}/${v2.version} takes 25% of the traffic`,
+      title: `Canary: ${model}/${v2} takes 25% of the traffic`,
       detail: 'The rollout widens it when the canary has answered enough requests within its error bound.',
       links: [`/api/v1/deployments/${deployment}/events`],
-      facts: { version: v2.version },
+      facts: { version: v2 },
     });
     const rolled = await driveRollout(client, seed + 5);
     const production = await client.models.getVersionByAlias(model, 'production');
-    if (rolled !== 'completed' || production.version !== v2.version) {
+    if (rolled !== 'completed' || production.version !== v2) {
       throw new Error(`the rollout ended ${rolled}; production is version ${production.version}`);
     }
     tell({
       step: 'promoted',
-      title: `Promoted: production is now ${model}/${v2.version}`,
+      title: `Promoted: production is now ${model}/${v2}`,
       detail: 'The completed rollout moved the production alias; the history names the rollout and why.',
       links: [`/api/v1/models/${model}/history`, `/api/v1/deployments/${deployment}/events`],
-      facts: { version: v2.version },
+      facts: { version: v2 },
     });
     return story;
   } finally {
@@ -332,20 +346,17 @@ function labelsOf(ids: string[], customers: LabelledCustomer[]) {
   return ids.map((predictionId, i) => ({ predictionId, label: (customers[i] as LabelledCustomer).churned }));
 }
 
-/** Every labelled prediction of the model, back as customers with their outcome. */
-async function labelledRows(client: MloopClient): Promise<Labelled[]> {
-  const rows: Labelled[] = [];
-  let pageToken: string | undefined;
-  do {
-    const page = await client.feedback.labelledPredictions(model, {
-      maxResults: 1000,
-      ...(pageToken ? { pageToken } : {}),
-    });
-    for (const p of page.items)
-      rows.push({ ...(p.inputs as unknown as Customer), churned: p.label as 'yes' | 'no' });
-    pageToken = page.nextPageToken;
-  } while (pageToken);
-  return rows;
+/** The run of the retraining pipeline an alert started (the server starts it as the alert fires). */
+async function alertTriggeredRun(client: MloopClient): Promise<PipelineRun> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const run = (await client.pipelines.listRuns(retrainPipelineName)).find(
+      (r) => r.trigger.kind === 'alert',
+    );
+    if (run) return run;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`the alert did not start the pipeline ${retrainPipelineName} within 30 s`);
 }
 
 /** Sends winter traffic until the rollout ends (the server's ticker judges it); its final status. */

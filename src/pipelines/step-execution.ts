@@ -118,6 +118,7 @@ async function runFunctionStep(
   let timer: NodeJS.Timeout | undefined;
   const ctx: StepContext = {
     step: task.step,
+    pipelineRunId: task.pipelineRunId,
     params: task.params,
     inputs,
     outputPath: (name) => {

@@ -8,6 +8,8 @@ export type Params = Record<string, ParamValue>;
 /** What a TypeScript step sees: its inputs (values, or local paths of files), params, where to write outputs. */
 export interface StepContext {
   readonly step: string;
+  /** The pipeline run this step belongs to (tag what the step creates with it). */
+  readonly pipelineRunId: string;
   readonly params: Readonly<Params>;
   /** Input values (kind `value`) or local file paths (other kinds), by input name. */
   readonly inputs: Readonly<Record<string, unknown>>;

@@ -58,6 +58,23 @@ describe('mloop pipelines from the command line', () => {
     expect(listed.runs).toHaveLength(3);
   });
 
+  it('registers a pipeline for its triggers without running it', () => {
+    const home = tempDir('mloop-pipe-cli-');
+    writeFileSync(
+      join(home, 'pipeline.yaml'),
+      yaml.replace('params:', 'triggers: {datasets: [churn], alerts: [{rule: churn-drift}]}\nparams:'),
+    );
+    const registered = mloop(home, ['pipelines', 'register', 'pipeline.yaml']);
+    expect(registered.code, registered.stderr).toBe(0);
+    expect(registered.stdout).toContain(
+      'registered pipeline cli-demo: a running mloop server starts it on new versions of dataset churn, alerts of rule churn-drift',
+    );
+    expect(JSON.parse(mloop(home, ['pipelines', 'register', 'pipeline.yaml', '--json']).stdout).name).toBe(
+      'cli-demo',
+    );
+    expect(JSON.parse(mloop(home, ['pipelines', 'list', '--json']).stdout).runs).toEqual([]);
+  });
+
   it('exits 3 naming the field for a bad file or param, and 1 with the way forward when a step fails', () => {
     const home = tempDir('mloop-pipe-cli-');
     writeFileSync(join(home, 'bad.yaml'), 'name: bad\nsteps:\n  a:\n    command: x\n    needs: [b]\n');

@@ -33,6 +33,9 @@ describeEachDialect('pipeline triggers', (dialect) => {
     await register(yaml('nightly', '  cron: "0 9 * * *"'));
     await register(yaml('on-data', '  datasets: [churn]'));
     await register(yaml('on-alert', '  alerts: [{rule: churn-drift}]'));
+    await register(
+      yaml('on-alert-slow', '  alerts: [{model: fraud}]').replace('echo hello', 'sleep 0.5; echo hello'),
+    );
     await register(yaml('from-ci', '  webhook: {secret_env: TEST_CI_SECRET}'));
     scheduler = new PipelineScheduler(pipelines, { clock, events: platform.events }).start(3_600_000);
   });
@@ -97,6 +100,18 @@ describeEachDialect('pipeline triggers', (dialect) => {
       kind: 'alert',
       detail: { rule: 'churn-drift', alertId: 'al_1' },
     });
+  });
+
+  it('starts one run for a burst of alerts, and another once that run has ended', async () => {
+    const alert = { model: 'fraud', kind: 'drift', value: 0.4, threshold: 0.2 };
+    platform.events.emit('monitoring.alert', { ...alert, rule: 'fraud-drift', alertId: 'al_2' });
+    platform.events.emit('monitoring.alert', { ...alert, rule: 'fraud-accuracy', alertId: 'al_3' });
+    await waitFor(async () => (await lastRun('on-alert-slow'))?.status === 'SUCCEEDED');
+    const runs = await pipelines.listRuns('on-alert-slow', 5);
+    expect(runs.map((r) => r.trigger.detail.alertId)).toEqual(['al_2']);
+    platform.events.emit('monitoring.alert', { ...alert, rule: 'fraud-drift', alertId: 'al_4' });
+    await waitFor(async () => (await pipelines.listRuns('on-alert-slow', 5)).length === 2);
+    expect((await lastRun('on-alert-slow'))!.trigger.detail.alertId).toBe('al_4');
   });
 
   it('starts a pipeline from a webhook with the right secret, recording commit and ref', async () => {

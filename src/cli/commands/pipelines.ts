@@ -3,7 +3,7 @@ import { invalidParameter } from '../../core/errors.js';
 import { readPipelineFile } from '../../pipelines/load-source.js';
 import type { PipelineService } from '../../pipelines/pipeline-service.js';
 import type { RunHandle } from '../../pipelines/runner.js';
-import type { PipelineRun } from '../../pipelines/types.js';
+import type { PipelineRun, PipelineTriggers } from '../../pipelines/types.js';
 import { print, printJson, positiveInteger, repeatable } from '../command-context.js';
 import { exitCodes } from '../exit-codes.js';
 import { progressBar } from '../format/progress.js';
@@ -54,6 +54,25 @@ export function registerPipelinesCommand(program: Command): void {
         if (!opts.json)
           print(`pipeline ${definition.name}: run ${handle.id} (${definition.steps.length} steps)`);
         await follow(service, handle, opts, definition.steps.length);
+      });
+    });
+
+  pipelines
+    .command('register <file>')
+    .description(
+      'Register (or replace) a pipeline without running it, so `mloop server` starts it from its triggers',
+    )
+    .option('--json', 'print the registered pipeline as JSON')
+    .addHelpText(
+      'after',
+      examples(['mloop pipelines register pipeline.yaml', 'mloop pipelines register retrain.ts --json']),
+    )
+    .action(async (file: string, opts: { json?: boolean }) => {
+      await withPipelines({}, async (service) => {
+        const { definition, source } = await readPipelineFile(file);
+        const stored = await service.register(definition, source);
+        if (opts.json) printJson(stored);
+        else print(`registered pipeline ${definition.name}: ${describeTriggers(definition.triggers)}`);
       });
     });
 
@@ -131,6 +150,20 @@ export function registerPipelinesCommand(program: Command): void {
         else print(`cancel requested for ${runId}; the process running it stops it within a second`);
       });
     });
+}
+
+function describeTriggers(triggers: PipelineTriggers): string {
+  const parts = [
+    ...(triggers.cron ?? []).map((c) => `cron "${c}"`),
+    ...(triggers.datasets ?? []).map((d) => `new versions of dataset ${d}`),
+    ...(triggers.alerts ?? []).map(
+      (a) => `alerts${a.rule ? ` of rule ${a.rule}` : ''}${a.model ? ` on ${a.model}` : ''}`,
+    ),
+    ...(triggers.webhook ? [`webhook (secret in ${triggers.webhook.secretEnv})`] : []),
+  ];
+  return parts.length
+    ? `a running mloop server starts it on ${parts.join(', ')}`
+    : 'it has no triggers; start it with mloop pipelines run or POST /api/v1/pipelines/{name}/runs';
 }
 
 /** Prints each step as it ends (and a progress bar), waits for the run, sets the exit code. */

@@ -43,8 +43,13 @@ export function registerServerCommand(program: Command): void {
           alertIntervalMs: config.alertIntervalMs,
           auth: authEnabled(config.auth, config.host),
         });
-        const address = await app.listen({ host: config.host, port: config.port });
-        process.stdout.write(`mloop server listening on ${address.replace('[::1]', 'localhost')}\n`);
+        const address = (await app.listen({ host: config.host, port: config.port })).replace(
+          '[::1]',
+          'localhost',
+        );
+        // Pipeline steps this server runs (TypeScript steps and shell commands) reach it here.
+        process.env.MLOOP_SERVER_URL = address;
+        process.stdout.write(`mloop server listening on ${address}\n`);
         process.stdout.write(
           `  database: ${platform.database.dialect}   artifacts: ${config.artifactRoot}   OpenAPI: ${address}/openapi.json\n`,
         );

@@ -20,6 +20,7 @@ export class PipelineScheduler {
   private lastTick: number;
   private readonly unsubscribe: (() => void)[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private launching: Promise<void> = Promise.resolve();
   /** Runs this scheduler started, so tests and shutdown can wait for them. */
   readonly started: RunHandle[] = [];
 
@@ -87,8 +88,27 @@ export class PipelineScheduler {
     }
   }
 
-  private async launch(name: string, trigger: Trigger): Promise<void> {
+  /**
+   * A trigger does not start a pipeline that is still running: a burst of alerts (or a slow cron
+   * job) gives one retraining, not one per event. Launches are serialised so two events arriving
+   * together cannot both see "not running".
+   */
+  private launch(name: string, trigger: Trigger): Promise<void> {
+    const next = this.launching.then(() => this.launchUnlessRunning(name, trigger));
+    this.launching = next;
+    return next;
+  }
+
+  private async launchUnlessRunning(name: string, trigger: Trigger): Promise<void> {
     try {
+      const running = (await this.pipelines.listRuns(name, 20)).find((r) => r.status === 'RUNNING');
+      if (running) {
+        this.deps.log?.info(
+          { pipeline: name, running: running.id, trigger: trigger.kind },
+          'pipeline already running; trigger skipped',
+        );
+        return;
+      }
       const handle = await this.pipelines.start(name, { trigger });
       this.started.push(handle);
       this.deps.log?.info(
