@@ -151,6 +151,7 @@ export const routeActions: Readonly<Record<string, Action>> = {
   'POST /api/v1/feedback': 'feedback.write',
   'GET /api/v1/feedback/:predictionId': 'predictions.read',
   'GET /api/v1/models/:name/performance': 'monitoring.read',
+  'GET /api/v1/models/:name/monitoring': 'monitoring.read',
   'GET /api/v1/models/:name/labelled-predictions': 'predictions.read',
   'GET /v2/health/live': 'public',
   'GET /v2/health/ready': 'public',

@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '../core/logging.js';
 import type { Platform } from '../platform.js';
 import { startAlertScheduler } from '../monitoring/alerts/alert-scheduler.js';
@@ -23,6 +23,7 @@ import { registerNativeModelVersionRoutes } from './native/model-version-routes.
 import { registerGateRoutes } from './native/gate-routes.js';
 import { registerDeploymentRoutes } from './native/deployment-routes.js';
 import { registerFeedbackRoutes } from './native/feedback-routes.js';
+import { registerMonitoringRoutes } from './native/monitoring-routes.js';
 import { registerPipelineRoutes } from './native/pipeline-routes.js';
 import { registerNativeTrackingRoutes } from './native/tracking-routes.js';
 import { registerServingRoutes } from './serving/serving-routes.js';
@@ -79,6 +80,7 @@ export async function buildServer(platform: Platform, options: ServerOptions = {
     app.addHook('onClose', async () => scheduler.stop());
   }
   registerFeedbackRoutes(app, platform);
+  registerMonitoringRoutes(app, platform);
   registerPipelineRoutes(app, platform);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await registerDashboardRoutes(app);
@@ -102,7 +104,7 @@ export async function createApp(
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
     return503OnClosing: true,
     // Per-request info logs cost more than a metric batch's insert; errors are still logged.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     forceCloseConnections: 'idle',
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 

@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { buildServer } from '../../src/api/server.js';
 import type { ManualClock } from '../../src/core/clock.js';
 import { renderDriftReportHtml } from '../../src/monitoring/drift-report-html.js';
+import type { MonitorReport } from '../../src/monitoring/monitor-report.js';
 import type { Platform } from '../../src/platform.js';
 import { describeEachDialect, openTestPlatform } from '../helpers/platform.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -105,6 +107,33 @@ describeEachDialect('monitor report', (dialect) => {
     });
     expect(report.reference).toEqual({ description: `dataset ${dataset}/1`, rows: 400 });
     expect(report.drift.columns.filter((c) => c.drifted).map((c) => c.name)).toEqual(['a']);
+  });
+
+  it('answers over HTTP with drift, histograms and data quality, refusing server file paths', async () => {
+    const dataset = `ref-${model}`;
+    await platform.data.datasets.add(dataset, reference);
+    await servePredictions(platform, `${model}@champion`, 300, { shiftA: 2 });
+    const app = await buildServer(platform, { logger: false });
+    try {
+      const get = async (query: string) => {
+        const response = await app.inject({ url: `/api/v1/models/${model}/monitoring?${query}` });
+        return { status: response.statusCode, body: response.json() as MonitorReport & { field?: string } };
+      };
+      const ok = await get(`alias=champion&window=1h&reference=${dataset}/1`);
+      expect(ok.status).toBe(200);
+      expect(ok.body.window.rows).toBe(300);
+      const a = ok.body.drift.columns.find((c) => c.name === 'a')!;
+      expect(a).toMatchObject({ drifted: true, referenceHistogram: { kind: 'bins' } });
+      expect(a.currentHistogram.counts.reduce((s, n) => s + n, 0)).toBe(300);
+      expect(ok.body.quality.issues.map((i) => i.column)).toContain('a');
+      const file = await get(`alias=champion&reference=${encodeURIComponent(reference)}`);
+      expect(file.status).toBe(400);
+      expect(file.body.field).toBe('reference');
+      expect((await get('alias=champion&window=soon')).body.field).toBe('window');
+      expect((await app.inject({ url: '/api/v1/models/nope/monitoring' })).statusCode).toBe(404);
+    } finally {
+      await app.close();
+    }
   });
 
   it('asks for --reference when the training data is not a stored dataset version', async () => {

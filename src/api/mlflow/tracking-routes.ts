@@ -270,7 +270,7 @@ export function registerMlflowTrackingRoutes(app: App, platform: Platform): void
         tags,
         body: Type.Object({
           run_id: Type.String(),
-          metrics: Type.Optional(Type.Array(WireMetric, { additionalProperties: true })),
+          metrics: Type.Optional(Type.Array(WireMetric)),
           params: Type.Optional(Type.Array(WireParam)),
           tags: Type.Optional(Type.Array(WireTag)),
         }),
