@@ -24,6 +24,7 @@ import {
 } from './serving/deployments/deployment-services.js';
 import type { DeploymentPredictorOptions } from './serving/deployments/deployment-predictor.js';
 import { registryModelVersions } from './serving/deployments/registry-versions.js';
+import { PersonalData, piiHashKey } from './serving/personal-data.js';
 import { registryModelSource } from './serving/registry-source.js';
 import {
   createServingServices,
@@ -92,7 +93,13 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
     protectedAliases: config.protectedAliases,
   });
   const serving = createServingServices(
-    { database, clock, events, source: registryModelSource(registry, artifactStore) },
+    {
+      database,
+      clock,
+      events,
+      source: registryModelSource(registry, artifactStore),
+      personalData: new PersonalData(() => piiHashKey(config.piiHashKey, join(config.home, 'pii-hash-key'))),
+    },
     options.serving,
   );
   const deployments = createDeploymentServices({

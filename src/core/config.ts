@@ -31,6 +31,11 @@ export interface Config {
   rateLimitPerMinute: number;
   /** Largest body of a route that is not an upload (artifacts, dataset files), in bytes. */
   jsonBodyLimitBytes: number;
+  /**
+   * Key of the hash that stands for personal values marked `hash` in the prediction log; when
+   * unset, a random key is generated once and kept in `home`.
+   */
+  piiHashKey: string | undefined;
 }
 
 export type ConfigOverrides = Partial<Config>;
@@ -115,6 +120,7 @@ export function loadConfig(
     fourEyes,
     rateLimitPerMinute,
     jsonBodyLimitBytes,
+    piiHashKey: pick('piiHashKey', 'MLOOP_PII_HASH_KEY'),
   };
 }
 

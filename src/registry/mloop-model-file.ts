@@ -1,4 +1,5 @@
 import { MloopError } from '../core/errors.js';
+import { isPiiMarking } from '../core/pii-mode.js';
 import type {
   FeatureSpec,
   FeatureType,
@@ -48,6 +49,10 @@ export function parseMloopModelFile(text: string, dir: string): MloopModelFile {
     file.task = value.task as ModelTask;
   }
   if (value.inputs !== undefined) {
+    const badPii = Array.isArray(value.inputs)
+      ? value.inputs.findIndex((f) => isObject(f) && f.pii !== undefined && !isPiiMarking(f.pii))
+      : -1;
+    if (badPii >= 0) throw fail(`inputs[${badPii}].pii`, 'true, false, "redact" or "hash"');
     if (!Array.isArray(value.inputs) || !value.inputs.every(isFeatureSpec))
       throw fail('inputs', `a list of {name, type} with type one of ${featureTypes.join(', ')}`);
     file.inputs = value.inputs;
@@ -130,7 +135,7 @@ function isFeatureSpec(value: unknown): value is FeatureSpec {
     value.name !== '' &&
     featureTypes.includes(value.type as FeatureType) &&
     ['boolean', 'undefined'].includes(typeof value.optional) &&
-    ['boolean', 'undefined'].includes(typeof value.pii)
+    (value.pii === undefined || isPiiMarking(value.pii))
   );
 }
 

@@ -1,3 +1,5 @@
+import type { PiiMarking } from '../core/pii-mode.js';
+
 /**
  * What mloop knows about a packaged model, whichever way it was logged: mloop's own
  * `mloop-model.json` beside `model.onnx`, or an MLflow `MLmodel` with the `onnx` flavor.
@@ -11,8 +13,11 @@ export interface FeatureSpec {
   type: FeatureType;
   /** May be missing/null in a request (the model graph imputes it). */
   optional?: boolean;
-  /** Marked as personal data: redacted in the prediction log (governance). */
-  pii?: boolean;
+  /**
+   * Marked as personal data, kept out of the prediction log: `true` or `redact` logs `[redacted]`,
+   * `hash` logs a keyed hash (`hmac:…`) so one subject's rows still group and join.
+   */
+  pii?: PiiMarking;
 }
 
 export type ModelTask = 'classification' | 'regression';

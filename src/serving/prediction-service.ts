@@ -5,6 +5,7 @@ import { newId } from '../core/ids.js';
 import type { ModelMetadata } from '../registry/model-metadata.js';
 import type { FeatureRecord } from './feature-batch.js';
 import type { OutputDescription, Prediction } from './model-runtime.js';
+import type { PersonalData } from './personal-data.js';
 import type { LoggedPrediction, PredictionLog } from './prediction-log.js';
 import type { ServedModels } from './served-models.js';
 import type { ServingMetrics } from './serving-metrics.js';
@@ -53,7 +54,6 @@ export interface ModelDescription {
 }
 
 const maxRequestKeyLength = 256;
-const redacted = '[redacted]';
 
 /**
  * Scores records on the model a reference serves: takes a lease (so a hot swap never pulls the
@@ -66,6 +66,7 @@ export class PredictionService {
     private readonly log: PredictionLog,
     private readonly metrics: ServingMetrics,
     private readonly clock: Clock,
+    private readonly personalData: PersonalData,
   ) {}
 
   async predict(request: PredictRequest): Promise<PredictResult> {
@@ -95,7 +96,6 @@ export class PredictionService {
     const requestId = newId('req');
     const time = this.clock.now();
     const scored = predictions.map((p) => ({ id: newId('pred'), ...p }));
-    const pii = runtime.metadata.inputs.filter((f) => f.pii).map((f) => f.name);
     this.log.append(
       scored.map(({ id, ...outputs }, i): LoggedPrediction => ({
         id,
@@ -105,7 +105,7 @@ export class PredictionService {
         version,
         deployment: request.deployment,
         arm,
-        inputs: redact(records[i] as FeatureRecord, pii),
+        inputs: this.personalData.protect(records[i] as FeatureRecord, runtime.metadata.inputs),
         outputs,
         latencyMs,
         requestKey,
@@ -135,13 +135,6 @@ export class PredictionService {
 
 function signatureOf(runtime: ServedSignature): ServedSignature {
   return { metadata: runtime.metadata, outputs: runtime.outputs, classLabels: runtime.classLabels };
-}
-
-function redact(record: FeatureRecord, pii: string[]): FeatureRecord {
-  if (pii.length === 0) return record;
-  const copy = { ...record };
-  for (const name of pii) if (name in copy) copy[name] = redacted;
-  return copy;
 }
 
 function checkRequestKey(key: string | undefined): string | undefined {

@@ -2,6 +2,7 @@ import type { Clock } from '../core/clock.js';
 import type { EventBus } from '../core/events.js';
 import type { Logger } from '../core/logging.js';
 import type { Database } from '../store/database.js';
+import type { PersonalData } from './personal-data.js';
 import { PredictionLog, type PredictionLogOptions } from './prediction-log.js';
 import { PredictionService } from './prediction-service.js';
 import { ServedModels, type ModelSource, type ServedModelsOptions } from './served-models.js';
@@ -33,6 +34,8 @@ export interface ServingDependencies {
   clock: Clock;
   events: EventBus;
   source: ModelSource;
+  /** Redacts or hashes the inputs a model marks personal before they are logged. */
+  personalData: PersonalData;
 }
 
 /** Wires serving to one database, clock, event bus and model source. */
@@ -53,7 +56,7 @@ export function createServingServices(
   });
   return {
     models,
-    predictions: new PredictionService(models, log, metrics, deps.clock),
+    predictions: new PredictionService(models, log, metrics, deps.clock, deps.personalData),
     log,
     metrics,
     async close() {
