@@ -1,53 +1,33 @@
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { chromiumPath, describeWithChromium } from '../helpers/chromium.js';
+import { describeWithChromium } from '../helpers/chromium.js';
 import { startServer, type ServerProcess } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/tmp.js';
+import { openBrowserPage, type BrowserPage } from './browser-page.js';
 import { fillHome, fillServer, type DashboardFixture } from './dashboard-fixture.js';
-
-// Git-ignored; kept after the run so a reviewer can look at every page.
-const screenshots = resolve('test-results/screenshots');
 
 describeWithChromium('web dashboard in a real browser', () => {
   let server: ServerProcess;
-  let browser: Browser;
+  let browser: BrowserPage;
   let page: Page;
   let fixture: DashboardFixture;
-  const consoleErrors: string[] = [];
 
   beforeAll(async () => {
     const home = tempDir('mloop-dashboard-');
     await fillHome(home);
     server = await startServer({ home });
     fixture = await fillServer(server.url);
-    browser = await chromium.launch({
-      executablePath: chromiumPath(),
-      args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
-    });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on('console', (message) => {
-      if (message.type() === 'error') consoleErrors.push(`${page.url()}: ${message.text()}`);
-    });
-    page.on('pageerror', (error) => consoleErrors.push(`${page.url()}: ${error.message}`));
-    mkdirSync(screenshots, { recursive: true });
-    console.log(`dashboard screenshots: ${screenshots}`);
+    browser = await openBrowserPage();
+    page = browser.page;
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
+    await browser?.browser.close();
     await server?.stop();
   });
 
-  async function visit(path: string, ready: string, shot: string): Promise<void> {
-    consoleErrors.length = 0;
-    await page.goto(`${server.url}${path}`);
-    await page.locator(ready).first().waitFor({ timeout: 15_000 });
-    await page.waitForLoadState('networkidle');
-    await page.screenshot({ path: join(screenshots, `${shot}.png`), fullPage: true });
-    expect(consoleErrors, `console errors on ${path}`).toEqual([]);
-  }
+  const visit = (path: string, ready: string, shot: string) =>
+    browser.visit(`${server.url}${path}`, ready, shot);
 
   it('loads every page without console errors', async () => {
     const [runId] = fixture.sweepRunIds;
@@ -94,7 +74,7 @@ describeWithChromium('web dashboard in a real browser', () => {
     await page.locator('th', { hasText: 'accuracy' }).click();
     await page.locator('th', { hasText: 'accuracy' }).click();
     await expect.poll(() => rows.first().locator('td').nth(1).textContent()).toBe('trial-4');
-    await page.screenshot({ path: join(screenshots, 'runs-filtered.png'), fullPage: true });
+    await browser.shoot('runs-filtered');
 
     await page.getByLabel('Filter runs').fill('metrics.nope <');
     await page.getByRole('button', { name: 'Search' }).click();
@@ -134,14 +114,14 @@ describeWithChromium('web dashboard in a real browser', () => {
     expect(await page.locator('[data-testid=column-profiles] strong').allTextContents()).toEqual(
       expect.arrayContaining(['x1', 'x2', 'label']),
     );
-    await page.screenshot({ path: join(screenshots, 'lineage-run-dataset.png'), fullPage: true });
+    await browser.shoot('lineage-run-dataset');
 
     // Prediction → dataset directly: the model's lineage names the version by digest.
     await openPrediction();
     await page.locator('[data-testid=lineage-graph] .lineage-node.dataset a').click();
     await page.waitForURL('**/datasets/customers?digest=*');
     await page.getByRole('heading', { name: 'Version 2: schema and profile' }).waitFor();
-    await page.screenshot({ path: join(screenshots, 'lineage-dataset.png'), fullPage: true });
+    await browser.shoot('lineage-dataset');
   }, 60_000);
 
   it("draws a pipeline run's DAG with each step's status and shows a step's log", async () => {
@@ -153,7 +133,7 @@ describeWithChromium('web dashboard in a real browser', () => {
     expect(await dag.locator('[data-step=train]').textContent()).toContain('succeeded');
     await dag.locator('[data-step=train]').click();
     await expect.poll(() => page.locator('[data-testid=step-log]').textContent()).toContain('training model');
-    await page.screenshot({ path: join(screenshots, 'pipeline-run-log.png'), fullPage: true });
+    await browser.shoot('pipeline-run-log');
   }, 60_000);
 
   it('serves client routes as the page, and API paths as JSON 404s', async () => {

@@ -28,12 +28,27 @@ interface DriftHistogram {
 interface ColumnDrift {
   name: string;
   test: string;
-  statistic: number;
+  statistic?: number;
   pValue?: number;
   threshold: number;
   drifted: boolean;
   referenceHistogram: DriftHistogram;
   currentHistogram: DriftHistogram;
+  note?: string;
+}
+
+interface QualityIssue {
+  column: string;
+  check: string;
+  message: string;
+}
+
+interface MonitorReport {
+  version: number;
+  window: { length: string; rows: number };
+  reference: { description: string; rows: number };
+  drift: { columns: ColumnDrift[]; driftedColumns: number; datasetDrift: boolean };
+  quality: { rows: number; issues: QualityIssue[]; unexpectedColumns: string[] };
 }
 
 const week = 7 * 86_400_000;
@@ -75,9 +90,9 @@ function ModelMonitoring({ model }: { model: string }) {
       }),
     [model],
   );
-  const drift = useApi(async () => {
-    await requireEndpoint('/api/v1/models/{name}/drift');
-    return api.get<{ columns: ColumnDrift[] }>(`/api/v1/models/${seg(model)}/drift`);
+  const monitoring = useApi(async () => {
+    await requireEndpoint('/api/v1/models/{name}/monitoring');
+    return api.get<MonitorReport>(`/api/v1/models/${seg(model)}/monitoring`, { window: '7d' });
   }, [model]);
   return (
     <>
@@ -117,41 +132,75 @@ function ModelMonitoring({ model }: { model: string }) {
         }}
       </Load>
       <h2>Drift per feature</h2>
-      <Load state={drift} what="Drift reports" endpoint="/api/v1/models/:name/drift">
+      <Load state={monitoring} what="Drift and data quality" endpoint="/api/v1/models/:name/monitoring">
         {(report) => (
-          <DataTable
-            testId="drift-table"
-            rows={report.columns}
-            rowKey={(c) => c.name}
-            columns={[
-              { key: 'name', title: 'Feature', render: (c) => c.name, sortValue: (c) => c.name },
-              { key: 'test', title: 'Test', render: (c) => c.test },
-              {
-                key: 'stat',
-                title: 'Statistic',
-                render: (c) => num(c.statistic),
-                sortValue: (c) => c.statistic,
-              },
-              { key: 'p', title: 'p-value', render: (c) => num(c.pValue) },
-              {
-                key: 'drifted',
-                title: 'Drifted',
-                render: (c) => <span className={c.drifted ? 'bad' : 'ok'}>{c.drifted ? 'yes' : 'no'}</span>,
-              },
-              {
-                key: 'hist',
-                title: 'Reference vs current',
-                render: (c) => (
-                  <Histogram
-                    bars={bars(c.referenceHistogram)}
-                    compare={bars(c.currentHistogram)}
-                    width={200}
-                    height={50}
-                  />
-                ),
-              },
-            ]}
-          />
+          <>
+            <p className="muted" data-testid="drift-summary">
+              Version {report.version}: {report.window.rows} predictions over the last {report.window.length}{' '}
+              vs {report.reference.description} ({report.reference.rows} rows); {report.drift.driftedColumns}{' '}
+              of {report.drift.columns.length} columns drifted
+              {report.drift.datasetDrift ? ' — dataset drift' : ''}.
+            </p>
+            <DataTable
+              testId="drift-table"
+              rows={report.drift.columns}
+              rowKey={(c) => c.name}
+              columns={[
+                { key: 'name', title: 'Column', render: (c) => c.name, sortValue: (c) => c.name },
+                { key: 'test', title: 'Test', render: (c) => c.test },
+                {
+                  key: 'stat',
+                  title: 'Statistic',
+                  render: (c) => (c.statistic === undefined ? (c.note ?? '–') : num(c.statistic)),
+                  sortValue: (c) => c.statistic ?? -1,
+                },
+                { key: 'p', title: 'p-value', render: (c) => num(c.pValue) },
+                {
+                  key: 'drifted',
+                  title: 'Drifted',
+                  render: (c) => <span className={c.drifted ? 'bad' : 'ok'}>{c.drifted ? 'yes' : 'no'}</span>,
+                  sortValue: (c) => (c.drifted ? 1 : 0),
+                },
+                {
+                  key: 'hist',
+                  title: 'Reference vs current',
+                  render: (c) => (
+                    <Histogram
+                      bars={bars(c.referenceHistogram)}
+                      compare={bars(c.currentHistogram)}
+                      width={200}
+                      height={50}
+                    />
+                  ),
+                },
+              ]}
+            />
+            <h2>Data quality</h2>
+            {report.quality.issues.length === 0 && report.quality.unexpectedColumns.length === 0 ? (
+              <Empty>
+                No missing values, type mismatches, out-of-range values or unseen categories beyond the
+                reference in {report.quality.rows} inputs.
+              </Empty>
+            ) : (
+              <DataTable
+                testId="quality-table"
+                rows={[
+                  ...report.quality.issues,
+                  ...report.quality.unexpectedColumns.map((column) => ({
+                    column,
+                    check: 'unexpected_column',
+                    message: `${column} is not in the reference`,
+                  })),
+                ]}
+                rowKey={(i) => `${i.column}:${i.check}`}
+                columns={[
+                  { key: 'column', title: 'Column', render: (i) => i.column, sortValue: (i) => i.column },
+                  { key: 'check', title: 'Check', render: (i) => i.check, sortValue: (i) => i.check },
+                  { key: 'message', title: 'What was found', render: (i) => i.message },
+                ]}
+              />
+            )}
+          </>
         )}
       </Load>
     </>
