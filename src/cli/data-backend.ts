@@ -1,4 +1,5 @@
 import type { Config } from '../core/config.js';
+import type { PiiMode } from '../core/pii-mode.js';
 import type { DatasetDiff } from '../data/dataset-diff.js';
 import type { ProgressListener } from '../data/source-files.js';
 import type {
@@ -14,6 +15,7 @@ export interface DataAddOptions {
   source?: string;
   parentVersion?: number;
   onProgress?: ProgressListener;
+  pii?: Record<string, PiiMode>;
 }
 
 /** The dataset operations of `mloop data`, in-process on the embedded store or against a server. */

@@ -8,6 +8,7 @@ import type { Clock } from '../core/clock.js';
 import type { EventBus } from '../core/events.js';
 import { invalidParameter, isMloopError, notFound } from '../core/errors.js';
 import { newId } from '../core/ids.js';
+import type { PiiMode } from '../core/pii-mode.js';
 import type { ArtifactStore } from '../store/artifacts/artifact-store.js';
 import { withDuckDb } from '../store/duckdb.js';
 import { diffVersions, type DatasetDiff } from './dataset-diff.js';
@@ -32,6 +33,8 @@ export interface AddDatasetOptions {
   onProgress?: ProgressListener;
   /** What messages call the data (default: its path). */
   label?: string;
+  /** Columns holding personal data (each must be a column of the data), and how to keep them out of logs. */
+  pii?: Record<string, PiiMode>;
 }
 
 export interface DatasetServiceDeps {
@@ -77,7 +80,7 @@ export class DatasetService {
       ...(options.label ? { label: options.label } : {}),
     });
     const existing = await this.findByDigest(name, source.digest);
-    if (existing) return { version: existing, created: false };
+    if (existing) return { version: checkSamePii(existing, options.pii), created: false };
     if (options.parentVersion !== undefined) await this.get(`${name}/${options.parentVersion}`);
     const { schema, profile } = await withDuckDb(async (connection) => {
       const schema = await loadDataset(
@@ -88,6 +91,7 @@ export class DatasetService {
       );
       return { schema, profile: await profileDataset(connection, schema) };
     });
+    checkPiiColumns(options.pii, schema);
     const storagePath = `datasets/${name}/${source.digest}`;
     try {
       for (const file of source.files) {
@@ -260,7 +264,7 @@ export class DatasetService {
           .set((eb) => ({ last_version: eb('last_version', '-', 1) }))
           .where('name', '=', name)
           .execute();
-        return { version: toVersion(same), created: false };
+        return { version: checkSamePii(toVersion(same), options.pii), created: false };
       }
       const number = Number(counted.last_version);
       const parent = options.parentVersion ?? (number > 1 ? await latestVersion(tx, name) : undefined);
@@ -280,6 +284,7 @@ export class DatasetService {
         created_at: now,
         created_by: options.createdBy ?? null,
         tags: options.tags && Object.keys(options.tags).length > 0 ? JSON.stringify(options.tags) : null,
+        pii: options.pii && Object.keys(options.pii).length > 0 ? JSON.stringify(options.pii) : null,
       };
       await tx.insertInto('dataset_versions').values(row).execute();
       return { version: toVersion(row), created: true };
@@ -313,5 +318,40 @@ function toVersion(row: DatasetVersionRow): DatasetVersion {
     createdAt: Number(row.created_at),
     ...(row.created_by ? { createdBy: row.created_by } : {}),
     tags: row.tags ? (JSON.parse(row.tags) as Record<string, string>) : {},
+    ...(row.pii ? { pii: JSON.parse(row.pii) as Record<string, PiiMode> } : {}),
   };
+}
+
+/** Every personal column must be one of the data's, so a typo never leaves a column unprotected. */
+function checkPiiColumns(pii: Record<string, PiiMode> | undefined, schema: DatasetVersion['schema']): void {
+  const columns = new Set(schema.map((c) => c.name));
+  for (const name of Object.keys(pii ?? {})) {
+    if (!columns.has(name)) {
+      throw invalidParameter(
+        'pii',
+        `no column "${name}" in the data to mark personal (columns: ${[...columns].join(', ')})`,
+      );
+    }
+  }
+}
+
+/**
+ * The same bytes find the existing version; its personal columns are part of what it is (models were
+ * trained on that marking), so a different marking is refused rather than silently ignored.
+ */
+function checkSamePii(version: DatasetVersion, pii: Record<string, PiiMode> | undefined): DatasetVersion {
+  if (pii === undefined) return version;
+  const key = (p: Record<string, PiiMode> | undefined) => JSON.stringify(Object.entries(p ?? {}).sort());
+  if (key(pii) !== key(version.pii)) {
+    throw invalidParameter(
+      'pii',
+      `these bytes are already ${version.name}/${version.version}, whose personal columns (${describePii(version.pii)}) cannot change: add the data under another name to mark them differently`,
+    );
+  }
+  return version;
+}
+
+function describePii(pii: Record<string, PiiMode> | undefined): string {
+  const entries = Object.entries(pii ?? {});
+  return entries.length === 0 ? 'none' : entries.map(([c, m]) => `${c}:${m}`).join(', ');
 }

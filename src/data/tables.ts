@@ -22,6 +22,8 @@ export interface DatasetTables {
     created_at: number;
     created_by: string | null;
     tags: string | null;
+    /** JSON column → redact|hash (migration 0013); null when no column is personal. */
+    pii: string | null;
   };
 }
 

@@ -1,3 +1,5 @@
+import type { PiiMode } from '../core/pii-mode.js';
+
 /** The file formats a dataset version can hold. */
 export const datasetFormats = ['csv', 'parquet', 'jsonl'] as const;
 export type DatasetFormat = (typeof datasetFormats)[number];
@@ -72,6 +74,11 @@ export interface DatasetVersion {
   createdAt: number;
   createdBy?: string;
   tags: Record<string, string>;
+  /**
+   * Columns holding personal data, and how the prediction log keeps them out (redact or hash):
+   * models trained on the version mark these inputs personal. Absent when none is.
+   */
+  pii?: Record<string, PiiMode>;
 }
 
 /** A version without its profile and file list: what listings show. */

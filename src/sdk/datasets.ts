@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { MloopError } from '../core/errors.js';
+import type { PiiMode } from '../core/pii-mode.js';
 import type { DatasetDiff } from '../data/dataset-diff.js';
 import { parseDatasetRef } from '../data/dataset-ref.js';
 import { formatOfPath } from '../data/source-files.js';
@@ -19,6 +20,8 @@ export interface AddVersionOptions {
   source?: string;
   parentVersion?: number;
   description?: string;
+  /** Columns holding personal data (`{ email: 'redact', customer_id: 'hash' }`); each must be a column. */
+  pii?: Record<string, PiiMode>;
 }
 
 const base = '/api/v1/datasets';
@@ -53,6 +56,12 @@ export class DatasetsClient {
         source: options.source,
         parentVersion: options.parentVersion,
         description: options.description,
+        pii:
+          options.pii === undefined
+            ? undefined
+            : Object.entries(options.pii)
+                .map(([column, mode]) => `${column}:${mode}`)
+                .join(','),
       },
     });
   }

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import { invalidParameter } from '../../core/errors.js';
+import { parsePiiColumns } from '../../core/pii-mode.js';
 import { parseFormat } from '../../data/source-files.js';
 import type { Platform } from '../../platform.js';
 import type { App } from '../server.js';
@@ -52,6 +53,12 @@ export function registerDatasetRoutes(app: App, platform: Platform): void {
           source: Type.Optional(Type.String()),
           parentVersion: Type.Optional(Type.Integer({ minimum: 1 })),
           description: Type.Optional(Type.String()),
+          pii: Type.Optional(
+            Type.String({
+              description:
+                'Personal columns, comma-separated, each COLUMN (redacted) or COLUMN:hash / COLUMN:redact',
+            }),
+          ),
         }),
         response: {
           200: Type.Object({ created: Type.Boolean(), version: DatasetVersionSchema }),
@@ -68,12 +75,13 @@ export function registerDatasetRoutes(app: App, platform: Platform): void {
           'send the file as raw bytes with content-type application/octet-stream',
         );
       }
-      const { format, source, parentVersion, description } = req.query;
+      const { format, source, parentVersion, description, pii } = req.query;
       const added = await datasets.addStream(req.params.name, body, {
         format: parseFormat(format),
         ...(source ? { source } : {}),
         ...(parentVersion ? { parentVersion } : {}),
         ...(description ? { description } : {}),
+        ...(pii !== undefined ? { pii: parsePiiColumns(pii, 'pii') } : {}),
       });
       return reply.status(added.created ? 201 : 200).send(added);
     },

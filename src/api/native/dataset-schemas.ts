@@ -46,6 +46,11 @@ const versionFields = {
   createdAt: Type.Integer(),
   createdBy: Type.Optional(Type.String()),
   tags: Type.Record(Type.String(), Type.String()),
+  pii: Type.Optional(
+    Type.Record(Type.String(), Type.Union([Type.Literal('redact'), Type.Literal('hash')]), {
+      description: 'Personal columns and how the prediction log keeps them out',
+    }),
+  ),
 };
 
 export const DatasetVersionSummarySchema = Type.Object(versionFields);

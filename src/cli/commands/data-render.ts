@@ -19,6 +19,7 @@ export function renderDatasetVersion(v: DatasetVersion): string {
       ['parent', v.parentVersion === undefined ? '-' : `${v.name}/${v.parentVersion}`],
       ['source', v.source ?? '-'],
       ['created', formatTime(v.createdAt)],
+      ['personal', personalColumns(v)],
     ]),
     renderTable(
       ['COLUMN', 'TYPE', 'MISSING', 'DISTINCT', 'MIN', 'MEAN', 'STD', 'P50', 'MAX', 'TOP VALUES'],
@@ -27,6 +28,12 @@ export function renderDatasetVersion(v: DatasetVersion): string {
     ),
   ];
   return sections.join('\n');
+}
+
+/** `email (redact), customer_id (hash)`: the columns prediction logs keep out, and how. */
+function personalColumns(v: DatasetVersion): string {
+  const entries = Object.entries(v.pii ?? {});
+  return entries.length === 0 ? '-' : entries.map(([column, mode]) => `${column} (${mode})`).join(', ');
 }
 
 function profileRow(c: ColumnProfile): string[] {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../core/config.js';
 import { invalidParameter, isMloopError, MloopError } from '../../core/errors.js';
+import { parsePiiColumns } from '../../core/pii-mode.js';
 import { parseFormat } from '../../data/source-files.js';
 import {
   positiveInteger,
@@ -37,6 +38,7 @@ interface AddOptions extends CommonOptions {
   parent?: number;
   source?: string;
   progress?: boolean;
+  pii?: string;
 }
 
 /** `mloop data add|list|show|diff|get|use`: versioned datasets. */
@@ -53,6 +55,7 @@ export function registerDatasetCommands(data: Command): void {
       'mloop data add customers data/customers.csv',
       'mloop data add events exports/2026-03/ --source s3://bucket/events/2026-03',
       'mloop data add customers fixed.csv --parent 2 --json',
+      'mloop data add customers data/customers.csv --pii email,phone,customer_id:hash',
     ],
   )
     .option('--format <format>', 'csv, parquet or jsonl, when the file name does not say')
@@ -62,14 +65,20 @@ export function registerDatasetCommands(data: Command): void {
       positiveInteger('--parent'),
     )
     .option('--source <text>', 'where the data came from (a URL, a query, a job)')
+    .option(
+      '--pii <columns>',
+      'columns holding personal data, comma-separated: COLUMN is redacted in prediction logs, COLUMN:hash is logged as a keyed hash; models trained on the version mark them',
+    )
     .option('--progress', 'draw the progress bar on stderr even when it is not a terminal')
     .action(async (name: string, path: string, opts: AddOptions) => {
+      const pii = opts.pii === undefined ? undefined : parsePiiColumns(opts.pii, 'pii');
       const bar = opts.progress || process.stderr.isTTY ? progressBar({ unit: 'bytes' }) : undefined;
       const added = await withData(opts, (backend) =>
         backend.add(name, path, {
           ...(opts.format ? { format: parseFormat(opts.format) } : {}),
           ...(opts.parent ? { parentVersion: opts.parent } : {}),
           ...(opts.source ? { source: opts.source } : {}),
+          ...(pii ? { pii } : {}),
           ...(bar ? { onProgress: (done, total) => bar.update(done, total) } : {}),
         }),
       );

@@ -13,6 +13,7 @@ import { alerts } from './0009-alerts.js';
 import { pipelines } from './0010-pipelines.js';
 import { gates } from './0012-gates.js';
 import { governance } from './0011-governance.js';
+import { datasetPii } from './0013-dataset-pii.js';
 
 /** A migration written once for both dialects; `dialect` is there for the rare type that differs. */
 export type MigrationStep = (db: Kysely<unknown>, dialect: DialectName) => Promise<void>;
@@ -31,6 +32,7 @@ const steps: Record<string, MigrationStep> = {
   '0010-pipelines': pipelines,
   '0012-gates': gates,
   '0011-governance': governance,
+  '0013-dataset-pii': datasetPii,
 };
 
 export async function migrateToLatest(db: Kysely<unknown>, dialect: DialectName): Promise<void> {
