@@ -1,3 +1,4 @@
+import type { PiiMode } from '../core/pii-mode.js';
 import { mloopMetadataFile, mloopOnnxFile } from '../registry/mloop-model-file.js';
 import type { Lineage, ModelMetadata } from '../registry/model-metadata.js';
 import type { ArtifactService } from '../tracking/artifacts.js';
@@ -20,6 +21,8 @@ export interface ExportInput {
   /** Class labels in class-index order (classification). */
   classLabels?: ReadonlyArray<string | number>;
   lineage?: Lineage;
+  /** Columns of the training data holding personal data: the inputs of those names are marked `pii`. */
+  pii?: Record<string, PiiMode>;
 }
 
 /**
@@ -41,7 +44,10 @@ export function exportModelPackage(input: ExportInput): TrainedPackage {
   const metadata: ModelMetadata = {
     format: 'mloop-model/v1',
     task: classification ? 'classification' : 'regression',
-    inputs: pre.inputs,
+    inputs: pre.inputs.map((f) => {
+      const mode = input.pii?.[f.name];
+      return mode ? { ...f, pii: mode } : f;
+    }),
     layout: { kind: 'columns' },
     outputs,
     ...(classification ? { classLabels: [...(input.classLabels ?? [])] } : {}),

@@ -2,6 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { invalidParameter } from '../core/errors.js';
+import type { PiiMode } from '../core/pii-mode.js';
 import { sha256Hex } from '../core/hashing.js';
 import { seededRandom } from '../core/random.js';
 import type { ArtifactService } from '../tracking/artifacts.js';
@@ -31,6 +32,8 @@ export interface DatasetReference {
   source: string;
   /** MLflow's source type: `local` for a file (the default), `mloop` for a dataset version. */
   sourceType?: string;
+  /** The version's personal columns: the model's signature marks these inputs, so serving keeps them out of logs. */
+  pii?: Record<string, PiiMode>;
 }
 
 export interface TrainRequest {
@@ -184,6 +187,7 @@ export async function train(services: TrainingServices, request: TrainRequest): 
       model,
       task: target.task,
       ...(target.classLabels ? { classLabels: target.classLabels } : {}),
+      ...(dataset?.pii ? { pii: dataset.pii } : {}),
       lineage: { runId, datasets: dataset ? [{ name: dataset.name, digest: dataset.digest }] : [] },
     });
     await logModelPackage(services.artifacts, runId, pkg, modelArtifactPath);

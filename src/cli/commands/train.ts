@@ -227,6 +227,7 @@ async function trainingData(
       digest: input.dataset.digest,
       source: input.dataset.source,
       sourceType: 'mloop',
+      ...(version.pii ? { pii: version.pii } : {}),
     },
   };
 }
