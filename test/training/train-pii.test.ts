@@ -51,6 +51,9 @@ describe('training on a dataset version with personal columns', { timeout: 240_0
     ]);
     expect(trained.stderr).toBe('');
     expect(JSON.parse(trained.stdout).registered).toEqual({ name: 'shop', version: 1 });
+    const shown = await mloop(home, ['models', 'show', 'shop/1']);
+    expect(shown.stdout).toMatch(/customer \(pii: hashed\)/);
+    expect(shown.stdout).toMatch(/color \(pii\)/);
 
     const platform = await openPlatform(loadConfig({ home: join(home, '.mloop') }, {}));
     try {

@@ -65,7 +65,9 @@ export function renderVersion(v: ModelVersion): string {
       renderTable(
         ['FEATURE', 'TYPE', `INPUT (${layout})`],
         metadata.inputs.map((f, i) => [
-          f.name + (f.pii ? ' (pii)' : '') + (f.optional ? ' (optional)' : ''),
+          f.name +
+            (f.pii === 'hash' ? ' (pii: hashed)' : f.pii ? ' (pii)' : '') +
+            (f.optional ? ' (optional)' : ''),
           f.type,
           metadata.layout.kind === 'tensor' ? `column ${i}` : f.name,
         ]),
