@@ -59,8 +59,9 @@ function canonicalString(value: unknown): string {
 }
 
 /**
- * The hash key: the configured one (its UTF-8 bytes, at least 16 characters), else a random key generated once into `path`
- * (readable by its owner only) and read from there on, so hashes stay stable across restarts.
+ * The hash key: the configured one (its UTF-8 bytes, at least 16 characters), else a random key
+ * generated once into `path` (readable by its owner only) and read from there on, so hashes stay
+ * stable across restarts.
  */
 export function piiHashKey(configured: string | undefined, path: string): Buffer {
   if (configured !== undefined && configured !== '') {
