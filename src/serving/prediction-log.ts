@@ -34,6 +34,8 @@ export interface ListPredictionsInput {
   to?: number | undefined;
   maxResults?: number | undefined;
   pageToken?: string | undefined;
+  /** Newest first (what an operator looks at); oldest first by default (what a reader replays). */
+  newestFirst?: boolean | undefined;
 }
 
 export interface PredictionLogOptions {
@@ -147,7 +149,7 @@ export class PredictionLog {
   }
 
   /**
-   * Predictions in time order (oldest first), optionally of one model or deployment and within
+   * Predictions in time order (oldest first unless `newestFirst`), optionally of one model or deployment and within
    * [from, to). Queued predictions are written first, so a caller sees its own.
    */
   async list(input: ListPredictionsInput = {}): Promise<Page<LoggedPrediction>> {
@@ -162,14 +164,19 @@ export class PredictionLog {
     if (input.deployment !== undefined) query = query.where('deployment', '=', input.deployment);
     if (input.from !== undefined) query = query.where('time', '>=', input.from);
     if (input.to !== undefined) query = query.where('time', '<', input.to);
+    const past = input.newestFirst ? '<' : '>';
     if (after) {
       query = query.where((eb) =>
-        eb.or([eb('time', '>', after.time), eb.and([eb('time', '=', after.time), eb('id', '>', after.id)])]),
+        eb.or([
+          eb('time', past, after.time),
+          eb.and([eb('time', '=', after.time), eb('id', past, after.id)]),
+        ]),
       );
     }
+    const direction = input.newestFirst ? 'desc' : 'asc';
     const rows = await query
-      .orderBy('time', 'asc')
-      .orderBy('id', 'asc')
+      .orderBy('time', direction)
+      .orderBy('id', direction)
       .limit(maxResults + 1)
       .execute();
     const page = rows.slice(0, maxResults);

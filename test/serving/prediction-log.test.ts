@@ -108,6 +108,20 @@ describeEachDialect('PredictionLog', (dialect) => {
     expect(ids).toEqual(rows.map((r) => r.id).sort());
   });
 
+  it('lists newest first on request, paging backwards without skipping or repeating', async () => {
+    const rows = Array.from({ length: 12 }, (_, i) => prediction({ time: t0 + Math.floor(i / 3) * 1000 }));
+    log.append(rows);
+    const ids: string[] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await log.list({ maxResults: 5, pageToken, newestFirst: true });
+      ids.push(...page.items.map((p) => p.id));
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    const newestFirst = [...rows].sort((a, b) => b.time - a.time || (a.id < b.id ? 1 : -1));
+    expect(ids).toEqual(newestFirst.map((r) => r.id));
+  });
+
   it('filters by deployment', async () => {
     log.append([prediction({ deployment: 'a' }), prediction({ deployment: 'b' }), prediction()]);
     const page = await log.list({ deployment: 'b' });

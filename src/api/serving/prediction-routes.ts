@@ -39,6 +39,11 @@ export function registerPredictionRoutes(app: App, log: PredictionLog): void {
           ),
           maxResults: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
           pageToken: Type.Optional(Type.String()),
+          order: Type.Optional(
+            Type.Union([Type.Literal('asc'), Type.Literal('desc')], {
+              description: 'asc (default): oldest first; desc: newest first',
+            }),
+          ),
         }),
         response: {
           200: Type.Object({
@@ -58,6 +63,7 @@ export function registerPredictionRoutes(app: App, log: PredictionLog): void {
         to: timeOf(q.to, 'to'),
         maxResults: q.maxResults,
         pageToken: q.pageToken,
+        newestFirst: q.order === 'desc',
       });
       return { predictions: page.items, nextPageToken: page.nextPageToken };
     },

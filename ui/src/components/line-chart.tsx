@@ -36,7 +36,14 @@ export function LineChart(props: {
       {
         width: Math.max(320, element.clientWidth),
         height: props.height ?? 260,
-        scales: { x: { time: props.time ?? false } },
+        scales: {
+          x: {
+            time: props.time ?? false,
+            // One x value (one window, one step) would otherwise stretch the axis over years.
+            range: (_u, min, max) =>
+              min === max ? [min - (props.time ? 3600 : 1), max + (props.time ? 3600 : 1)] : [min, max],
+          },
+        },
         axes: [{ label: props.xLabel }, {}],
         series: [
           { label: props.xLabel },

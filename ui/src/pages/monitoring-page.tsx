@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { api, seg } from '../api';
 import { DataTable } from '../components/data-table';
 import { Histogram } from '../components/histogram';
@@ -80,15 +81,25 @@ export function MonitoringPage(props: { search: URLSearchParams }) {
   );
 }
 
+// Each window length with the span it is read over (the server caps the number of windows).
+const windowSpans: Record<string, number> = {
+  '1m': 6 * 3_600_000,
+  '15m': 2 * 86_400_000,
+  '1h': week,
+  '1d': 90 * 86_400_000,
+};
+const windowLengths = Object.keys(windowSpans);
+
 function ModelMonitoring({ model }: { model: string }) {
+  const [windowLength, setWindowLength] = useState('1h');
   const performance = useApi(
     () =>
       api.get<{ task?: string; windows: PerformanceGroup[] }>(`/api/v1/models/${seg(model)}/performance`, {
-        from: String(Date.now() - week),
+        from: String(Date.now() - (windowSpans[windowLength] ?? week)),
         to: String(Date.now() + 1),
-        window: '1h',
+        window: windowLength,
       }),
-    [model],
+    [model, windowLength],
   );
   const monitoring = useApi(async () => {
     await requireEndpoint('/api/v1/models/{name}/monitoring');
@@ -96,7 +107,18 @@ function ModelMonitoring({ model }: { model: string }) {
   }, [model]);
   return (
     <>
-      <h2>Accuracy over time (from feedback labels)</h2>
+      <h2>
+        Accuracy over time (from feedback labels), per{' '}
+        <select
+          aria-label="Window length"
+          value={windowLength}
+          onChange={(e) => setWindowLength(e.target.value)}
+        >
+          {windowLengths.map((w) => (
+            <option key={w}>{w}</option>
+          ))}
+        </select>
+      </h2>
       <Load state={performance} what="Performance from feedback" endpoint="/api/v1/models/:name/performance">
         {(report) => {
           const versions = [...new Set(report.windows.map((w) => w.version))];

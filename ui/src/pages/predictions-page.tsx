@@ -13,12 +13,12 @@ export function PredictionsPage(props: { search: URLSearchParams }) {
   const model = props.search.get('model') ?? undefined;
   const deployment = props.search.get('deployment') ?? undefined;
   const state = useApi(
-    // The log pages forward in time; the last day is what an operator looks at first.
+    // The newest predictions are what an operator looks at first.
     () =>
       api.get<{ predictions: Prediction[] }>('/api/v1/predictions', {
         model,
         deployment,
-        from: String(Date.now() - 86_400_000),
+        order: 'desc',
         maxResults: 200,
       }),
     [model, deployment],
@@ -29,11 +29,11 @@ export function PredictionsPage(props: { search: URLSearchParams }) {
       <Load state={state} what="The prediction log" endpoint="/api/v1/predictions">
         {(data) =>
           data.predictions.length === 0 ? (
-            <Empty>No predictions in the last day.</Empty>
+            <Empty>No predictions yet.</Empty>
           ) : (
             <DataTable
               testId="predictions-table"
-              rows={[...data.predictions].reverse()}
+              rows={data.predictions}
               rowKey={(p) => p.id}
               columns={[
                 {
