@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { MloopError } from '../../src/core/errors.js';
+import { EventBus } from '../../src/core/events.js';
 import type { Platform } from '../../src/platform.js';
 import type { Scorer } from '../../src/serving/deployments/deployment-predictor.js';
 import {
@@ -58,7 +59,8 @@ describe('deployment predictor', () => {
     services = createDeploymentServices({
       database: platform.database,
       clock,
-      events: platform.events,
+      // Services of one test, with their own bus: the predictor listens for as long as the bus lives.
+      events: new EventBus(),
       versions: new FakeModelVersions(3, { production: 1 }),
       scorer,
       predictor: { random: seededRandom(2026) },
