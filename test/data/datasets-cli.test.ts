@@ -1,31 +1,14 @@
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/core/config.js';
 import { openPlatform } from '../../src/platform.js';
 import { tempDir } from '../helpers/tmp.js';
 import { trainedRun } from '../registry/model-factories.js';
 import { smallCsv, writeText } from './dataset-files.js';
+import { runMloop } from '../helpers/cli.js';
 
-const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
-
-/** Runs the built `mloop` with MLOOP_HOME (and the working directory) set to `home`. */
-function mloop(home: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, MLOOP_HOME: home };
-  delete env.MLOOP_URL;
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      { cwd: home, env, timeout: 120_000 },
-      (error, stdout, stderr) => {
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-      },
-    );
-  });
-}
+const mloop = (home: string, args: string[]) => runMloop(home, args);
 
 // Each command is a fresh process that loads the whole CLI: seconds apiece on a busy machine.
 describe('mloop data commands', { timeout: 240_000 }, () => {

@@ -1,7 +1,5 @@
-import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../../src/core/config.js';
@@ -10,23 +8,9 @@ import { describeWithPython } from '../helpers/python.js';
 import { tempDir } from '../helpers/tmp.js';
 import type { PerformanceReport } from '../../src/monitoring/performance/performance-report.js';
 import { makeOnnxModels, registerOnnxModels } from '../serving/onnx-models.js';
+import { runMloop } from '../helpers/cli.js';
 
-const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
-
-function mloop(home: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, MLOOP_HOME: home };
-  delete env.MLOOP_URL;
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      { cwd: home, env, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-      },
-    );
-  });
-}
+const mloop = (home: string, args: string[]) => runMloop(home, args);
 
 describeWithPython('mloop feedback and mloop monitor performance', () => {
   let home: string;

@@ -1,7 +1,5 @@
-import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DuckDBConnection, DuckDBInstance, type JS } from '@duckdb/node-api';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -14,34 +12,14 @@ import { describeWithPython } from '../helpers/python.js';
 import { startServer, type ServerProcess } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/tmp.js';
 import { makeOnnxModels, registerOnnxModels, type OnnxModels } from './onnx-models.js';
+import { runMloop } from '../helpers/cli.js';
 
-const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 const features = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'] as const;
 const classes = ['setosa', 'versicolor', 'virginica'];
 /** More rows than one DuckDB chunk (2,048) and than one scoring chunk of the tests (3,000). */
 const rowCount = 5000;
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the built `mloop` with MLOOP_HOME (and the working directory) set to `home`. */
-function mloop(home: string, args: string[]): Promise<CliResult> {
-  const env: NodeJS.ProcessEnv = { ...process.env, MLOOP_HOME: home };
-  delete env.MLOOP_URL;
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      { cwd: home, env, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-      },
-    );
-  });
-}
+const mloop = (home: string, args: string[]) => runMloop(home, args);
 
 async function readTable(path: string): Promise<{ columns: string[]; rows: Record<string, JS>[] }> {
   const instance = await DuckDBInstance.create(':memory:');

@@ -1,5 +1,3 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/core/config.js';
 import { openPlatform } from '../../src/platform.js';
@@ -7,29 +5,9 @@ import type { Deployment, DeploymentEvent } from '../../src/serving/deployments/
 import { modelWithVersions } from '../registry/model-factories.js';
 import { startServer } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/tmp.js';
+import { runMloop } from '../helpers/cli.js';
 
-const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function mloop(home: string, args: string[]): Promise<CliResult> {
-  const env: NodeJS.ProcessEnv = { ...process.env, MLOOP_HOME: home };
-  delete env.MLOOP_URL;
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      { cwd: home, env, timeout: 30_000 },
-      (error, stdout, stderr) => {
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-      },
-    );
-  });
-}
+const mloop = (home: string, args: string[]) => runMloop(home, args);
 
 /** A registered model with three versions and `production` on version 1, in `home`'s store. */
 async function seedModel(home: string): Promise<string> {

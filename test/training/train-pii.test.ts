@@ -1,30 +1,14 @@
-import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/core/config.js';
 import { seededRandom } from '../../src/core/random.js';
 import { openPlatform } from '../../src/platform.js';
 import { tempDir } from '../helpers/tmp.js';
+import { runMloop } from '../helpers/cli.js';
 
-const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
-
-function mloop(home: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, MLOOP_HOME: join(home, '.mloop') };
-  delete env.MLOOP_URL;
-  delete env.MLOOP_PII_HASH_KEY;
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      { cwd: home, env, timeout: 120_000 },
-      (error, stdout, stderr) => {
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-      },
-    );
-  });
-}
+const mloop = (home: string, args: string[]) =>
+  runMloop(home, args, { home: join(home, '.mloop'), unset: ['MLOOP_PII_HASH_KEY'] });
 
 describe('training on a dataset version with personal columns', { timeout: 240_000 }, () => {
   let home: string;
