@@ -18,7 +18,7 @@ import { AlertsClient } from '../../src/sdk/alerts.js';
 import { HttpClient } from '../../src/sdk/http.js';
 import { MloopClient } from '../../src/sdk/index.js';
 import type { StoredGateReport } from '../../src/registry/gates/types.js';
-import { datasetVersionInput } from '../../src/tracking/dataset-version-input.js';
+import { datasetVersionData } from '../../src/training/trainer.js';
 import { parseSearchSpace } from '../../src/training/tuning/search-space.js';
 import { tune } from '../../src/training/tuning/tune.js';
 import {
@@ -105,7 +105,7 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<StoryEv
     // 2. Train and tune: a small grid over the built-in GBDT, each trial a nested run.
     const experimentId = await experiment(platform, 'churn-closed-loop');
     const tuned = await tune(services(platform), {
-      ...(await trainingData(platform, `churn-train/${train1.version}`)),
+      ...(await datasetVersionData(platform.data.datasets, `churn-train/${train1.version}`)),
       label: 'churned',
       features: [...featureColumns],
       model: 'gbdt',
@@ -315,21 +315,6 @@ async function experiment(platform: Platform, name: string): Promise<string> {
       return (await platform.tracking.experiments.getByName(name)).experimentId;
     throw error;
   }
-}
-
-/** A dataset version as training reads it, with the version named in the run's lineage. */
-async function trainingData(platform: Platform, ref: string) {
-  const { version, path } = await platform.data.datasets.localPath(ref);
-  const input = datasetVersionInput(version);
-  return {
-    data: path,
-    dataset: {
-      name: input.dataset.name,
-      digest: input.dataset.digest,
-      source: input.dataset.source,
-      sourceType: 'mloop',
-    },
-  };
 }
 
 /** Scores customers through the deployment in batches; returns each prediction's id. */

@@ -14,8 +14,7 @@ import { pipeline } from '../../src/pipelines/definition.js';
 import { openPlatform, type Platform } from '../../src/platform.js';
 import type { StoredGateReport } from '../../src/registry/gates/types.js';
 import { MloopClient } from '../../src/sdk/index.js';
-import { datasetVersionInput } from '../../src/tracking/dataset-version-input.js';
-import { train } from '../../src/training/trainer.js';
+import { datasetVersionData, train } from '../../src/training/trainer.js';
 import { featureColumns, toCsv, type Customer } from './churn-data.js';
 
 export const retrainPipelineName = 'churn-retrain';
@@ -84,20 +83,12 @@ export default pipeline(retrainPipelineName)
     run: async (ctx) => {
       const ref = str(ctx.inputs.dataset);
       const trained = await withPlatform(async (platform) => {
-        const { version, path } = await platform.data.datasets.localPath(ref);
-        const input = datasetVersionInput(version);
         const experimentId = (await platform.tracking.experiments.getByName(str(ctx.params.experiment)))
           .experimentId;
         return train(
           { runs: platform.tracking.runs, artifacts: platform.tracking.artifacts, clock: platform.clock },
           {
-            data: path,
-            dataset: {
-              name: input.dataset.name,
-              digest: input.dataset.digest,
-              source: input.dataset.source,
-              sourceType: 'mloop',
-            },
+            ...(await datasetVersionData(platform.data.datasets, ref)),
             label: 'churned',
             features: [...featureColumns],
             model: 'gbdt',

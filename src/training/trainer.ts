@@ -3,9 +3,11 @@ import { basename } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { invalidParameter } from '../core/errors.js';
 import type { PiiMode } from '../core/pii-mode.js';
+import type { DatasetVersion } from '../data/types.js';
 import { sha256Hex } from '../core/hashing.js';
 import { seededRandom } from '../core/random.js';
 import type { ArtifactService } from '../tracking/artifacts.js';
+import { datasetVersionInput } from '../tracking/dataset-version-input.js';
 import { datasetContextTag, parentRunTag, type RunService } from '../tracking/runs.js';
 import type { Metric, Param, Tag } from '../tracking/types.js';
 import { loadTrainingTable } from './data/load-table.js';
@@ -214,6 +216,28 @@ export function fileDataset(path: string): DatasetReference {
   // Digest of the bytes: the same file trained twice links to the same dataset.
   const digest = statSync(path).isFile() ? sha256Hex(readFileSync(path)).slice(0, 16) : '';
   return { name: basename(path), digest, source: path };
+}
+
+/**
+ * A stored dataset version as training reads it: its local file, and the reference lineage records
+ * (the version's URI, digest and personal columns).
+ */
+export async function datasetVersionData(
+  datasets: { localPath(ref: string): Promise<{ version: DatasetVersion; path: string }> },
+  ref: string,
+): Promise<{ data: string; dataset: DatasetReference }> {
+  const { version, path } = await datasets.localPath(ref);
+  const { dataset } = datasetVersionInput(version);
+  return {
+    data: path,
+    dataset: {
+      name: dataset.name,
+      digest: dataset.digest,
+      source: dataset.source,
+      sourceType: 'mloop',
+      ...(version.pii ? { pii: version.pii } : {}),
+    },
+  };
 }
 
 function featuresOf(table: TrainingTable, request: TrainRequest): TrainingTable {

@@ -5,8 +5,13 @@ import { invalidParameter, isMloopError } from '../../core/errors.js';
 import type { Platform } from '../../platform.js';
 import type { RawParams } from '../../training/learner.js';
 import { learners } from '../../training/learners.js';
-import { fileDataset, train, type DatasetReference, type TrainingServices } from '../../training/trainer.js';
-import { datasetVersionInput } from '../../tracking/dataset-version-input.js';
+import {
+  datasetVersionData,
+  fileDataset,
+  train,
+  type DatasetReference,
+  type TrainingServices,
+} from '../../training/trainer.js';
 import { parseSearchSpace } from '../../training/tuning/search-space.js';
 import { tune, type SearchStrategy } from '../../training/tuning/tune.js';
 import { positiveInteger, print, printJson, repeatable, type CommonOptions } from '../command-context.js';
@@ -218,18 +223,7 @@ async function trainingData(
     );
   }
   await platform.data.validation.requireValidated(data);
-  const { version, path } = await platform.data.datasets.localPath(data);
-  const input = datasetVersionInput(version);
-  return {
-    data: path,
-    dataset: {
-      name: input.dataset.name,
-      digest: input.dataset.digest,
-      source: input.dataset.source,
-      sourceType: 'mloop',
-      ...(version.pii ? { pii: version.pii } : {}),
-    },
-  };
+  return datasetVersionData(platform.data.datasets, data);
 }
 
 /** `--param l2=0.1 --param max_iter=50` → `{ l2: '0.1', max_iter: '50' }` (learners parse values). */
