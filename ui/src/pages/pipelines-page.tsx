@@ -31,7 +31,7 @@ interface PipelineRun {
   id: string;
   pipeline: string;
   status: string;
-  trigger: { kind: string };
+  trigger: { kind: string; detail: Record<string, unknown> };
   trackingRunId?: string;
   error?: string;
   startTime: number;
@@ -122,7 +122,7 @@ export function PipelinePage(props: { name: string }) {
                     render: (r) => <Link to={`/pipeline-runs/${seg(r.id)}`}>{r.id}</Link>,
                   },
                   { key: 'status', title: 'Status', render: (r) => r.status },
-                  { key: 'trigger', title: 'Trigger', render: (r) => r.trigger.kind },
+                  { key: 'trigger', title: 'Trigger', render: (r) => triggerText(r.trigger) },
                   {
                     key: 'started',
                     title: 'Started',
@@ -180,7 +180,7 @@ export function PipelineRunPage(props: { id: string }) {
                 <dt>Status</dt>
                 <dd>{run.status}</dd>
                 <dt>Trigger</dt>
-                <dd>{run.trigger.kind}</dd>
+                <dd>{triggerText(run.trigger)}</dd>
                 <dt>Started</dt>
                 <dd>{time(run.startTime)}</dd>
                 <dt>Duration</dt>
@@ -261,4 +261,20 @@ function StepLog(props: { runId: string; step: string }) {
       </Load>
     </>
   );
+}
+
+/** What started a run, with the detail that says which one: the alert's rule, the dataset version, the commit. */
+function triggerText(trigger: { kind: string; detail: Record<string, unknown> }): string {
+  const d = trigger.detail;
+  const what =
+    trigger.kind === 'alert'
+      ? d.rule
+      : trigger.kind === 'dataset'
+        ? `${String(d.name)}/${String(d.version)}`
+        : trigger.kind === 'cron'
+          ? d.schedule
+          : trigger.kind === 'webhook'
+            ? (d.commit ?? d.ref)
+            : undefined;
+  return what === undefined ? trigger.kind : `${trigger.kind}: ${String(what)}`;
 }
