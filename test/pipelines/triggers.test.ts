@@ -108,10 +108,15 @@ describeEachDialect('pipeline triggers', (dialect) => {
     platform.events.emit('monitoring.alert', { ...alert, rule: 'fraud-accuracy', alertId: 'al_3' });
     await waitFor(async () => (await lastRun('on-alert-slow'))?.status === 'SUCCEEDED');
     const runs = await pipelines.listRuns('on-alert-slow', 5);
-    expect(runs.map((r) => r.trigger.detail.alertId)).toEqual(['al_2']);
+    // Whichever alert of the burst arrives first starts the run; the other is skipped.
+    expect(runs).toHaveLength(1);
+    const first = runs[0]!.trigger.detail.alertId as string;
+    expect(['al_2', 'al_3']).toContain(first);
     platform.events.emit('monitoring.alert', { ...alert, rule: 'fraud-drift', alertId: 'al_4' });
     await waitFor(async () => (await pipelines.listRuns('on-alert-slow', 5)).length === 2);
-    expect((await lastRun('on-alert-slow'))!.trigger.detail.alertId).toBe('al_4');
+    // The manual clock gives both runs one start time, so compare as a set.
+    const again = await pipelines.listRuns('on-alert-slow', 5);
+    expect(again.map((r) => r.trigger.detail.alertId).sort()).toEqual([first, 'al_4'].sort());
   });
 
   it('starts a pipeline from a webhook with the right secret, recording commit and ref', async () => {
