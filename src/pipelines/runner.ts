@@ -5,6 +5,7 @@ import { isMloopError, MloopError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { storePathOf } from '../tracking/artifacts.js';
 import type { ExperimentService } from '../tracking/experiments.js';
+import { gitSourceTags } from '../tracking/git-source.js';
 import { datasetContextTag, parentRunTag, type RunService } from '../tracking/runs.js';
 import { stepCacheKey } from './cache-key.js';
 import type { PipelineStore } from './pipeline-store.js';
@@ -72,6 +73,7 @@ export class PipelineRunner {
       tags: [
         { key: pipelineTag, value: definition.name },
         { key: 'mloop.pipeline.trigger', value: trigger.kind },
+        ...gitSourceTags(sourceDir(source)),
       ],
     });
     const runId = newId('prun');
@@ -207,8 +209,7 @@ export class PipelineRunner {
     for (const [name, ref] of Object.entries(step.inputs)) {
       inputs[name] = (JSON.parse(rows.get(ref.step)!.outputs) as Record<string, StoredOutput>)[ref.output]!;
     }
-    const cwd =
-      run.source.kind === 'module' || run.source.path ? dirname(resolve(run.source.path)) : process.cwd();
+    const cwd = sourceDir(run.source);
     const save = async (changes: Partial<StepRunRow>) => {
       Object.assign(row, changes);
       await store.upsertStepRun(row);
@@ -238,6 +239,7 @@ export class PipelineRunner {
         { key: 'mloop.pipeline.step', value: step.name },
         { key: cacheKeyTag, value: cacheKey },
         { key: cacheHitTag, value: String(cached !== undefined) },
+        ...gitSourceTags(cwd),
         ...Object.entries(inputs).map(([name, input]) => ({
           key: `mloop.pipeline.input.${name}`,
           value: input.path ?? input.digest,
@@ -455,4 +457,9 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     const timer = setTimeout(resolve, ms);
     signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
   });
+}
+
+/** Where a pipeline's code lives (its file's directory): shell steps run there, git is read there. */
+function sourceDir(source: PipelineSource): string {
+  return source.kind === 'module' || source.path ? dirname(resolve(source.path)) : process.cwd();
 }

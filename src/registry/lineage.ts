@@ -1,12 +1,7 @@
 import { parseDatasetVersionUri } from '../data/dataset-ref.js';
+import { gitCommitTag, gitDirtyTag, gitRemoteTag } from '../tracking/git-source.js';
 import type { Run } from '../tracking/types.js';
 import type { Lineage } from './model-metadata.js';
-
-/** Run tags that carry a model's source-code provenance. */
-export const gitCommitTag = 'mlflow.source.git.commit';
-export const gitRemoteTag = 'mlflow.source.git.repoURL';
-/** Set by mloop's trainers (and anyone who wants it shown): `true` when the working tree had changes. */
-export const gitDirtyTag = 'mloop.source.git.dirty';
 
 /**
  * A version's lineage: the run that made it, the datasets that run read (name + digest), the git

@@ -12,6 +12,7 @@ import {
   type DatasetReference,
   type TrainingServices,
 } from '../../training/trainer.js';
+import { gitSourceTags } from '../../tracking/git-source.js';
 import { parseSearchSpace } from '../../training/tuning/search-space.js';
 import { tune, type SearchStrategy } from '../../training/tuning/tune.js';
 import { positiveInteger, print, printJson, repeatable, type CommonOptions } from '../command-context.js';
@@ -64,7 +65,12 @@ export function registerTrainCommand(program: Command): void {
       const result = await train(services, {
         ...(await commonRequest(platform, opts)),
         params: parseParams(opts.param),
-        run: { experimentId, ...(opts.runName ? { runName: opts.runName } : {}) },
+        run: {
+          experimentId,
+          ...(opts.runName ? { runName: opts.runName } : {}),
+          // The code that trained it: the git commit of the directory mloop runs in.
+          tags: gitSourceTags(process.cwd()),
+        },
         ...(bar ? { onProgress: (f: number) => bar.update(Math.round(f * 100), 100) } : {}),
       });
       const registered = opts.register
@@ -128,7 +134,12 @@ export function registerTrainCommand(program: Command): void {
         ...(opts.trials ? { trials: opts.trials } : {}),
         ...(opts.metric ? { metric: opts.metric } : {}),
         ...(opts.direction ? { direction: opts.direction } : {}),
-        run: { experimentId, ...(opts.runName ? { runName: opts.runName } : {}) },
+        run: {
+          experimentId,
+          ...(opts.runName ? { runName: opts.runName } : {}),
+          // The code that trained it: the git commit of the directory mloop runs in.
+          tags: gitSourceTags(process.cwd()),
+        },
         ...(bar ? { onTrial: (done: number, total: number) => bar.update(done, total) } : {}),
       });
       const registered = opts.register

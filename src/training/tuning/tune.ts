@@ -1,6 +1,6 @@
 import { invalidParameter } from '../../core/errors.js';
 import { seededRandom } from '../../core/random.js';
-import type { Metric } from '../../tracking/types.js';
+import type { Metric, Tag } from '../../tracking/types.js';
 import { loadTrainingTable } from '../data/load-table.js';
 import { metricDirections } from '../evaluation/metrics.js';
 import type { RawParams } from '../learner.js';
@@ -23,7 +23,8 @@ export interface TuneRequest extends Omit<TrainRequest, 'params' | 'run' | 'maxT
   eta?: number;
   /** Parameters every trial shares (the space's ones win). */
   params?: RawParams;
-  run: { experimentId: string; runName?: string };
+  /** `tags` go on the parent run and every trial (say, the code's git commit). */
+  run: { experimentId: string; runName?: string; tags?: Tag[] };
   /** After each trial: how many are done, of how many. */
   onTrial?: (done: number, total: number) => void;
 }
@@ -77,7 +78,7 @@ export async function tune(services: TrainingServices, request: TuneRequest): Pr
   const parent = await services.runs.create({
     experimentId: request.run.experimentId,
     ...(request.run.runName ? { runName: request.run.runName } : {}),
-    tags: [{ key: 'mloop.tuning.search', value: request.search }],
+    tags: [{ key: 'mloop.tuning.search', value: request.search }, ...(request.run.tags ?? [])],
   });
   const parentRunId = parent.info.runId;
   try {
@@ -111,7 +112,7 @@ export async function tune(services: TrainingServices, request: TuneRequest): Pr
             experimentId: request.run.experimentId,
             parentRunId,
             runName: rounds > 1 ? `round-${round}-trial-${i}` : `trial-${i}`,
-            tags: [{ key: 'mloop.tuning.round', value: String(round) }],
+            tags: [{ key: 'mloop.tuning.round', value: String(round) }, ...(request.run.tags ?? [])],
           },
         });
         metric ??= result.task === 'regression' ? 'rmse' : 'accuracy';
