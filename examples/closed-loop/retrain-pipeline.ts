@@ -1,6 +1,6 @@
 /**
- * The retraining pipeline of the closed-loop demo: when the accuracy alert fires, the server that
- * raised it runs this pipeline. It collects the predictions feedback has labelled as a new version
+ * The retraining pipeline of the closed-loop demo: when the drift or accuracy alert fires, the
+ * server that raised it runs this pipeline. It collects the predictions feedback has labelled as a new version
  * of the training dataset, trains the built-in GBDT on it, registers the model, holds it to the
  * model's gate on the newest holdout and, when it passes, sends it out as a canary with a rollout.
  *
@@ -15,7 +15,7 @@ import { openPlatform, type Platform } from '../../src/platform.js';
 import type { StoredGateReport } from '../../src/registry/gates/types.js';
 import { MloopClient } from '../../src/sdk/index.js';
 import { datasetVersionData, train } from '../../src/training/trainer.js';
-import { featureColumns, toCsv, type Customer } from './churn-data.js';
+import { featureColumns, toCsv, type Customer, type LabelledCustomer } from './churn-data.js';
 
 export const retrainPipelineName = 'churn-retrain';
 /** Alerts of these rules start this pipeline (one run at a time, however many fire together). */
@@ -39,7 +39,7 @@ async function withPlatform<T>(work: (platform: Platform) => Promise<T>): Promis
 const str = (value: unknown) => String(value);
 
 export default pipeline(retrainPipelineName)
-  .description('Retrain the churn model on labelled predictions when its accuracy alert fires')
+  .description('Retrain the churn model on labelled predictions when its drift or accuracy alert fires')
   .param('model', 'churn')
   .param('deployment', 'churn')
   .param('dataset', 'churn-train')
@@ -57,18 +57,23 @@ export default pipeline(retrainPipelineName)
     cache: false,
     run: async (ctx) => {
       const client = server();
-      const rows: Record<string, unknown>[] = [];
+      // The log holds the model's inputs: no gender, which the model never sees.
+      const rows: Omit<LabelledCustomer, 'gender'>[] = [];
       let pageToken: string | undefined;
       do {
         const page = await client.feedback.labelledPredictions(str(ctx.params.model), {
           maxResults: 1000,
           ...(pageToken ? { pageToken } : {}),
         });
-        for (const p of page.items) rows.push({ ...(p.inputs as unknown as Customer), churned: p.label });
+        for (const p of page.items)
+          rows.push({
+            ...(p.inputs as unknown as Omit<Customer, 'gender'>),
+            churned: p.label as LabelledCustomer['churned'],
+          });
         pageToken = page.nextPageToken;
       } while (pageToken);
       if (rows.length === 0) throw new Error(`no labelled predictions of ${str(ctx.params.model)} yet`);
-      writeFileSync(ctx.outputPath('data'), toCsv(rows as unknown as Parameters<typeof toCsv>[0]));
+      writeFileSync(ctx.outputPath('data'), toCsv(rows));
       const { version } = await client.datasets.add(str(ctx.params.dataset), ctx.outputPath('data'), {
         format: 'csv',
       });
