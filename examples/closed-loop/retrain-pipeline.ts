@@ -9,11 +9,14 @@
  * Each step is a tracked run, and the training run is tagged with the pipeline run that made it.
  */
 import { writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../src/core/config.js';
 import { pipeline } from '../../src/pipelines/definition.js';
 import { openPlatform, type Platform } from '../../src/platform.js';
 import type { StoredGateReport } from '../../src/registry/gates/types.js';
 import { MloopClient } from '../../src/sdk/index.js';
+import { gitSourceTags } from '../../src/tracking/git-source.js';
 import { datasetVersionData, train } from '../../src/training/trainer.js';
 import { featureColumns, toCsv, type Customer, type LabelledCustomer } from './churn-data.js';
 
@@ -106,7 +109,10 @@ export default pipeline(retrainPipelineName)
             run: {
               experimentId,
               runName: 'retrain-after-alert',
-              tags: [{ key: 'mloop.pipeline_run', value: ctx.pipelineRunId }],
+              tags: [
+                { key: 'mloop.pipeline_run', value: ctx.pipelineRunId },
+                ...gitSourceTags(dirname(fileURLToPath(import.meta.url))),
+              ],
             },
           },
         );
