@@ -45,9 +45,20 @@ describe('the closed-loop demo', () => {
       'gate',
       'canary',
       'promoted',
+      'recovered',
     ]);
     for (const event of story) for (const link of event.links) expect(link.startsWith(server.url)).toBe(true);
     expect(seconds).toBeLessThan(120);
+  });
+
+  it('measured the retrained version as more accurate on winter, from delayed labels', async () => {
+    const report = await platform.performance.report({ model: 'churn', from: 0, to: Date.now() + 1 });
+    const accuracyOf = (version: number) =>
+      report.overall.find((g) => g.version === version)?.classification?.accuracy ?? NaN;
+    expect(accuracyOf(2)).toBeGreaterThan(0.85);
+    const told = story.find((e) => e.step === 'recovered')!.facts.accuracy as Record<string, number>;
+    expect(told['2']).toBeCloseTo(accuracyOf(2), 6);
+    expect(told['2']!).toBeGreaterThan(told['1']!);
   });
 
   it('recorded both gate reports as passed on their versions', async () => {

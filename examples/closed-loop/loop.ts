@@ -203,6 +203,7 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<StoryEv
 
     // 5. Winter: the traffic shifts, delayed labels show the model is wrong more often. A
     //    labelled winter holdout arrives too, for the gate of whatever is trained next.
+    const winterStart = Date.now();
     const winterTraffic = generateCustomers(600, 'winter', seed + 3);
     const winterIds = await send(client, winterTraffic);
     await client.feedback.attach(labelsOf(winterIds, winterTraffic), { source: 'demo:winter' });
@@ -274,8 +275,8 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<StoryEv
     });
     const rolled = await driveRollout(client, seed + 5);
     const production = await client.models.getVersionByAlias(model, 'production');
-    if (rolled !== 'completed' || production.version !== v2) {
-      throw new Error(`the rollout ended ${rolled}; production is version ${production.version}`);
+    if (rolled.status !== 'completed' || production.version !== v2) {
+      throw new Error(`the rollout ended ${rolled.status}; production is version ${production.version}`);
     }
     tell({
       step: 'promoted',
@@ -283,6 +284,24 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<StoryEv
       detail: 'The completed rollout moved the production alias; the history names the rollout and why.',
       links: [`/api/v1/models/${model}/history`, `/api/v1/deployments/${deployment}/events`],
       facts: { version: v2 },
+    });
+
+    // 10. The rollout traffic's labels come back: both versions judged on the same winter.
+    await client.feedback.attach(labelsOf(rolled.ids, rolled.customers), { source: 'demo:rollout' });
+    const winter = await client.feedback.performance(model, { from: winterStart });
+    const accuracy = Object.fromEntries(
+      winter.overall.map((g) => [String(g.version), g.classification?.accuracy ?? NaN]),
+    );
+    if (!(accuracy[String(v2)]! > accuracy['1']!))
+      throw new Error(
+        `version ${v2} is not more accurate than version 1 on winter: ${JSON.stringify(accuracy)}`,
+      );
+    tell({
+      step: 'recovered',
+      title: `Winter accuracy from delayed labels: ${model}/${v2} ${fmt(accuracy[String(v2)]!)} vs ${model}/1 ${fmt(accuracy['1']!)}`,
+      detail: `Labels for the rollout's ${rolled.ids.length} requests came back; accuracy is measured per version over every labelled winter prediction.`,
+      links: [`/api/v1/models/${model}/performance?from=${winterStart}`, '/monitoring?model=churn'],
+      facts: { accuracy },
     });
     return story;
   } finally {
@@ -344,17 +363,24 @@ async function alertTriggeredRun(client: MloopClient): Promise<PipelineRun> {
   throw new Error(`the alert did not start the pipeline ${retrainPipelineName} within 30 s`);
 }
 
-/** Sends winter traffic until the rollout ends (the server's ticker judges it); its final status. */
-async function driveRollout(client: MloopClient, seed: number): Promise<string> {
+/** Sends winter traffic until the rollout ends (the server's ticker judges it); its final status and what was sent. */
+async function driveRollout(
+  client: MloopClient,
+  seed: number,
+): Promise<{ status: string; customers: LabelledCustomer[]; ids: string[] }> {
   const deadline = Date.now() + 60_000;
+  const customers: LabelledCustomer[] = [];
+  const ids: string[] = [];
   let round = 0;
   while (Date.now() < deadline) {
-    await send(client, generateCustomers(50, 'winter', seed + round++));
+    const batch = generateCustomers(50, 'winter', seed + round++);
+    ids.push(...(await send(client, batch)));
+    customers.push(...batch);
     const status = (await client.deployments.get(deployment)).rollout?.status ?? 'none';
-    if (status !== 'running') return status;
+    if (status !== 'running') return { status, customers, ids };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return 'timed out';
+  return { status: 'timed out', customers, ids };
 }
 
 function gateEvent(report: StoredGateReport, url: string): Omit<StoryEvent, 'links'> & { links: string[] } {
