@@ -11,6 +11,8 @@ import { driftDistributionTest } from './monitoring/drift/distribution-test.js';
 import type { DatasetTables } from './data/tables.js';
 import { createGovernanceServices, type GovernanceServices } from './governance/governance-services.js';
 import { lineageSources } from './governance/lineage-sources.js';
+import { PipelineStore } from './pipelines/pipeline-store.js';
+import type { PipelineTables } from './pipelines/tables.js';
 import { FeedbackService } from './feedback/feedback-service.js';
 import { SqlLabelledPredictions } from './feedback/labelled-predictions.js';
 import type { FeedbackTables } from './feedback/tables.js';
@@ -189,6 +191,7 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
         predictions: serving.log,
         datasets,
         deployments: deployments.deployments,
+        pipelineRuns: new PipelineStore(database.tables<PipelineTables>(), clock),
       }),
       flushPredictions: () => serving.log.flush(),
     }),

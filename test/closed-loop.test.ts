@@ -118,11 +118,20 @@ describe('the closed-loop demo', () => {
       expect((await platform.tracking.runs.get(step.trackingRunId!)).info.status).toBe('FINISHED');
     // The training run names the pipeline run and the dataset version the labels became.
     const run = await platform.tracking.runs.get(retrain.facts.runId as string);
-    expect(run.data.tags.find((t) => t.key === 'mloop.pipeline_run')?.value).toBe(pipelineRun?.id);
+    expect(run.data.tags.find((t) => t.key === 'mloop.pipeline.run')?.value).toBe(pipelineRun?.id);
     expect(run.inputs.datasetInputs.map((d) => d.dataset.source)).toContainEqual(
       expect.stringContaining(String(retrain.facts.dataset).split('/')[0]!),
     );
     expect((await platform.registry.versions.get('churn', 2)).runId).toBe(run.info.runId);
+
+    // And lineage answers "why does this model exist?": a v2 prediction leads to the alert.
+    const { items } = await platform.serving.log.list({ model: 'churn', newestFirst: true, maxResults: 200 });
+    const prediction = items.find((p) => p.version === 2)!;
+    const graph = await platform.governance.lineage.graph('prediction', prediction.id);
+    const node = graph.nodes.find((n) => n.kind === 'pipeline-run');
+    expect(node?.id).toBe(`pipeline-run:${pipelineRun.id}`);
+    expect(node?.attributes.trigger).toMatchObject({ kind: 'alert' });
+    expect(graph.edges).toContainEqual({ from: `run:${run.info.runId}`, to: node?.id, relation: 'part_of' });
   });
 
   it('tracked the tuning trials and stored the feedback the retraining used', async () => {

@@ -13,6 +13,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../src/core/config.js';
 import { pipeline } from '../../src/pipelines/definition.js';
+import { pipelineRunTag } from '../../src/pipelines/runner.js';
 import { openPlatform, type Platform } from '../../src/platform.js';
 import type { StoredGateReport } from '../../src/registry/gates/types.js';
 import { MloopClient } from '../../src/sdk/index.js';
@@ -110,7 +111,7 @@ export default pipeline(retrainPipelineName)
               experimentId,
               runName: 'retrain-after-alert',
               tags: [
-                { key: 'mloop.pipeline_run', value: ctx.pipelineRunId },
+                { key: pipelineRunTag, value: ctx.pipelineRunId },
                 ...gitSourceTags(dirname(fileURLToPath(import.meta.url))),
               ],
             },

@@ -3,6 +3,9 @@ import type { DatasetVersion } from '../data/types.js';
 import type { ModelVersion } from '../registry/types.js';
 import type { Deployment } from '../serving/deployments/types.js';
 import type { LoggedPrediction } from '../serving/prediction-log.js';
+import type { PipelineRun } from '../pipelines/types.js';
+import { pipelineRunTag } from '../pipelines/runner.js';
+import { gitCommitTag } from '../tracking/git-source.js';
 import type { Page, Run } from '../tracking/types.js';
 
 export const lineageKinds = ['prediction', 'model-version', 'run', 'dataset', 'deployment'] as const;
@@ -11,7 +14,7 @@ export type LineageKind = (typeof lineageKinds)[number];
 export interface LineageNode {
   /** `KIND:KEY`, e.g. `model-version:churn/3`, `dataset:customers@<digest>`. */
   id: string;
-  kind: LineageKind | 'commit';
+  kind: LineageKind | 'commit' | 'pipeline-run';
   /** What the node is, in a few fields (parameters of a run, the digest of a dataset…). */
   attributes: Record<string, unknown>;
 }
@@ -19,7 +22,7 @@ export interface LineageNode {
 export interface LineageEdge {
   from: string;
   to: string;
-  /** `scored_by`, `routed_by`, `serves`, `trained_in`, `ran_code`, `read`. */
+  /** `scored_by`, `routed_by`, `serves`, `trained_in`, `ran_code`, `read`, `part_of`. */
   relation: string;
 }
 
@@ -38,6 +41,8 @@ export interface LineageSources {
   /** The version a deployment's arm reference (alias or number) names now. */
   resolveVersion(model: string, ref: string): Promise<ModelVersion>;
   run(id: string): Promise<Run>;
+  /** A pipeline run (what started it, its status), for runs a pipeline made. */
+  pipelineRun(id: string): Promise<PipelineRun>;
   dataset(ref: string): Promise<DatasetVersion>;
   deployment(name: string): Promise<Deployment>;
   deployments(): Promise<Deployment[]>;
@@ -171,8 +176,19 @@ class Walk {
     });
     for (const input of run.inputs.datasetInputs)
       this.edge(id, this.dataset(input.dataset.name, input.dataset.digest, undefined), 'read');
-    const commit = run.data.tags.find((t) => t.key === 'mlflow.source.git.commit')?.value;
+    const commit = run.data.tags.find((t) => t.key === gitCommitTag)?.value;
     if (commit) this.edge(id, this.node('commit', commit, { commit }), 'ran_code');
+    // A run a pipeline made says which pipeline run, and that run says what started it (an alert…).
+    const pipelineRunId = run.data.tags.find((t) => t.key === pipelineRunTag)?.value;
+    const pipelineRun = pipelineRunId ? await optional(this.sources.pipelineRun(pipelineRunId)) : undefined;
+    if (pipelineRun) {
+      const node = this.node('pipeline-run', pipelineRun.id, {
+        pipeline: pipelineRun.pipeline,
+        status: pipelineRun.status,
+        trigger: pipelineRun.trigger,
+      });
+      this.edge(id, node, 'part_of');
+    }
     return id;
   }
 

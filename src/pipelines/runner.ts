@@ -24,6 +24,8 @@ import type {
 
 export const pipelineTag = 'mloop.pipeline';
 export const cacheKeyTag = 'mloop.pipeline.cache_key';
+/** The pipeline run (`prun_…`) a tracked run belongs to: its own run, each step's, and what a step tags with it. */
+export const pipelineRunTag = 'mloop.pipeline.run';
 export const cacheHitTag = 'mloop.pipeline.cache_hit';
 
 export interface RunnerDeps {
@@ -79,7 +81,7 @@ export class PipelineRunner {
     const runId = newId('prun');
     await runs.logBatch(parent.info.runId, {
       params: Object.entries(params).map(([key, value]) => ({ key, value: String(value) })),
-      tags: [{ key: 'mloop.pipeline.run', value: runId }],
+      tags: [{ key: pipelineRunTag, value: runId }],
     });
     await store.insertRun({
       id: runId,
@@ -237,6 +239,7 @@ export class PipelineRunner {
         { key: parentRunTag, value: run.parentRunId },
         { key: pipelineTag, value: run.definition.name },
         { key: 'mloop.pipeline.step', value: step.name },
+        { key: pipelineRunTag, value: run.runId },
         { key: cacheKeyTag, value: cacheKey },
         { key: cacheHitTag, value: String(cached !== undefined) },
         ...gitSourceTags(cwd),
