@@ -36,6 +36,8 @@ export interface Config {
    * unset, a random key is generated once and kept in `home`.
    */
   piiHashKey: string | undefined;
+  /** Redis of the BullMQ executor: pipeline steps the server runs go to `mloop worker` processes. */
+  redisUrl: string | undefined;
 }
 
 export type ConfigOverrides = Partial<Config>;
@@ -121,6 +123,7 @@ export function loadConfig(
     rateLimitPerMinute,
     jsonBodyLimitBytes,
     piiHashKey: pick('piiHashKey', 'MLOOP_PII_HASH_KEY'),
+    redisUrl: pick('redisUrl', 'MLOOP_REDIS_URL'),
   };
 }
 

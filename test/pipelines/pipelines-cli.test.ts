@@ -3,7 +3,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { MloopClient } from '../../src/sdk/index.js';
 import { testRedisUrl } from '../helpers/redis.js';
+import { startServer } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
@@ -153,6 +155,35 @@ const redisUrl = testRedisUrl();
       expect(workerOut).toMatch(/ok\s+cli-demo\/total/);
     } finally {
       worker.kill('SIGTERM');
+    }
+  });
+
+  it('sends the steps of runs a server starts to the workers too', async () => {
+    const home = tempDir('mloop-pipe-server-');
+    const queue = `server-${process.pid}-${Date.now()}`;
+    const server = await startServer({ home, env: { MLOOP_REDIS_URL: redisUrl!, MLOOP_QUEUE: queue } });
+    const env = { ...process.env, MLOOP_HOME: home, MLOOP_URL: '', MLOOP_QUEUE: queue };
+    const worker = spawn(process.execPath, [CLI, 'worker', '--redis', redisUrl!], { cwd: home, env });
+    let workerOut = '';
+    worker.stdout.on('data', (c: Buffer) => (workerOut += c.toString()));
+    try {
+      const said = `steps run on mloop worker processes through ${redisUrl}`;
+      for (let i = 0; i < 100 && !server.output().includes(said); i++)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(server.output()).toContain(said);
+      const client = new MloopClient({ url: server.url });
+      await client.pipelines.register(yaml);
+      const started = await client.pipelines.start('cli-demo', { params: { n: 5 } });
+      const run = await client.pipelines.waitForRun(started.id, { timeoutMs: 60_000, pollMs: 100 });
+      expect(run.status).toBe('SUCCEEDED');
+      expect(run.steps.find((s) => s.step === 'total')?.outputs.sum?.value).toBe(15);
+      const line = new RegExp(`ok\\s+cli-demo/total\\s+attempt 1\\s+run ${started.id}`);
+      const printed = Date.now() + 5000;
+      while (!line.test(workerOut) && Date.now() < printed) await new Promise((r) => setTimeout(r, 20));
+      expect(workerOut).toMatch(line);
+    } finally {
+      worker.kill('SIGTERM');
+      await server.stop();
     }
   });
 });

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { invalidParameter } from '../../core/errors.js';
+import { BullMqExecutor } from '../../pipelines/executors/bullmq-executor.js';
 import { createPipelineService } from '../../pipelines/pipeline-services.js';
 import { PipelineScheduler } from '../../pipelines/triggers/pipeline-scheduler.js';
 import { triggerByWebhook } from '../../pipelines/triggers/webhook.js';
@@ -30,13 +31,20 @@ export function registerPipelineRoutes(
   platform: Platform,
   options: PipelineRouteOptions = {},
 ): void {
-  const pipelines = createPipelineService({
-    database: platform.database,
-    clock: platform.clock,
-    experiments: platform.tracking.experiments,
-    runs: platform.tracking.runs,
-    artifacts: platform.tracking.artifacts,
-  });
+  // With a Redis configured, steps go to `mloop worker` processes (here or on other machines).
+  const executor = platform.config.redisUrl
+    ? new BullMqExecutor(platform.config.redisUrl, process.env.MLOOP_QUEUE || undefined)
+    : undefined;
+  const pipelines = createPipelineService(
+    {
+      database: platform.database,
+      clock: platform.clock,
+      experiments: platform.tracking.experiments,
+      runs: platform.tracking.runs,
+      artifacts: platform.tracking.artifacts,
+    },
+    executor,
+  );
   const scheduler = new PipelineScheduler(pipelines, {
     clock: platform.clock,
     events: platform.events,
@@ -46,7 +54,10 @@ export function registerPipelineRoutes(
     await pipelines.recoverOrphans();
     scheduler.start(options.schedulerIntervalMs);
   });
-  app.addHook('onClose', async () => scheduler.stop());
+  app.addHook('onClose', async () => {
+    await scheduler.stop();
+    await executor?.close();
+  });
   app.addContentTypeParser(yamlTypes, { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
   // Registering a pipeline lets its shell commands run on the server: admins only.

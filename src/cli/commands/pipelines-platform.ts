@@ -38,7 +38,7 @@ export async function withPipelines<T>(
   let executor: StepExecutor | undefined;
   try {
     if (executorName === 'bullmq') {
-      const redis = options.redis ?? process.env.MLOOP_REDIS_URL;
+      const redis = options.redis ?? config.redisUrl;
       if (!redis)
         throw invalidParameter(
           'redis',

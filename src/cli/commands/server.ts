@@ -11,6 +11,10 @@ export function registerServerCommand(program: Command): void {
     .option('--artifact-root <dir>', 'directory for artifacts (MLOOP_ARTIFACT_ROOT)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug (MLOOP_LOG_LEVEL)')
     .option('--auth <mode>', 'on, off, or auto: tokens required unless listening on loopback (MLOOP_AUTH)')
+    .option(
+      '--redis <url>',
+      'run pipeline steps on `mloop worker` processes through this Redis (MLOOP_REDIS_URL)',
+    )
     .action(
       async (opts: {
         host?: string;
@@ -19,6 +23,7 @@ export function registerServerCommand(program: Command): void {
         artifactRoot?: string;
         logLevel?: string;
         auth?: 'on' | 'off' | 'auto';
+        redis?: string;
       }) => {
         const config = loadConfig({
           host: opts.host,
@@ -27,6 +32,7 @@ export function registerServerCommand(program: Command): void {
           artifactRoot: opts.artifactRoot,
           logLevel: opts.logLevel,
           auth: opts.auth,
+          redisUrl: opts.redis,
         });
         // Imported here, not at the top: `mloop server --help` should not load Fastify and every domain.
         const [{ buildServer }, { createLogger }, { openPlatform }, { authEnabled }] = await Promise.all([
@@ -53,6 +59,10 @@ export function registerServerCommand(program: Command): void {
         process.stdout.write(
           `  database: ${platform.database.dialect}   artifacts: ${config.artifactRoot}   OpenAPI: ${address}/openapi.json\n`,
         );
+        if (config.redisUrl)
+          process.stdout.write(
+            `  pipelines: steps run on mloop worker processes through ${config.redisUrl}\n`,
+          );
         if (!authEnabled(config.auth, config.host))
           process.stdout.write('  auth: off (tokens are not required; --auth on to require them)\n');
         else if ((await platform.governance.tokens.count()) === 0)

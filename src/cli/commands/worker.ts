@@ -19,7 +19,7 @@ export function registerWorkerCommand(program: Command): void {
       '\nThe worker opens the same store as the runner (MLOOP_HOME or MLOOP_DATABASE_URL and\nMLOOP_ARTIFACT_ROOT) and loads each step from the pipeline file the runner names.\n\nExamples:\n  $ mloop worker --redis redis://127.0.0.1:6379\n  $ MLOOP_DATABASE_URL=postgres://db/mloop mloop worker --redis redis://queue:6379 --concurrency 4\n',
     )
     .action(async (opts: { redis?: string; queue?: string; concurrency?: number }) => {
-      const redis = opts.redis ?? process.env.MLOOP_REDIS_URL;
+      const redis = opts.redis ?? loadConfig({}).redisUrl;
       if (!redis)
         throw invalidParameter('redis', 'mloop worker needs --redis redis://host:port (or MLOOP_REDIS_URL)');
       const [{ openPlatform }, { startStepWorker }] = await Promise.all([
