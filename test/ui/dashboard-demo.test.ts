@@ -82,6 +82,15 @@ describeWithChromium('web dashboard over the closed-loop demo', () => {
       .locator('a[href^="/predictions/"]')
       .click();
     await page.locator('[data-testid=lineage-graph] .lineage-node.dataset a').first().waitFor();
+    // The retrained version came from the pipeline run the alert started, and from committed code.
+    const pipelineRun = page.locator('[data-testid=lineage-graph] .lineage-node.pipeline a');
+    await pipelineRun.waitFor();
+    expect(await pipelineRun.getAttribute('href')).toBe(
+      `/pipeline-runs/${String(fact('retrain', 'pipelineRunId'))}`,
+    );
+    expect(await page.locator('[data-testid=lineage-graph] .lineage-node.code').textContent()).toMatch(
+      /^[0-9a-f]{10}/,
+    );
     await browser.shoot('demo-prediction');
     await page.locator('[data-testid=lineage-graph] .lineage-node.dataset a').first().click();
     await page.waitForURL('**/datasets/churn-train?*');

@@ -1,7 +1,6 @@
 import { api, seg } from '../api';
-import { LineageGraph, type LineageNode } from '../components/lineage-graph';
+import { LineageGraph, upstreamNodes, usePipelineRunOf, type LineageNode } from '../components/lineage-graph';
 import { Empty, Load } from '../components/status';
-import { datasetPath } from '../dataset-ref';
 import { num, time } from '../format';
 import { Link } from '../router';
 import type { Deployment, ModelVersion, Prediction } from '../types';
@@ -54,23 +53,9 @@ function VersionDetails({ version: v }: { version: ModelVersion }) {
       predictions: predictions.predictions.filter((p) => p.version === v.version).slice(-5),
     };
   }, [v.name, v.version]);
+  const pipelineRun = usePipelineRunOf(v.lineage.runId);
   const nodes: LineageNode[] = [
-    ...v.lineage.datasets.map((d) => ({
-      id: `d${d.name}${d.digest}`,
-      kind: 'dataset' as const,
-      label: `${d.name} (${d.digest.slice(0, 10)})`,
-      to: datasetPath(d),
-    })),
-    ...(v.lineage.runId
-      ? [
-          {
-            id: v.lineage.runId,
-            kind: 'run' as const,
-            label: v.lineage.runId.slice(0, 12),
-            to: `/runs/${v.lineage.runId}`,
-          },
-        ]
-      : []),
+    ...upstreamNodes(v.lineage, pipelineRun.data),
     { id: 'model', kind: 'model', label: `${v.name} v${v.version}` },
     ...(related.data?.deployments ?? []).map((d) => ({
       id: `dep${d.name}`,

@@ -1,8 +1,7 @@
 import { api, seg } from '../api';
 import { DataTable } from '../components/data-table';
-import { LineageGraph, type LineageNode } from '../components/lineage-graph';
+import { LineageGraph, upstreamNodes, usePipelineRunOf, type LineageNode } from '../components/lineage-graph';
 import { Empty, Load } from '../components/status';
-import { datasetPath } from '../dataset-ref';
 import { num, time } from '../format';
 import { Link } from '../router';
 import type { ModelVersion, Prediction } from '../types';
@@ -82,6 +81,7 @@ export function PredictionPage(props: { id: string }) {
       .catch(() => undefined);
     return { prediction, version };
   }, [props.id]);
+  const pipelineRun = usePipelineRunOf(state.data?.version?.lineage.runId);
   return (
     <section>
       <h1>
@@ -90,22 +90,7 @@ export function PredictionPage(props: { id: string }) {
       <Load state={state} what="The prediction log" endpoint="/api/v1/predictions/:id">
         {({ prediction: p, version }) => {
           const nodes: LineageNode[] = [
-            ...(version?.lineage.datasets ?? []).map((d) => ({
-              id: `d${d.name}${d.digest}`,
-              kind: 'dataset' as const,
-              label: d.name,
-              to: datasetPath(d),
-            })),
-            ...(version?.lineage.runId
-              ? [
-                  {
-                    id: version.lineage.runId,
-                    kind: 'run' as const,
-                    label: version.lineage.runId.slice(0, 12),
-                    to: `/runs/${version.lineage.runId}`,
-                  },
-                ]
-              : []),
+            ...(version ? upstreamNodes(version.lineage, pipelineRun.data) : []),
             {
               id: 'model',
               kind: 'model',
