@@ -1,10 +1,12 @@
-import { notFound } from '../../src/core/errors.js';
+import { MloopError, notFound } from '../../src/core/errors.js';
 import type { ModelVersions } from '../../src/serving/deployments/model-versions.js';
 
 /** A registry stand-in: versions 1..N of any model, aliases in a map, alias moves recorded. */
 export class FakeModelVersions implements ModelVersions {
   readonly aliases = new Map<string, number>();
   readonly moves: Array<{ model: string; alias: string; version: number; reason: string }> = [];
+  /** When set, alias moves are refused with this message, as the registry refuses a gated version. */
+  refuseMoves: string | undefined;
 
   constructor(
     private readonly versionCount = 3,
@@ -25,6 +27,7 @@ export class FakeModelVersions implements ModelVersions {
   }
 
   async moveAlias(model: string, alias: string, version: number, reason: string): Promise<void> {
+    if (this.refuseMoves) throw new MloopError('INVALID_STATE', this.refuseMoves, 'version');
     this.aliases.set(alias, version);
     this.moves.push({ model, alias, version, reason });
   }

@@ -105,6 +105,24 @@ describe('rollout controller', () => {
     expect(await evaluate()).toEqual([]);
   });
 
+  it('rolls back, saying why, when the registry refuses to move the alias to the candidate', async () => {
+    await services.rollouts.abort(name);
+    await services.rollouts.start(name, { ...plan, steps: [100], minRequests: 10, minDurationMs: 0 });
+    registry.refuseMoves = "version 2 of 'churn' failed its evaluation gate (metric:auc: 0.61 < 0.8)";
+    serve('candidate', 10);
+    const [outcome] = await evaluate();
+    expect(outcome).toMatchObject({ applied: true, decision: { action: 'complete' } });
+    const after = await services.deployments.get(name);
+    expect(after.candidate).toEqual({ version: '2', mode: 'canary', percent: 0 });
+    expect(after.primary).toBe('production');
+    expect(after.rollout).toMatchObject({ status: 'rolled_back' });
+    expect(registry.aliases.get('production')).toBe(1);
+    const last = (await services.deployments.listEvents(name)).at(-1);
+    expect(last).toMatchObject({ kind: 'rolled-back', fromPercent: 100, toPercent: 0 });
+    expect(last?.reason).toContain("promotion refused: version 2 of 'churn' failed its evaluation gate");
+    expect(await evaluate()).toEqual([]);
+  });
+
   it('re-pins a pinned primary to the candidate version on completion', async () => {
     await services.rollouts.abort(name);
     await services.deployments.update(name, { primary: '1' });

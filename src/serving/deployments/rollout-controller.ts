@@ -124,12 +124,25 @@ export class RolloutController {
     const candidateVersion = resolved === undefined ? candidate.version : String(resolved);
     let newPrimary = candidateVersion;
     if (versions && resolved !== undefined && !isVersionNumber(deployment.primary)) {
-      await versions.moveAlias(
-        deployment.model,
-        deployment.primary,
-        resolved,
-        `deployment '${deployment.name}' rollout completed: ${reason}`,
-      );
+      try {
+        await versions.moveAlias(
+          deployment.model,
+          deployment.primary,
+          resolved,
+          `deployment '${deployment.name}' rollout completed: ${reason}`,
+        );
+      } catch (error) {
+        // The registry refused the move (the version failed its gate, say): the candidate cannot
+        // become what the primary alias serves, so it is rolled back with the registry's reason
+        // instead of the rollout retrying, unseen, on every tick.
+        if (!isMloopError(error)) throw error;
+        await this.deployments.change(
+          deployment.name,
+          rollBackChange(`promotion refused: ${error.message}`, stats),
+          { expectedRevision: deployment.revision },
+        );
+        return;
+      }
       newPrimary = deployment.primary;
     }
     await this.deployments.change(
