@@ -4,7 +4,7 @@ import { invalidParameter, MloopError, notFound } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import { forcedReason, type GateService } from './gates/gate-service.js';
 import { lockModel, recordPromotion, removeAliases, type AliasChange } from './promotions.js';
-import { findVersionRow, loadVersions, toPromotion } from './registry-loader.js';
+import { findModelRow, findVersionRow, loadVersions, toPromotion } from './registry-loader.js';
 import type { RegisteredModelRow, RegistryTables } from './tables.js';
 import type { Attribution, ModelVersion, Promotion } from './types.js';
 import { checkAlias, checkModelName, checkVersion } from './validation.js';
@@ -25,6 +25,17 @@ export class AliasService {
     /** Guards protected aliases (`production`, `champion`) with the versions' gate reports. */
     private readonly gates?: GateService,
   ) {}
+
+  /**
+   * Why `alias` could not move to `version` now (a protected alias and a version without a passing
+   * gate), or undefined when it could: for callers that plan a move, such as a rollout's start.
+   */
+  async promotionBlock(name: string, alias: string, version: number): Promise<string | undefined> {
+    checkModelName(name);
+    checkAlias(alias);
+    const model = await findModelRow(this.db, name);
+    return this.gates?.blockReason(this.db, model, alias, version);
+  }
 
   /**
    * Points an alias at a version, moving it if it pointed elsewhere. Returns the promotion

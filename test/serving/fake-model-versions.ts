@@ -26,6 +26,10 @@ export class FakeModelVersions implements ModelVersions {
     return version;
   }
 
+  async promotionBlock(): Promise<string | undefined> {
+    return this.refuseMoves;
+  }
+
   async moveAlias(model: string, alias: string, version: number, reason: string): Promise<void> {
     if (this.refuseMoves) throw new MloopError('INVALID_STATE', this.refuseMoves, 'version');
     this.aliases.set(alias, version);

@@ -105,9 +105,21 @@ describe('rollout controller', () => {
     expect(await evaluate()).toEqual([]);
   });
 
+  it('refuses to start a rollout whose candidate the registry would not promote', async () => {
+    await services.rollouts.abort(name);
+    registry.refuseMoves = "version 2 of 'churn' failed its evaluation gate (metric:auc: 0.61 < 0.8)";
+    await expect(services.rollouts.start(name, plan)).rejects.toMatchObject({
+      code: 'INVALID_STATE',
+      field: 'candidate',
+      message: expect.stringContaining('which the registry refuses: version 2'),
+    });
+    expect((await services.deployments.get(name)).rollout?.status).toBe('aborted');
+  });
+
   it('rolls back, saying why, when the registry refuses to move the alias to the candidate', async () => {
     await services.rollouts.abort(name);
     await services.rollouts.start(name, { ...plan, steps: [100], minRequests: 10, minDurationMs: 0 });
+    // The gate failed after the rollout started (a new report, a new gate).
     registry.refuseMoves = "version 2 of 'churn' failed its evaluation gate (metric:auc: 0.61 < 0.8)";
     serve('candidate', 10);
     const [outcome] = await evaluate();

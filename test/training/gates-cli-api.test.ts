@@ -179,5 +179,29 @@ describe('mloop models gate and the gate routes', () => {
       });
       expect(forced.statusCode, forced.body).toBe(200);
     });
+
+    it('refuses a rollout whose candidate failed its gate, before the canary takes traffic', async () => {
+      await platform.registry.aliases.set('shop', 'production', 1, { reason: 'gate passed' });
+      const created = await app.inject({
+        method: 'POST',
+        url: '/api/v1/deployments',
+        payload: { name: 'shop-live', model: 'shop', primary: 'production' },
+      });
+      expect(created.statusCode, created.body).toBe(201);
+      const candidate = await app.inject({
+        method: 'PUT',
+        url: '/api/v1/deployments/shop-live/candidate',
+        payload: { version: '2', mode: 'canary', percent: 10 },
+      });
+      expect(candidate.statusCode, candidate.body).toBe(200);
+      const rollout = await app.inject({
+        method: 'POST',
+        url: '/api/v1/deployments/shop-live/rollout',
+        payload: { steps: [10, 100] },
+      });
+      expect(rollout.statusCode).toBe(400);
+      expect(rollout.json()).toMatchObject({ error_code: 'INVALID_STATE', field: 'candidate' });
+      expect(rollout.json().message).toMatch(/shop@production to version 2.*failed its evaluation gate/);
+    });
   });
 });

@@ -12,4 +12,6 @@ export interface ModelVersions {
   resolve(model: string, ref: VersionRef): Promise<number>;
   /** Points `alias` of `model` at `version`, recording `reason`. */
   moveAlias(model: string, alias: string, version: number, reason: string): Promise<void>;
+  /** Why `alias` could not move to `version` now (say, a failed gate), or undefined when it could. */
+  promotionBlock?(model: string, alias: string, version: number): Promise<string | undefined>;
 }

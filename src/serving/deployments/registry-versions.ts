@@ -19,6 +19,7 @@ export function registryModelVersions(registry: RegistryService): ModelVersions 
     async moveAlias(model, alias, version, reason) {
       await registry.aliases.set(model, alias, version, { actor: rolloutActor, reason });
     },
+    promotionBlock: (model, alias, version) => registry.aliases.promotionBlock(model, alias, version),
   };
 }
 

@@ -1,5 +1,5 @@
 import type { Clock } from '../../core/clock.js';
-import { isMloopError } from '../../core/errors.js';
+import { isMloopError, MloopError } from '../../core/errors.js';
 import type { ArmStatsSource } from './arm-stats.js';
 import {
   abortRolloutChange,
@@ -37,7 +37,28 @@ export class RolloutController {
   /** Starts rolling out the deployment's candidate along `plan` (defaults fill what is left out). */
   async start(name: string, plan?: Partial<RolloutPlan>, reason?: string): Promise<Deployment> {
     const checked = checkRolloutPlan(plan);
+    await this.checkPromotable(await this.deployments.get(name));
     return this.deployments.change(name, startRolloutChange(checked, reason));
+  }
+
+  /**
+   * A rollout ends by moving the primary's alias to the candidate: when the registry would refuse
+   * that now (the candidate failed its gate, say), the rollout is refused up front with the reason,
+   * rather than after the canary has taken traffic.
+   */
+  private async checkPromotable(deployment: Deployment): Promise<void> {
+    const { candidate, primary, model } = deployment;
+    const versions = this.deployments.versions;
+    if (!candidate || isVersionNumber(primary) || !versions?.promotionBlock) return;
+    const version = await this.deployments.versionOf(model, candidate.version);
+    if (version === undefined) return;
+    const blocked = await versions.promotionBlock(model, primary, version);
+    if (blocked)
+      throw new MloopError(
+        'INVALID_STATE',
+        `a rollout of '${deployment.name}' would end by moving ${model}@${primary} to version ${version}, which the registry refuses: ${blocked}`,
+        'candidate',
+      );
   }
 
   /** Stops a running rollout: the candidate's share drops to 0 and nothing is promoted. */
