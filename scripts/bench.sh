@@ -6,6 +6,7 @@
 #   BENCH_RUNS=10000 npm run bench -- tracking
 #   npm run bench -- tracking --help       # the benchmark's knobs
 #   npm run bench -- serving               # mloop vs mlflow models serve: one ONNX model under load
+#   npm run bench -- dashboard             # the dashboard's runs table over 100,000 runs, in chromium
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -24,6 +25,10 @@ fi
 
 source scripts/lib/python-env.sh
 ensure_test_python
+if [[ "$name" == dashboard ]]; then
+  source scripts/lib/chromium.sh
+  ensure_test_chromium
+fi
 
 echo "== building (npm run build)"
 npm run build --silent
