@@ -41,6 +41,8 @@ const attributeColumn: Record<string, string> = {
   lifecycle_stage: 'lifecycle_stage',
 };
 
+const nullableAttributes = new Set(['end_time']);
+
 /** Runs matching a filter, in the requested order, one page at a time. */
 export async function searchRuns(db: Kysely<TrackingTables>, input: SearchRunsInput): Promise<Page<Run>> {
   const maxResults = checkMaxResults(input.maxResults, 1000);
@@ -133,8 +135,12 @@ class QueryPlan {
   order(order: OrderBy): void {
     const direction = sql.raw(order.ascending ? 'asc' : 'desc');
     if (order.type === 'attribute') {
-      const column = sql.ref(`runs.${attributeColumn[order.key] ?? 'start_time'}`);
-      this.orderings.push(sql`${column} is null`, sql`${column} ${direction}`);
+      const name = attributeColumn[order.key] ?? 'start_time';
+      const column = sql.ref(`runs.${name}`);
+      // Only end_time can be null; an `is null` term on the others would stop SQLite from walking
+      // the (experiment_id, start_time) index in order, and it would sort every run for one page.
+      if (nullableAttributes.has(name)) this.orderings.push(sql`${column} is null`);
+      this.orderings.push(sql`${column} ${direction}`);
       return;
     }
     const joined = order.type === 'metric' ? this.metricJoins.get(order.key) : undefined;
