@@ -1,21 +1,12 @@
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DriftReport } from '../../src/monitoring/drift/index.js';
 import { tempDir } from '../helpers/tmp.js';
+import { runMloop } from '../helpers/cli.js';
 
-const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
-
-function mloop(cwd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd, timeout: 30_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+const mloop = (cwd: string, args: string[]) => runMloop(cwd, args, { home: join(cwd, '.mloop') });
 
 describe('mloop drift', () => {
   const dir = tempDir();

@@ -1,7 +1,5 @@
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/core/config.js';
 import type { Evaluation } from '../../src/monitoring/alerts/types.js';
@@ -9,17 +7,9 @@ import type { MonitorReport } from '../../src/monitoring/monitor-report.js';
 import { openPlatform } from '../../src/platform.js';
 import { tempDir } from '../helpers/tmp.js';
 import { registerMonitoredModel, servePredictions, writeReferenceCsv } from './monitoring-fixtures.js';
+import { runMloop } from '../helpers/cli.js';
 
-const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
-
-function mloop(cwd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const env = { ...process.env, MLOOP_URL: '' };
-    execFile(process.execPath, [CLI, ...args], { cwd, env, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+const mloop = (cwd: string, args: string[]) => runMloop(cwd, args, { home: join(cwd, '.mloop') });
 
 describe('mloop monitor', () => {
   const dir = tempDir();

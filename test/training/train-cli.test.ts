@@ -1,24 +1,11 @@
-import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../src/core/random.js';
 import { tempDir } from '../helpers/tmp.js';
+import { runMloop } from '../helpers/cli.js';
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
-const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
-
-/** Runs `mloop` from source on the embedded store in `home`. */
-function mloop(home: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, MLOOP_HOME: join(home, '.mloop') };
-  delete env.MLOOP_URL;
-  return new Promise((resolve) => {
-    execFile(TSX, [MAIN, ...args], { cwd: home, env, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+const mloop = (home: string, args: string[]) => runMloop(home, args, { home: join(home, '.mloop') });
 
 describe('mloop train and tune', () => {
   let home: string;

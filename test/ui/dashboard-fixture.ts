@@ -1,9 +1,6 @@
-import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+import { runMloop } from '../helpers/cli.js';
 
 /** What the dashboard tests look for, created by fillHome and fillServer. */
 export interface DashboardFixture {
@@ -14,18 +11,10 @@ export interface DashboardFixture {
   pipelineRunId: string;
 }
 
-function mloop(home: string, args: string[]): Promise<string> {
-  const env: NodeJS.ProcessEnv = { ...process.env, MLOOP_HOME: home };
-  delete env.MLOOP_URL;
-  return new Promise((resolve, reject) =>
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      { cwd: home, env, timeout: 60_000 },
-      (error, stdout, stderr) =>
-        error ? reject(new Error(`mloop ${args.join(' ')} failed: ${stderr}`)) : resolve(stdout),
-    ),
-  );
+async function mloop(home: string, args: string[]): Promise<string> {
+  const result = await runMloop(home, args);
+  if (result.code !== 0) throw new Error(`mloop ${args.join(' ')} failed: ${result.stderr}`);
+  return result.stdout;
 }
 
 /**
