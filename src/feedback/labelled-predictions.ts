@@ -7,16 +7,16 @@ import type {
 } from '../monitoring/performance/labelled-predictions.js';
 import { invalidParameter } from '../core/errors.js';
 import type { Prediction } from '../serving/model-runtime.js';
+import {
+  decodePredictionCursor,
+  encodePredictionCursor,
+  type PredictionCursor,
+} from '../serving/prediction-cursor.js';
 import type { Page } from '../tracking/types.js';
 import type { LabelValue } from './labels.js';
 import type { FeedbackTables } from './tables.js';
 
 const pageRows = 5000;
-
-interface Cursor {
-  time: number;
-  id: string;
-}
 
 /**
  * Predictions joined with their labels in the metadata database. Counting is one GROUP BY, so
@@ -45,7 +45,7 @@ export class SqlLabelledPredictions implements LabelledPredictionReader {
   }
 
   async *labelledPredictions(filter: PredictionFilter): AsyncIterable<LabelledPrediction[]> {
-    let after: Cursor | undefined;
+    let after: PredictionCursor | undefined;
     for (;;) {
       const rows = await this.read(filter, after, pageRows);
       if (rows.length > 0) yield rows;
@@ -64,21 +64,18 @@ export class SqlLabelledPredictions implements LabelledPredictionReader {
     if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > pageRows) {
       throw invalidParameter('maxResults', `maxResults must be an integer from 1 to ${pageRows}`);
     }
-    const rows = await this.read(filter, decodeCursor(pageToken), maxResults + 1);
+    const rows = await this.read(filter, decodePredictionCursor(pageToken), maxResults + 1);
     const items = rows.slice(0, maxResults);
     const last = items[items.length - 1];
     return {
       items,
-      nextPageToken:
-        rows.length > maxResults && last
-          ? Buffer.from(JSON.stringify({ t: last.time, id: last.id })).toString('base64url')
-          : undefined,
+      nextPageToken: rows.length > maxResults && last ? encodePredictionCursor(last) : undefined,
     };
   }
 
   private async read(
     filter: PredictionFilter,
-    after: Cursor | undefined,
+    after: PredictionCursor | undefined,
     limit: number,
   ): Promise<LabelledPrediction[]> {
     let query = this.filtered(filter)
@@ -114,23 +111,4 @@ export class SqlLabelledPredictions implements LabelledPredictionReader {
     if (filter.deployment !== undefined) query = query.where('p.deployment', '=', filter.deployment);
     return query;
   }
-}
-
-/** Page tokens hold the (time, id) of the last row returned: stable while labels arrive. */
-function decodeCursor(token: string | undefined): Cursor | undefined {
-  if (token === undefined || token === '') return undefined;
-  try {
-    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as {
-      t?: unknown;
-      id?: unknown;
-    };
-    if (typeof parsed.t === 'number' && typeof parsed.id === 'string')
-      return { time: parsed.t, id: parsed.id };
-  } catch {
-    // fall through to the error below
-  }
-  throw invalidParameter(
-    'pageToken',
-    `invalid pageToken "${token}": pass the nextPageToken of a previous page`,
-  );
 }

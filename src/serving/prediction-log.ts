@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { invalidParameter, notFound } from '../core/errors.js';
 import type { Page } from '../tracking/types.js';
 import type { Prediction } from './model-runtime.js';
+import { decodePredictionCursor, encodePredictionCursor } from './prediction-cursor.js';
 import type { PredictionRow, ServingTables } from './tables.js';
 
 /** One scored record, as the log keeps it. */
@@ -157,7 +158,7 @@ export class PredictionLog {
     if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > maxMaxResults) {
       throw invalidParameter('maxResults', `maxResults must be an integer from 1 to ${maxMaxResults}`);
     }
-    const after = decodeCursor(input.pageToken);
+    const after = decodePredictionCursor(input.pageToken);
     await this.flush();
     let query = this.db.selectFrom('predictions').selectAll();
     if (input.model !== undefined) query = query.where('model', '=', input.model);
@@ -183,7 +184,10 @@ export class PredictionLog {
     const last = page[page.length - 1];
     return {
       items: page.map(fromRow),
-      nextPageToken: rows.length > maxResults && last ? encodeCursor(last) : undefined,
+      nextPageToken:
+        rows.length > maxResults && last
+          ? encodePredictionCursor({ time: Number(last.time), id: last.id })
+          : undefined,
     };
   }
 
@@ -247,27 +251,4 @@ function fromRow(row: PredictionRow): LoggedPrediction {
     latencyMs: Number(row.latency_ms),
     requestKey: row.request_key ?? undefined,
   };
-}
-
-/** Page tokens hold the (time, id) of the last row returned: stable while rows are added. */
-function encodeCursor(row: PredictionRow): string {
-  return Buffer.from(JSON.stringify({ t: Number(row.time), id: row.id })).toString('base64url');
-}
-
-function decodeCursor(token: string | undefined): { time: number; id: string } | undefined {
-  if (token === undefined || token === '') return undefined;
-  try {
-    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as {
-      t?: unknown;
-      id?: unknown;
-    };
-    if (typeof parsed.t === 'number' && typeof parsed.id === 'string')
-      return { time: parsed.t, id: parsed.id };
-  } catch {
-    // fall through to the error below
-  }
-  throw invalidParameter(
-    'pageToken',
-    `invalid pageToken "${token}": pass the nextPageToken of a previous page`,
-  );
 }
