@@ -1,5 +1,4 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { loadDuckDb } from '../store/duckdb.js';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import { invalidParameter, MloopError } from '../core/errors.js';
@@ -8,7 +7,7 @@ import type { ModelVersion } from '../registry/types.js';
 import type { ServingTables } from '../serving/tables.js';
 import type { ColumnKind } from './drift/default-test.js';
 import { computeDriftReport, type DriftReport } from './drift/index.js';
-import { quoteIdentifier } from './drift/sources.js';
+import { quoteIdentifier, withDuckDb } from '../store/duckdb.js';
 import { checkDataQuality, type DataQualityReport } from './quality/index.js';
 import { profileRelation } from './quality/relation-profile.js';
 import {
@@ -90,10 +89,7 @@ export class MonitorReports {
     const columns = windowColumns(metadata);
     await this.deps.predictionLog.flush();
 
-    const { DuckDBConnection, DuckDBInstance } = await loadDuckDb();
-    const instance = await DuckDBInstance.create(':memory:');
-    const connection = await DuckDBConnection.create(instance);
-    try {
+    return withDuckDb(async (connection) => {
       const current = await loadPredictionWindow(
         this.deps.db,
         connection,
@@ -157,10 +153,7 @@ export class MonitorReports {
         drift,
         quality: checkDataQuality(current.inputs, profile),
       };
-    } finally {
-      connection.closeSync();
-      instance.closeSync();
-    }
+    });
   }
 }
 

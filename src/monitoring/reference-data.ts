@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { invalidParameter, MloopError } from '../core/errors.js';
 import type { ModelVersion } from '../registry/types.js';
-import { quoteIdentifier } from './drift/sources.js';
+import { quoteIdentifier } from '../store/duckdb.js';
 import { parseRelativeRange, type RelativeRange } from './window-spec.js';
 
 /**

@@ -4,7 +4,7 @@ import type { FeatureSpec, ModelMetadata } from '../registry/model-metadata.js';
 import type { Prediction } from '../serving/model-runtime.js';
 import type { ServingTables } from '../serving/tables.js';
 import type { ColumnKind } from './drift/default-test.js';
-import { quoteIdentifier } from './drift/sources.js';
+import { quoteIdentifier } from '../store/duckdb.js';
 
 /** Which predictions a window holds: one model (one version, or all), optionally one deployment. */
 export interface PredictionWindowFilter {

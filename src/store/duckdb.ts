@@ -1,5 +1,5 @@
 import type * as DuckDb from '@duckdb/node-api';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBTypeId } from '@duckdb/node-api';
 
 let loading: Promise<typeof DuckDb> | undefined;
 
@@ -33,4 +33,37 @@ export async function withDuckDb<T>(work: (connection: DuckDBConnection) => Prom
     connection.closeSync();
     instance.closeSync();
   }
+}
+
+let numericTypeIds: ReadonlySet<DuckDBTypeId> | undefined;
+
+/**
+ * Each column of `relation` as drift and training read it: numeric when DuckDB types it as a
+ * number (integers of any width, floats, decimals), categorical otherwise.
+ */
+export async function columnKinds(
+  connection: DuckDBConnection,
+  relation: string,
+): Promise<Map<string, 'numeric' | 'categorical'>> {
+  const { DuckDBTypeId: T } = await loadDuckDb();
+  numericTypeIds ??= new Set<DuckDBTypeId>([
+    T.TINYINT,
+    T.SMALLINT,
+    T.INTEGER,
+    T.BIGINT,
+    T.HUGEINT,
+    T.UTINYINT,
+    T.USMALLINT,
+    T.UINTEGER,
+    T.UBIGINT,
+    T.UHUGEINT,
+    T.FLOAT,
+    T.DOUBLE,
+    T.DECIMAL,
+  ]);
+  const probe = await connection.run(`SELECT * FROM ${relation} LIMIT 0`);
+  const kinds = new Map<string, 'numeric' | 'categorical'>();
+  for (let i = 0; i < probe.columnCount; i++)
+    kinds.set(probe.columnName(i), numericTypeIds.has(probe.columnTypeId(i)) ? 'numeric' : 'categorical');
+  return kinds;
 }

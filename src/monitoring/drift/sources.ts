@@ -1,6 +1,5 @@
-import type * as DuckDbModule from '@duckdb/node-api';
-import type { DuckDBConnection, DuckDBTypeId } from '@duckdb/node-api';
-import { loadDuckDb } from '../../store/duckdb.js';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { columnKinds, quoteIdentifier } from '../../store/duckdb.js';
 import { invalidParameter } from '../../core/errors.js';
 import type { CategoryCounts } from './column-tests.js';
 import type { ColumnKind } from './default-test.js';
@@ -62,43 +61,14 @@ function relationSql(source: { file: string } | { table: string } | { sql: strin
   return `(${source.sql})`;
 }
 
-export function quoteIdentifier(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
-
-// Built on first use from the lazily loaded module (see loadDuckDb).
-function numericTypes({ DuckDBTypeId }: typeof DuckDbModule): Set<DuckDBTypeId> {
-  return new Set<DuckDBTypeId>([
-    DuckDBTypeId.TINYINT,
-    DuckDBTypeId.SMALLINT,
-    DuckDBTypeId.INTEGER,
-    DuckDBTypeId.BIGINT,
-    DuckDBTypeId.HUGEINT,
-    DuckDBTypeId.UTINYINT,
-    DuckDBTypeId.USMALLINT,
-    DuckDBTypeId.UINTEGER,
-    DuckDBTypeId.UBIGINT,
-    DuckDBTypeId.UHUGEINT,
-    DuckDBTypeId.FLOAT,
-    DuckDBTypeId.DOUBLE,
-    DuckDBTypeId.DECIMAL,
-  ]);
-}
-
 class DuckDbReader implements ColumnReader {
   constructor(
     private readonly connection: DuckDBConnection,
     private readonly relation: string,
   ) {}
 
-  async columns(): Promise<Map<string, ColumnKind>> {
-    const result = await this.connection.run(`SELECT * FROM ${this.relation} LIMIT 0`);
-    const numeric = numericTypes(await loadDuckDb());
-    const kinds = new Map<string, ColumnKind>();
-    for (let i = 0; i < result.columnCount; i++) {
-      kinds.set(result.columnName(i), numeric.has(result.columnTypeId(i)) ? 'numeric' : 'categorical');
-    }
-    return kinds;
+  columns(): Promise<Map<string, ColumnKind>> {
+    return columnKinds(this.connection, this.relation);
   }
 
   async sortedNumbers(column: string): Promise<Float64Array> {

@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ColumnKind } from '../drift/default-test.js';
-import { quoteIdentifier } from '../drift/sources.js';
+import { quoteIdentifier } from '../../store/duckdb.js';
 import type { ColumnProfile, ReferenceProfile } from './reference-profile.js';
 
 /**

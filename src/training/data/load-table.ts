@@ -1,28 +1,8 @@
 import { existsSync } from 'node:fs';
 import { extname } from 'node:path';
-import type * as DuckDbModule from '@duckdb/node-api';
-import type { DuckDBTypeId } from '@duckdb/node-api';
 import { invalidParameter } from '../../core/errors.js';
-import { loadDuckDb } from '../../store/duckdb.js';
+import { columnKinds, quoteIdentifier, quoteLiteral, withDuckDb } from '../../store/duckdb.js';
 import type { TableColumn, TrainingTable } from './training-table.js';
-
-// Built on first use from the lazily loaded module (see loadDuckDb).
-function numericTypes({ DuckDBTypeId }: typeof DuckDbModule): Set<DuckDBTypeId> {
-  return new Set<DuckDBTypeId>([
-    DuckDBTypeId.TINYINT,
-    DuckDBTypeId.SMALLINT,
-    DuckDBTypeId.INTEGER,
-    DuckDBTypeId.BIGINT,
-    DuckDBTypeId.HUGEINT,
-    DuckDBTypeId.UTINYINT,
-    DuckDBTypeId.USMALLINT,
-    DuckDBTypeId.UINTEGER,
-    DuckDBTypeId.UBIGINT,
-    DuckDBTypeId.FLOAT,
-    DuckDBTypeId.DOUBLE,
-    DuckDBTypeId.DECIMAL,
-  ]);
-}
 
 const readable = new Set(['.csv', '.parquet', '.json', '.jsonl', '.ndjson', '.tsv']);
 
@@ -36,27 +16,18 @@ export async function loadTrainingTable(path: string, columns?: readonly string[
     throw invalidParameter('data', `cannot read "${path}": give a .csv, .parquet or .json file`);
   }
   if (!existsSync(path)) throw invalidParameter('data', `no file at "${path}"`);
-  const duckdb = await loadDuckDb();
-  const { DuckDBConnection, DuckDBInstance } = duckdb;
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await DuckDBConnection.create(instance);
-  try {
-    const literal = `'${path.replaceAll("'", "''")}'`;
+  return withDuckDb(async (connection) => {
+    const literal = quoteLiteral(path);
     // DuckDB's CSV sniffer would read yes/no or dates as typed values; a training table only
     // needs numbers and text, and text keeps the categories as the file spells them.
     const relation = /\.(csv|tsv)$/i.test(path)
       ? `read_csv(${literal}, header = true, auto_type_candidates = ['BIGINT', 'DOUBLE', 'VARCHAR'])`
       : literal;
-    let probe;
+    let kinds: Map<string, 'numeric' | 'categorical'>;
     try {
-      probe = await connection.run(`SELECT * FROM ${relation} LIMIT 0`);
+      kinds = await columnKinds(connection, relation);
     } catch (error) {
       throw invalidParameter('data', `cannot read "${path}": ${(error as Error).message.split('\n')[0]}`);
-    }
-    const numeric = numericTypes(duckdb);
-    const kinds = new Map<string, 'numeric' | 'categorical'>();
-    for (let i = 0; i < probe.columnCount; i++) {
-      kinds.set(probe.columnName(i), numeric.has(probe.columnTypeId(i)) ? 'numeric' : 'categorical');
     }
     const names = columns ?? [...kinds.keys()];
     for (const name of names) {
@@ -68,7 +39,9 @@ export async function loadTrainingTable(path: string, columns?: readonly string[
       }
     }
     const select = names
-      .map((name) => `CAST(${quote(name)} AS ${kinds.get(name) === 'numeric' ? 'DOUBLE' : 'VARCHAR'})`)
+      .map(
+        (name) => `CAST(${quoteIdentifier(name)} AS ${kinds.get(name) === 'numeric' ? 'DOUBLE' : 'VARCHAR'})`,
+      )
       .join(', ');
     const reader = await connection.runAndReadAll(`SELECT ${select} FROM ${relation}`);
     const rows = reader.currentRowCount;
@@ -83,12 +56,5 @@ export async function loadTrainingTable(path: string, columns?: readonly string[
       return { name, kind: 'categorical', values: values.map((v) => (v === null ? null : String(v))) };
     });
     return { rows, columns: tableColumns };
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
-}
-
-function quote(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
+  });
 }
