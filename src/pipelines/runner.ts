@@ -7,6 +7,7 @@ import { storePathOf } from '../tracking/artifacts.js';
 import type { ExperimentService } from '../tracking/experiments.js';
 import { gitSourceTags } from '../tracking/git-source.js';
 import { datasetContextTag, parentRunTag, type RunService } from '../tracking/runs.js';
+import type { Tag } from '../tracking/types.js';
 import { stepCacheKey } from './cache-key.js';
 import type { PipelineStore } from './pipeline-store.js';
 import type { StepExecutor } from './step-task.js';
@@ -159,6 +160,9 @@ export class PipelineRunner {
     }, this.deps.cancelPollMs ?? 300);
     const rows = new Map((await store.stepRunRows(runId)).map((r) => [r.step, r]));
     const parentRunId = (await store.runRow(runId)).tracking_run_id!;
+    // Every step runs the same code: where it lives and its commit are read once per run.
+    const cwd = sourceDir(source);
+    const sourceTags = gitSourceTags(cwd);
     try {
       await schedule(
         definition,
@@ -171,6 +175,8 @@ export class PipelineRunner {
             params,
             noCache,
             parentRunId,
+            cwd,
+            sourceTags,
             signal: controller.signal,
           }),
         async (step, row) => {
@@ -211,7 +217,7 @@ export class PipelineRunner {
     for (const [name, ref] of Object.entries(step.inputs)) {
       inputs[name] = (JSON.parse(rows.get(ref.step)!.outputs) as Record<string, StoredOutput>)[ref.output]!;
     }
-    const cwd = sourceDir(run.source);
+    const { cwd } = run;
     const save = async (changes: Partial<StepRunRow>) => {
       Object.assign(row, changes);
       await store.upsertStepRun(row);
@@ -242,7 +248,7 @@ export class PipelineRunner {
         { key: pipelineRunTag, value: run.runId },
         { key: cacheKeyTag, value: cacheKey },
         { key: cacheHitTag, value: String(cached !== undefined) },
-        ...gitSourceTags(cwd),
+        ...run.sourceTags,
         ...Object.entries(inputs).map(([name, input]) => ({
           key: `mloop.pipeline.input.${name}`,
           value: input.path ?? input.digest,
@@ -365,6 +371,10 @@ interface StepRunContext {
   params: Params;
   noCache: boolean;
   parentRunId: string;
+  /** The pipeline file's directory: shell steps run there. */
+  cwd: string;
+  /** The git commit of the pipeline's code, tagged on every step run. */
+  sourceTags: Tag[];
   signal: AbortSignal;
 }
 
