@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { invalidParameter } from '../../core/errors.js';
-import { BullMqExecutor } from '../../pipelines/executors/bullmq-executor.js';
+import { lazyBullMqExecutor } from '../../pipelines/executors/lazy-bullmq-executor.js';
 import { createPipelineService } from '../../pipelines/pipeline-services.js';
 import { PipelineScheduler } from '../../pipelines/triggers/pipeline-scheduler.js';
 import { triggerByWebhook } from '../../pipelines/triggers/webhook.js';
@@ -33,7 +33,7 @@ export function registerPipelineRoutes(
 ): void {
   // With a Redis configured, steps go to `mloop worker` processes (here or on other machines).
   const executor = platform.config.redisUrl
-    ? new BullMqExecutor(platform.config.redisUrl, process.env.MLOOP_QUEUE || undefined)
+    ? lazyBullMqExecutor(platform.config.redisUrl, process.env.MLOOP_QUEUE || undefined)
     : undefined;
   const pipelines = createPipelineService(
     {
