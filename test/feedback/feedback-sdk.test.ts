@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { MloopClient } from '../../src/sdk/client.js';
 import { describeWithPython } from '../helpers/python.js';
@@ -10,8 +9,7 @@ import { makeOnnxModels, registerOnnxModels } from '../serving/onnx-models.js';
 import { loadConfig } from '../../src/core/config.js';
 import { openPlatform } from '../../src/platform.js';
 import { tempDir } from '../helpers/tmp.js';
-
-const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+import { CLI } from '../helpers/cli.js';
 
 describeWithPython('feedback through a real server: SDK and mloop feedback add --url', () => {
   let server: ServerProcess;

@@ -1,11 +1,8 @@
 import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeWithPython, pythonPath } from '../helpers/python.js';
 import { startServer, type ServerProcess } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/tmp.js';
-
-const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
 interface Ran {
   code: number;
@@ -36,6 +33,7 @@ with mlflow.start_run() as run:
     mlflow.log_metric("acc", 0.9)
 print(run.info.run_id)
 `;
+import { CLI } from '../helpers/cli.js';
 
 describe('tokens on a server that requires them', () => {
   let home: string;

@@ -1,10 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll } from 'vitest';
 import { tempDir } from './tmp.js';
-
-const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+import { CLI } from './cli.js';
 
 // `mloop server` prints "mloop server listening on http://HOST:PORT". The URL stops at whitespace
 // or quotes, so the line may also sit inside a JSON log record.

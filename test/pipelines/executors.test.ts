@@ -12,8 +12,8 @@ import { openPlatform, type Platform } from '../../src/platform.js';
 import { testRedisUrl } from '../helpers/redis.js';
 import { tempDir } from '../helpers/tmp.js';
 import { pipelineServiceFor } from './pipeline-fixture.js';
+import { CLI } from '../helpers/cli.js';
 
-const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 const MODULE = fileURLToPath(new URL('./fixtures/etl-pipeline.ts', import.meta.url));
 const redisUrl = testRedisUrl();
 

@@ -1,14 +1,12 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { MloopClient } from '../../src/sdk/index.js';
 import { testRedisUrl } from '../helpers/redis.js';
 import { startServer } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/tmp.js';
-
-const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+import { CLI } from '../helpers/cli.js';
 
 function mloop(home: string, args: string[]) {
   const result = spawnSync(process.execPath, [CLI, ...args], {

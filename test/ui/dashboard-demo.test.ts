@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startDemoServer, type DemoServer } from '../../examples/closed-loop/demo-server.js';
@@ -7,8 +6,7 @@ import { runClosedLoop, type StoryEvent } from '../../examples/closed-loop/loop.
 import { describeWithChromium } from '../helpers/chromium.js';
 import { tempDir } from '../helpers/tmp.js';
 import { openBrowserPage, type BrowserPage } from './browser-page.js';
-
-const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+import { CLI } from '../helpers/cli.js';
 
 // The dashboard over what the closed-loop demo leaves behind: two model versions with gate reports,
 // a deployment that rolled out a canary, drift and accuracy alerts, the retraining pipeline's run.
