@@ -18,10 +18,8 @@ if [[ -z "$name" || ! -f "bench/$name/main.ts" ]]; then
 fi
 shift
 
-if [[ ! -d node_modules || ! -x node_modules/.bin/tsx ]]; then
-  echo "== installing npm packages (npm ci)"
-  npm ci --no-audit --no-fund
-fi
+source scripts/lib/npm-packages.sh
+ensure_npm_packages
 
 source scripts/lib/python-env.sh
 ensure_test_python

@@ -23,10 +23,8 @@ for arg in "$@"; do
   esac
 done
 
-if [[ ! -d node_modules || ! -x node_modules/.bin/tsx ]]; then
-  echo "== installing npm packages (npm ci)"
-  npm ci --no-audit --no-fund
-fi
+source scripts/lib/npm-packages.sh
+ensure_npm_packages
 
 echo "== building (npm run build)"
 npm run build --silent
