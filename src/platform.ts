@@ -94,13 +94,16 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
     events,
     protectedAliases: config.protectedAliases,
   });
+  const personalData = new PersonalData(() =>
+    piiHashKey(config.piiHashKey, join(config.home, 'pii-hash-key')),
+  );
   const serving = createServingServices(
     {
       database,
       clock,
       events,
       source: registryModelSource(registry, artifactStore),
-      personalData: new PersonalData(() => piiHashKey(config.piiHashKey, join(config.home, 'pii-hash-key'))),
+      personalData,
     },
     options.serving,
   );
@@ -193,6 +196,7 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
         deployments: deployments.deployments,
         pipelineRuns: new PipelineStore(database.tables<PipelineTables>(), clock),
       }),
+      personalData,
       flushPredictions: () => serving.log.flush(),
     }),
     // Training sits upstream of registry and serving: the gate runner gets them through ports.

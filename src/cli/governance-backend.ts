@@ -1,7 +1,7 @@
 import { loadConfig } from '../core/config.js';
 import type { AuditEntry, AuditFilter, AuditVerification } from '../governance/audit.js';
 import type { LineageGraph } from '../governance/lineage-graph.js';
-import type { ForgetResult } from '../governance/privacy.js';
+import type { ForgetResult, ForgetSubject } from '../governance/privacy.js';
 import type { ProjectMember } from '../governance/projects.js';
 import type { PromotionRequest } from '../governance/promotion-requests.js';
 import type { ApiToken, CreatedToken, CreateTokenInput } from '../governance/tokens.js';
@@ -19,7 +19,7 @@ export interface GovernanceOperations {
   promotionRequests(model?: string): Promise<PromotionRequest[]>;
   decidePromotion(id: string, decision: 'approve' | 'reject', by: string): Promise<PromotionRequest>;
   lineage(kind: string, id: string): Promise<LineageGraph>;
-  forget(subjectKey: string): Promise<ForgetResult>;
+  forget(subject: ForgetSubject): Promise<ForgetResult>;
 }
 
 /**
@@ -49,7 +49,7 @@ export async function withGovernance<T>(
         promotionRequests: (m) => client.promotionRequests(m),
         decidePromotion: (id, d) => client.decidePromotion(id, d),
         lineage: (kind, id) => client.lineage(kind, id),
-        forget: (key) => client.forget(key),
+        forget: (subject) => client.forget(subject),
       },
       false,
     );
@@ -73,8 +73,8 @@ export async function withGovernance<T>(
         decidePromotion: (id, d, by) =>
           d === 'approve' ? promotionRequests.approve(id, by) : promotionRequests.reject(id, by),
         lineage: (kind, id) => platform.governance.lineage.graph(kind, id),
-        forget: async (key) => {
-          const result = await platform.governance.privacy.forget(key);
+        forget: async (subject) => {
+          const result = await platform.governance.privacy.forget(subject);
           // On the embedded store there is no HTTP hook: record the request here.
           await audit.append({
             actor: localUser(),

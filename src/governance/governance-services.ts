@@ -6,6 +6,7 @@ import { LineageGraphService, type LineageSources } from './lineage-graph.js';
 import { PrivacyService } from './privacy.js';
 import { ProjectService } from './projects.js';
 import type { FeedbackTables } from '../feedback/tables.js';
+import type { PersonalData } from '../serving/personal-data.js';
 import { PromotionRequestService } from './promotion-requests.js';
 import type { GovernanceTables } from './tables.js';
 import { TokenService } from './tokens.js';
@@ -27,6 +28,7 @@ export function createGovernanceServices(deps: {
   clock: Clock;
   aliases: Pick<AliasService, 'set'>;
   lineage: LineageSources;
+  personalData: PersonalData;
   flushPredictions: () => Promise<void>;
 }): GovernanceServices {
   const db = deps.database.tables<GovernanceTables>();
@@ -36,6 +38,10 @@ export function createGovernanceServices(deps: {
     audit: new AuditLog(db, deps.clock),
     promotionRequests: new PromotionRequestService(db, deps.aliases, deps.clock),
     lineage: new LineageGraphService(deps.lineage),
-    privacy: new PrivacyService(deps.database.tables<FeedbackTables>(), deps.flushPredictions),
+    privacy: new PrivacyService(
+      deps.database.tables<FeedbackTables>(),
+      deps.personalData,
+      deps.flushPredictions,
+    ),
   };
 }

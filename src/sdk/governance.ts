@@ -1,6 +1,6 @@
 import type { AuditEntry, AuditFilter, AuditVerification } from '../governance/audit.js';
 import type { LineageGraph } from '../governance/lineage-graph.js';
-import type { ForgetResult } from '../governance/privacy.js';
+import type { ForgetResult, ForgetSubject } from '../governance/privacy.js';
 import type { ProjectMember } from '../governance/projects.js';
 import type { PromotionRequest } from '../governance/promotion-requests.js';
 import type { ApiToken, CreatedToken, CreateTokenInput } from '../governance/tokens.js';
@@ -84,15 +84,20 @@ export class GovernanceClient {
     return this.http.json('GET', path);
   }
 
-  /** Deletes the prediction-log rows with this request key and their labels. */
-  async forget(subjectKey: string): Promise<ForgetResult> {
+  /** Deletes a subject's prediction-log rows and their labels (by request key or input value). */
+  async forget(subject: ForgetSubject): Promise<ForgetResult> {
     const r = await this.http.json<{
-      subject_key: string;
+      subject_key?: string;
+      column?: string;
+      value?: string;
       predictions_deleted: number;
       feedback_deleted: number;
-    }>('POST', '/api/v1/privacy/forget', { json: { subject_key: subjectKey } });
+    }>('POST', '/api/v1/privacy/forget', {
+      json:
+        'key' in subject ? { subject_key: subject.key } : { column: subject.column, value: subject.value },
+    });
     return {
-      subjectKey: r.subject_key,
+      subject,
       predictionsDeleted: r.predictions_deleted,
       feedbackDeleted: r.feedback_deleted,
     };

@@ -43,6 +43,15 @@ export class PersonalData {
     return hashPrefix + digest.slice(0, hashHexLength);
   }
 
+  /**
+   * Whether a logged input value is the subject `value`: logged as it was sent (compared as
+   * canonical strings, so `42` and `"42"` agree) or logged as its keyed hash.
+   */
+  isLoggedValueOf(logged: unknown, value: string): boolean {
+    if (logged === null || logged === undefined) return false;
+    return canonicalString(logged) === value || logged === this.hash(value);
+  }
+
   private replacement(value: unknown, mode: PiiMode): unknown {
     // A missing value stays missing: there is nothing personal to hide, and monitoring counts nulls.
     if (value === null || value === undefined) return value;

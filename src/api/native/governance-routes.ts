@@ -1,4 +1,6 @@
 import { Type } from '@sinclair/typebox';
+import { invalidParameter } from '../../core/errors.js';
+import type { ForgetSubject } from '../../governance/privacy.js';
 import type { Platform } from '../../platform.js';
 import { actorOf } from '../auth.js';
 import type { App } from '../server.js';
@@ -182,20 +184,43 @@ export function registerGovernanceRoutes(app: App, platform: Platform): void {
       schema: {
         tags,
         summary:
-          'Forget a subject: delete the prediction-log rows with this request key and their labels (audited)',
+          'Forget a subject: delete its prediction-log rows and their labels (audited). Name the subject by the request key it was served under (subject_key), or by an input column that identifies it (column and value), matched whether the log kept the column as sent or hashed',
         body: Type.Object(
-          { subject_key: Type.String({ minLength: 1, maxLength: 256 }) },
+          {
+            subject_key: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+            column: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+            value: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+          },
           { additionalProperties: false },
         ),
       },
     },
     async (req) => {
-      const result = await privacy.forget(req.body.subject_key);
+      const { subject_key, column, value } = req.body;
+      const result = await privacy.forget(forgetSubject(subject_key, column, value));
       return {
-        subject_key: result.subjectKey,
+        ...('key' in result.subject
+          ? { subject_key: result.subject.key }
+          : { column: result.subject.column, value: result.subject.value }),
         predictions_deleted: result.predictionsDeleted,
         feedback_deleted: result.feedbackDeleted,
       };
     },
   );
+}
+
+function forgetSubject(
+  key: string | undefined,
+  column: string | undefined,
+  value: string | undefined,
+): ForgetSubject {
+  if (key !== undefined) {
+    if (column !== undefined || value !== undefined)
+      throw invalidParameter('subject_key', 'give subject_key, or column and value, not both');
+    return { key };
+  }
+  if (column === undefined)
+    throw invalidParameter('subject_key', 'give subject_key, or column and value, to name the subject');
+  if (value === undefined) throw invalidParameter('value', 'value is required with column');
+  return { column, value };
 }
