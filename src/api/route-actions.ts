@@ -53,6 +53,7 @@ export const routeActions: Readonly<Record<string, Action>> = {
   'GET /api/v1/datasets/:name/versions/:version/validations': 'datasets.read',
   'GET /api/v1/datasets/:name/versions/:version/suggested-suite': 'datasets.read',
   'GET /api/v1/datasets/:name/required-suite': 'datasets.read',
+  'GET /api/v1/datasets/:name/versions/:version/training-readiness': 'datasets.read',
   'GET /api/v1/datasets': 'datasets.read',
   'POST /api/v1/datasets/:name/versions': 'datasets.write',
   'GET /api/v1/datasets/:name/versions': 'datasets.read',

@@ -11,6 +11,7 @@ import { ModelsClient } from './models.js';
 import { GatesClient } from './gates.js';
 import { PipelinesClient } from './pipelines.js';
 import { RunsClient } from './runs.js';
+import { TrainingClient } from './training.js';
 
 /** Where the client connects when neither `url` nor `MLOOP_URL` says otherwise. */
 export const defaultUrl = 'http://127.0.0.1:5050';
@@ -65,6 +66,8 @@ export class MloopClient {
   readonly datasets: DatasetsClient;
   /** Pipelines: register from YAML, start, follow, cancel and resume runs on the server. */
   readonly pipelines: PipelinesClient;
+  /** Built-in training in this process, recorded on the server (runs, model packages, lineage). */
+  readonly training: TrainingClient;
 
   constructor(options: MloopClientOptions = {}) {
     const token = options.token ?? (process.env.MLOOP_TOKEN || undefined);
@@ -83,6 +86,7 @@ export class MloopClient {
     this.datasetValidations = new DatasetValidationsClient(http);
     this.datasets = new DatasetsClient(http);
     this.pipelines = new PipelinesClient(http);
+    this.training = new TrainingClient(this);
   }
 
   /** The experiment with this name, created first when there is none. */

@@ -1,5 +1,5 @@
 import type { Suite } from '../data/validation/suite.js';
-import type { RequiredSuite, ValidationRecord } from '../data/validation/validations.js';
+import type { RequiredSuite, TrainingReadiness, ValidationRecord } from '../data/validation/validations.js';
 import { encodePath, type HttpClient } from './http.js';
 
 /** `NAME/VERSION` → the version's path under /api/v1/datasets. */
@@ -39,6 +39,11 @@ export class DatasetValidationsClient {
     return this.http.json('GET', `${versionPath(ref)}/suggested-suite`, {
       query: { distribution: options.distribution ? 'true' : undefined },
     });
+  }
+
+  /** Whether the version may be used for training; when not, `reason` says what to run. */
+  trainingReadiness(ref: string): Promise<TrainingReadiness> {
+    return this.http.json('GET', `${versionPath(ref)}/training-readiness`);
   }
 
   /** The suite the dataset requires before training, if any. */

@@ -1,7 +1,6 @@
 import type { PiiMode } from '../core/pii-mode.js';
 import { mloopMetadataFile, mloopOnnxFile } from '../registry/mloop-model-file.js';
 import type { Lineage, ModelMetadata } from '../registry/model-metadata.js';
-import type { ArtifactService } from '../tracking/artifacts.js';
 import type { FittedModel, LearningTask } from './learner.js';
 import { GraphBuilder } from './onnx/model-builder.js';
 import { addClassifierOutputs, addRegressorOutput } from './onnx/output-heads.js';
@@ -56,12 +55,17 @@ export function exportModelPackage(input: ExportInput): TrainedPackage {
   return { onnx: graph.toModel({ producer: 'mloop' }), metadata };
 }
 
+/** What writes a run's artifact files: the artifact store, or a server's artifact API. */
+export interface ModelArtifactSink {
+  putForRun(runId: string, path: string, bytes: Uint8Array): Promise<unknown>;
+}
+
 /**
  * Writes the package under a run's artifacts (`<path>/model.onnx`, `<path>/mloop-model.json`), from
  * where the registry registers it as `runs:/RUN_ID/<path>`.
  */
 export async function logModelPackage(
-  artifacts: ArtifactService,
+  artifacts: ModelArtifactSink,
   runId: string,
   pkg: TrainedPackage,
   path = 'model',

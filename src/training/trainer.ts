@@ -6,7 +6,6 @@ import type { PiiMode } from '../core/pii-mode.js';
 import type { DatasetVersion } from '../data/types.js';
 import { sha256Hex } from '../core/hashing.js';
 import { seededRandom } from '../core/random.js';
-import type { ArtifactService } from '../tracking/artifacts.js';
 import { datasetVersionInput } from '../tracking/dataset-version-input.js';
 import { datasetContextTag, parentRunTag, type RunService } from '../tracking/runs.js';
 import type { Metric, Param, Tag } from '../tracking/types.js';
@@ -16,14 +15,23 @@ import { columnOf, selectRows, withoutColumns, type TrainingTable } from './data
 import { classificationMetrics, regressionMetrics, type Metrics } from './evaluation/metrics.js';
 import type { RawParams } from './learner.js';
 import { findLearner } from './learners.js';
-import { exportModelPackage, logModelPackage, type TrainedPackage } from './model-export.js';
+import {
+  exportModelPackage,
+  logModelPackage,
+  type ModelArtifactSink,
+  type TrainedPackage,
+} from './model-export.js';
 import { fitPreprocessor, type PreprocessingOptions } from './preprocessing/preprocessor.js';
 import { transform } from './preprocessing/transform.js';
 import { encodeTarget, type TaskName } from './target.js';
 
+/**
+ * Where a training run is recorded: the embedded store's services, or a server's through the SDK
+ * (training itself always runs in the caller's process).
+ */
 export interface TrainingServices {
-  runs: RunService;
-  artifacts: ArtifactService;
+  runs: Pick<RunService, 'create' | 'logBatch' | 'logInputs' | 'update'>;
+  artifacts: ModelArtifactSink;
   clock: Clock;
 }
 

@@ -146,6 +146,23 @@ export function registerDatasetValidationRoutes(app: App, platform: Platform): v
   );
 
   app.get(
+    `${v1}/:name/versions/:version/training-readiness`,
+    {
+      schema: {
+        tags: t,
+        summary:
+          'Whether the version may be used for training: its newest report (of the required suite, when the dataset requires one) passed; if not, the reason says what to run',
+        params: VersionParams,
+        response: {
+          200: Type.Object({ ready: Type.Boolean(), reason: Type.Optional(Type.String()) }),
+          ...errors,
+        },
+      },
+    },
+    async (req) => validation.trainingReadiness(versionRef(req.params)),
+  );
+
+  app.get(
     `${v1}/:name/required-suite`,
     {
       schema: {

@@ -1,23 +1,16 @@
 import type { Command } from 'commander';
-import { existsSync, readFileSync } from 'node:fs';
-import { loadConfig } from '../../core/config.js';
-import { invalidParameter, isMloopError } from '../../core/errors.js';
-import type { Platform } from '../../platform.js';
+import { readFileSync } from 'node:fs';
+import { invalidParameter } from '../../core/errors.js';
 import type { RawParams } from '../../training/learner.js';
 import { learners } from '../../training/learners.js';
-import {
-  datasetVersionData,
-  fileDataset,
-  train,
-  type DatasetReference,
-  type TrainingServices,
-} from '../../training/trainer.js';
+import { trainingData, trainOn } from '../../training/training-backend.js';
 import { gitSourceTags } from '../../tracking/git-source.js';
 import { parseSearchSpace } from '../../training/tuning/search-space.js';
 import { tune, type SearchStrategy } from '../../training/tuning/tune.js';
 import { positiveInteger, print, printJson, repeatable, type CommonOptions } from '../command-context.js';
 import { progressBar } from '../format/progress.js';
 import { renderTable } from '../format/table.js';
+import { withTrainingBackend } from '../training-backend.js';
 
 interface TrainOptions extends CommonOptions {
   data: string;
@@ -45,7 +38,7 @@ interface TuneOptions extends TrainOptions {
 
 const models = learners.map((l) => l.name).join('|');
 
-/** `mloop train` and `mloop tune`: built-in tabular training on the embedded store. */
+/** `mloop train` and `mloop tune`: built-in tabular training, recorded on the embedded store or a server. */
 export function registerTrainCommand(program: Command): void {
   withTrainingOptions(
     program
@@ -60,21 +53,18 @@ export function registerTrainCommand(program: Command): void {
     ],
   ).action(async (opts: TrainOptions) => {
     const bar = showProgress(opts) ? progressBar({ unit: '%' }) : undefined;
-    const outcome = await withPlatform(async (platform, services) => {
-      const experimentId = await experimentIdOf(platform, opts.experiment);
-      const result = await train(services, {
-        ...(await commonRequest(platform, opts)),
+    const outcome = await withTrainingBackend(opts, async (backend) => {
+      const result = await trainOn(backend, {
+        ...commonRequest(opts),
         params: parseParams(opts.param),
-        run: {
-          experimentId,
-          ...(opts.runName ? { runName: opts.runName } : {}),
-          // The code that trained it: the git commit of the directory mloop runs in.
-          tags: gitSourceTags(process.cwd()),
-        },
+        experiment: opts.experiment,
+        ...(opts.runName ? { runName: opts.runName } : {}),
+        // The code that trained it: the git commit of the directory mloop runs in.
+        tags: gitSourceTags(process.cwd()),
         ...(bar ? { onProgress: (f: number) => bar.update(Math.round(f * 100), 100) } : {}),
       });
       const registered = opts.register
-        ? await register(platform, opts.register, result.modelSource)
+        ? await backend.register(opts.register, result.modelSource)
         : undefined;
       return {
         runId: result.runId,
@@ -123,10 +113,11 @@ export function registerTrainCommand(program: Command): void {
     }
     const space = parseSearchSpace(readText(opts.space));
     const bar = showProgress(opts) ? progressBar({ unit: 'trials' }) : undefined;
-    const outcome = await withPlatform(async (platform, services) => {
-      const experimentId = await experimentIdOf(platform, opts.experiment);
-      const result = await tune(services, {
-        ...(await commonRequest(platform, opts)),
+    const outcome = await withTrainingBackend(opts, async (backend) => {
+      const experimentId = await backend.experimentId(opts.experiment);
+      const result = await tune(backend.services, {
+        ...commonRequest(opts),
+        ...(await trainingData(backend, opts.data)),
         space,
         search: opts.search,
         params: parseParams(opts.param),
@@ -143,7 +134,7 @@ export function registerTrainCommand(program: Command): void {
         ...(bar ? { onTrial: (done: number, total: number) => bar.update(done, total) } : {}),
       });
       const registered = opts.register
-        ? await register(platform, opts.register, result.best.modelSource)
+        ? await backend.register(opts.register, result.best.modelSource)
         : undefined;
       return { ...result, registered };
     }).finally(() => bar?.finish());
@@ -188,11 +179,15 @@ function withTrainingOptions(command: Command, examples: string[]): Command {
     .option('--seed <n>', 'seed of the split and the learner', '0')
     .option('--register <name>', 'register the (best) model under this name')
     .option('--progress', 'show progress even when stderr is not a terminal')
+    .option(
+      '--url <url>',
+      'record the runs and the model on the mloop server at this URL (MLOOP_URL) instead of ./.mloop; training runs here either way',
+    )
     .option('--json', 'print JSON to stdout, for scripts')
     .addHelpText('after', `\nExamples:\n${examples.map((e) => `  $ ${e}`).join('\n')}\n`);
 }
 
-async function commonRequest(platform: Platform, opts: TrainOptions) {
+function commonRequest(opts: TrainOptions) {
   if (opts.task !== undefined && !['classification', 'regression'].includes(opts.task)) {
     throw invalidParameter('task', `--task must be classification or regression, got "${opts.task}"`);
   }
@@ -204,10 +199,8 @@ async function commonRequest(platform: Platform, opts: TrainOptions) {
     ?.split(',')
     .map((c) => c.trim())
     .filter((c) => c !== '');
-  const { data, dataset } = await trainingData(platform, opts.data);
   return {
-    data,
-    dataset,
+    data: opts.data,
     label: opts.label,
     model: opts.model,
     holdout,
@@ -215,26 +208,6 @@ async function commonRequest(platform: Platform, opts: TrainOptions) {
     ...(opts.task ? { task: opts.task } : {}),
     ...(features ? { features } : {}),
   };
-}
-
-/**
- * `--data` is a file, or a dataset version (`customers/3`, `customers@latest`) when no file has
- * that name: then the version must pass its dataset's required validation suite, and the run
- * records the version itself so the model's lineage names it.
- */
-async function trainingData(
-  platform: Platform,
-  data: string,
-): Promise<{ data: string; dataset: DatasetReference }> {
-  if (existsSync(data)) return { data, dataset: fileDataset(data) };
-  if (!/^[^/@]+([/@][^/@]+)$/.test(data)) {
-    throw invalidParameter(
-      'data',
-      `no file at "${data}": give --data a CSV, Parquet or JSON file, or a dataset version NAME/VERSION`,
-    );
-  }
-  await platform.data.validation.requireValidated(data);
-  return datasetVersionData(platform.data.datasets, data);
 }
 
 /** `--param l2=0.1 --param max_iter=50` → `{ l2: '0.1', max_iter: '50' }` (learners parse values). */
@@ -258,55 +231,6 @@ function readText(path: string): string {
 
 function showProgress(opts: { progress?: boolean; json?: boolean }): boolean {
   return opts.progress === true || (process.stderr.isTTY === true && !opts.json);
-}
-
-/** Training runs in this process, on the embedded store. */
-async function withPlatform<T>(
-  work: (platform: Platform, services: TrainingServices) => Promise<T>,
-): Promise<T> {
-  const config = loadConfig({});
-  if (config.url) {
-    throw invalidParameter(
-      'url',
-      'mloop train runs in this process on the embedded store (./.mloop); unset MLOOP_URL to train here',
-    );
-  }
-  // Imported when training starts, so `mloop train --help` does not load every domain.
-  const { openPlatform } = await import('../../platform.js');
-  const platform = await openPlatform(config);
-  try {
-    const { runs, artifacts } = platform.tracking;
-    return await work(platform, { runs, artifacts, clock: platform.clock });
-  } finally {
-    await platform.close();
-  }
-}
-
-async function experimentIdOf(platform: Platform, ref: string): Promise<string> {
-  const { experiments } = platform.tracking;
-  if (/^\d+$/.test(ref)) return (await experiments.get(ref)).experimentId;
-  try {
-    return (await experiments.getByName(ref)).experimentId;
-  } catch (error) {
-    if (isMloopError(error) && error.code === 'RESOURCE_DOES_NOT_EXIST')
-      return experiments.create({ name: ref });
-    throw error;
-  }
-}
-
-async function register(
-  platform: Platform,
-  name: string,
-  source: string,
-): Promise<{ name: string; version: number }> {
-  try {
-    await platform.registry.models.get(name);
-  } catch (error) {
-    if (!(isMloopError(error) && error.code === 'RESOURCE_DOES_NOT_EXIST')) throw error;
-    await platform.registry.models.create({ name });
-  }
-  const version = await platform.registry.versions.create({ name, source });
-  return { name, version: version.version };
 }
 
 function formatNumber(value: number): string {

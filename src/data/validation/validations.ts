@@ -37,6 +37,9 @@ export interface RequiredSuite {
 }
 
 /** How the service reaches data: versions through the dataset service, references by name or file. */
+/** Whether a dataset version may be used for training, and if not, what to do about it. */
+export type TrainingReadiness = { ready: true } | { ready: false; reason: string };
+
 export interface ValidationDataAccess {
   /** Resolves `NAME/VERSION` (or another ref the dataset service takes) to the version and its data. */
   version(ref: string): Promise<DatasetVersionKey & { data: DataRelation }>;
@@ -184,11 +187,19 @@ export class DatasetValidationService {
   }
 
   /**
-   * Throws unless the version may be used for training: its newest report (of the required suite,
-   * when the dataset requires one) passed. A version never validated passes when no suite is required.
-   * Trainers and pipelines call this before they read a version.
+   * Throws unless the version may be used for training (see `trainingReadiness`). Trainers and
+   * pipelines call this before they read a version.
    */
   async requireValidated(ref: string): Promise<void> {
+    const readiness = await this.trainingReadiness(ref);
+    if (!readiness.ready) throw new MloopError('INVALID_STATE', readiness.reason);
+  }
+
+  /**
+   * Whether the version may be used for training: its newest report (of the required suite, when
+   * the dataset requires one) passed. A version never validated is ready when no suite is required.
+   */
+  async trainingReadiness(ref: string): Promise<TrainingReadiness> {
     const version = await this.deps.data.version(ref);
     const label = `${version.name}/${version.version}`;
     const required = await this.requiredSuite(version.name);
@@ -200,18 +211,18 @@ export class DatasetValidationService {
     if (required) query = query.where('suite_digest', '=', required.suiteDigest);
     const latest = await query.orderBy('id', 'desc').limit(1).executeTakeFirst();
     if (!latest) {
-      if (!required) return;
-      throw new MloopError(
-        'INVALID_STATE',
-        `dataset ${label} has not passed validation suite ${shortDigest(required.suiteDigest)}, which dataset ${version.name} requires before training: run \`mloop data validate ${label}\``,
-      );
+      if (!required) return { ready: true };
+      return {
+        ready: false,
+        reason: `dataset ${label} has not passed validation suite ${shortDigest(required.suiteDigest)}, which dataset ${version.name} requires before training: run \`mloop data validate ${label}\``,
+      };
     }
-    if (latest.passed) return;
+    if (latest.passed) return { ready: true };
     const record = toRecord(latest);
-    throw new MloopError(
-      'INVALID_STATE',
-      `dataset ${label} failed validation suite ${shortDigest(record.suiteDigest)}: ${record.summary}; fix the data or run \`mloop data validate ${label} --suite SUITE\` again`,
-    );
+    return {
+      ready: false,
+      reason: `dataset ${label} failed validation suite ${shortDigest(record.suiteDigest)}: ${record.summary}; fix the data or run \`mloop data validate ${label} --suite SUITE\` again`,
+    };
   }
 
   private async resolveReference(reference: string): Promise<DataRelation> {
