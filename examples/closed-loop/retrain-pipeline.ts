@@ -4,21 +4,19 @@
  * of the training dataset, trains the built-in GBDT on it, registers the model, holds it to the
  * model's gate on the newest holdout and, when it passes, sends it out as a canary with a rollout.
  *
- * Steps talk to the server that runs them (MLOOP_SERVER_URL) through the SDK; training has no HTTP
- * route, so the train step opens the same embedded store in this process, as `mloop train` does.
- * Each step is a tracked run, and the training run is tagged with the pipeline run that made it.
+ * Steps talk to the server that runs them (MLOOP_SERVER_URL) through the SDK, so they run as well on
+ * `mloop worker` machines: the train step fits the model where it runs and records the run and the
+ * model package on the server. Each step is a tracked run, and the training run is tagged with the
+ * pipeline run that made it.
  */
 import { writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../../src/core/config.js';
 import { pipeline } from '../../src/pipelines/definition.js';
 import { pipelineRunTag } from '../../src/pipelines/runner.js';
-import { openPlatform, type Platform } from '../../src/platform.js';
 import type { StoredGateReport } from '../../src/registry/gates/types.js';
 import { MloopClient } from '../../src/sdk/index.js';
 import { gitSourceTags } from '../../src/tracking/git-source.js';
-import { datasetVersionData, train } from '../../src/training/trainer.js';
 import { featureColumns, toCsv, type Customer, type LabelledCustomer } from './churn-data.js';
 
 export const retrainPipelineName = 'churn-retrain';
@@ -29,15 +27,6 @@ function server(): MloopClient {
   const url = process.env.MLOOP_SERVER_URL;
   if (!url) throw new Error('MLOOP_SERVER_URL is not set: run this pipeline from `mloop server`');
   return new MloopClient({ url });
-}
-
-async function withPlatform<T>(work: (platform: Platform) => Promise<T>): Promise<T> {
-  const platform = await openPlatform(loadConfig({}));
-  try {
-    return await work(platform);
-  } finally {
-    await platform.close();
-  }
 }
 
 const str = (value: unknown) => String(value);
@@ -90,37 +79,26 @@ export default pipeline(retrainPipelineName)
     params: ['model', 'experiment', 'learning_rate', 'max_iter', 'max_leaf_nodes', 'seed'],
     outputs: { runId: 'value', version: 'value' },
     run: async (ctx) => {
-      const ref = str(ctx.inputs.dataset);
-      const trained = await withPlatform(async (platform) => {
-        const experimentId = (await platform.tracking.experiments.getByName(str(ctx.params.experiment)))
-          .experimentId;
-        return train(
-          { runs: platform.tracking.runs, artifacts: platform.tracking.artifacts, clock: platform.clock },
-          {
-            ...(await datasetVersionData(platform.data.datasets, ref)),
-            label: 'churned',
-            features: [...featureColumns],
-            model: 'gbdt',
-            params: {
-              learning_rate: Number(ctx.params.learning_rate),
-              max_iter: Number(ctx.params.max_iter),
-              max_leaf_nodes: Number(ctx.params.max_leaf_nodes),
-            },
-            seed: Number(ctx.params.seed),
-            run: {
-              experimentId,
-              runName: 'retrain-after-alert',
-              tags: [
-                { key: pipelineRunTag, value: ctx.pipelineRunId },
-                ...gitSourceTags(dirname(fileURLToPath(import.meta.url))),
-              ],
-            },
-          },
-        );
+      const client = server();
+      const trained = await client.training.train({
+        data: str(ctx.inputs.dataset),
+        label: 'churned',
+        features: [...featureColumns],
+        model: 'gbdt',
+        params: {
+          learning_rate: Number(ctx.params.learning_rate),
+          max_iter: Number(ctx.params.max_iter),
+          max_leaf_nodes: Number(ctx.params.max_leaf_nodes),
+        },
+        seed: Number(ctx.params.seed),
+        experiment: str(ctx.params.experiment),
+        runName: 'retrain-after-alert',
+        tags: [
+          { key: pipelineRunTag, value: ctx.pipelineRunId },
+          ...gitSourceTags(dirname(fileURLToPath(import.meta.url))),
+        ],
       });
-      const registered = await server().models.createVersion(str(ctx.params.model), {
-        source: trained.modelSource,
-      });
+      const registered = await client.training.register(str(ctx.params.model), trained.modelSource);
       ctx.log(`run ${trained.runId}: holdout ROC AUC ${trained.metrics.roc_auc ?? 'n/a'}`);
       ctx.log(`registered ${registered.name}/${registered.version}`);
       return { runId: trained.runId, version: registered.version };
