@@ -112,6 +112,42 @@ describe('GBDT', () => {
     );
   });
 
+  it('builds the same trees on several threads as on one, for every objective', () => {
+    // 25,000 rows: above the size where histograms are built on helper threads. Nine features
+    // split unevenly (two groups of four and one left over), and some values are missing.
+    const data = synthetic(
+      25_000,
+      9,
+      11,
+      (x, random) => (x[0] as number) * (x[4] as number) + 0.3 * random(),
+    );
+    data.columns[8]!.forEach((_, i, c) => {
+      if (i % 7 === 0) c[i] = NaN;
+    });
+    const sets: GbdtTrainingSet[] = [
+      {
+        columns: data.columns,
+        featureNames: names(9),
+        target: data.y.map((v) => (v > 0 ? 1 : 0)),
+        objective: 'binary',
+      },
+      { columns: data.columns, featureNames: names(9), target: data.y, objective: 'regression' },
+      {
+        columns: data.columns,
+        featureNames: names(9),
+        target: data.y.map((v) => (v < -0.2 ? 0 : v < 0.2 ? 1 : 2)),
+        objective: 'multiclass',
+        classes: 3,
+      },
+    ];
+    for (const set of sets) {
+      const options: GbdtOptions = { ...fixed, maxIter: 8 };
+      const one = fitGbdt(set, { ...options, threads: 1 });
+      const three = fitGbdt(set, { ...options, threads: 3 });
+      expect(three.model.trees, set.objective).toEqual(one.model.trees);
+    }
+  });
+
   it('rejects settings out of range, naming the parameter', () => {
     const set: GbdtTrainingSet = {
       columns: [Float64Array.of(1, 2, 3)],
@@ -123,6 +159,7 @@ describe('GBDT', () => {
     expect(() => fitGbdt(set, { learningRate: 0 })).toThrow(
       expect.objectContaining({ field: 'learning_rate' }),
     );
+    expect(() => fitGbdt(set, { threads: 0 })).toThrow(expect.objectContaining({ field: 'threads' }));
   });
 });
 

@@ -1,5 +1,9 @@
 import type { BinMapper } from './binning.js';
-import { COUNT, FIELDS, SUM_G, SUM_H } from './histogram.js';
+import * as layout from './histogram.js';
+
+// The histogram layout as module constants: the split search reads them in its inner loop, where a
+// cross-module binding can cost a getter call per read under some loaders (as in development).
+const { COUNT, FIELDS, SUM_G, SUM_H } = layout;
 
 /** The best way found to split a node: rows with `bin <= bin` go left, missing ones as learned. */
 export interface SplitInfo {

@@ -1,11 +1,5 @@
 import type { BinMapper } from './binning.js';
-import {
-  buildNodeHistogram,
-  buildRootHistogram,
-  newHistogram,
-  subtractHistogram,
-  type HistogramInputs,
-} from './histogram.js';
+import { subtractHistogram, type HistogramBuilder, type HistogramInputs } from './histogram.js';
 import {
   findBestSplit,
   leafValue,
@@ -50,19 +44,16 @@ export class TreeGrower {
   /** Row indices, grouped by node; after `grow()`, each leaf's rows are a range of it. */
   readonly indices: Uint32Array;
   private readonly spare: Uint32Array;
-  private readonly scratchG: Float64Array;
-  private readonly scratchH: Float64Array;
   private readonly histPool: Float64Array[] = [];
 
   constructor(
     private readonly inputs: HistogramInputs,
     private readonly mapper: BinMapper,
     private readonly options: GrowerOptions,
+    private readonly histograms: HistogramBuilder,
   ) {
     this.indices = new Uint32Array(inputs.rows);
     this.spare = new Uint32Array(inputs.rows);
-    this.scratchG = new Float64Array(inputs.rows);
-    this.scratchH = new Float64Array(inputs.rows);
   }
 
   /** Grows one tree on the current gradients and hessians of `inputs`. */
@@ -86,7 +77,7 @@ export class TreeGrower {
       this.options.maxLeafNodes > 1
     ) {
       root.hist = this.takeHistogram();
-      buildRootHistogram(this.inputs, root.hist);
+      this.histograms.root(root.hist);
       this.pushIfSplittable(root, splittable, leaves);
     } else {
       leaves.push(root);
@@ -118,15 +109,7 @@ export class TreeGrower {
       if (splitLeft || splitRight) {
         const [small, large] = left.sums.count < right.sums.count ? [left, right] : [right, left];
         small.hist = this.takeHistogram();
-        buildNodeHistogram(
-          this.inputs,
-          small.hist,
-          this.indices,
-          small.start,
-          small.end,
-          this.scratchG,
-          this.scratchH,
-        );
+        this.histograms.node(small.hist, this.indices, small.start, small.end);
         const parentHist = node.hist as Float64Array;
         subtractHistogram(parentHist, small.hist, parentHist);
         large.hist = parentHist;
@@ -225,7 +208,7 @@ export class TreeGrower {
   }
 
   private takeHistogram(): Float64Array {
-    return this.histPool.pop() ?? newHistogram(this.inputs);
+    return this.histPool.pop() ?? this.histograms.newHistogram();
   }
 
   private release(node: GrowingNode): void {
