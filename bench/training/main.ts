@@ -102,7 +102,7 @@ function runMloop(
   const holdout = rowsOf(dataset, flags, 1);
   const started = performance.now();
   let lastLogged = started;
-  const { model, iterations } = fitGbdt(
+  const { model, iterations, threads } = fitGbdt(
     {
       columns: train.columns,
       featureNames: dataset.featureNames,
@@ -119,6 +119,8 @@ function runMloop(
       maxBins: settings.max_bins,
       earlyStopping: false,
       seed: settings.seed,
+      // Histogram threads (default: every core); BENCH_MLOOP_THREADS=1 compares one core to one.
+      ...(process.env.BENCH_MLOOP_THREADS ? { threads: Number(process.env.BENCH_MLOOP_THREADS) } : {}),
       onIteration: (done, total) => {
         if (performance.now() - lastLogged > 15_000) {
           lastLogged = performance.now();
@@ -136,7 +138,7 @@ function runMloop(
       accuracy: metrics.accuracy as number,
       fitSeconds,
       iterations,
-      threads: 1,
+      threads,
     },
     probabilities,
   };
@@ -198,6 +200,7 @@ function printTable(rows: Row[]): void {
     'fit s mloop',
     'fit s sklearn',
     'ratio',
+    'threads mloop/sklearn',
   ];
   const lines = rows.map((r) => [
     r.dataset,
@@ -211,6 +214,7 @@ function printTable(rows: Row[]): void {
     r.mloop.fitSeconds.toFixed(2),
     r.sklearn.fitSeconds.toFixed(2),
     `${r.timeRatio.toFixed(2)}x`,
+    `${r.mloop.threads}/${r.sklearn.threads}`,
   ]);
   const widths = header.map((h, j) => Math.max(h.length, ...lines.map((l) => (l[j] as string).length)));
   const format = (cells: string[]) => cells.map((c, j) => c.padStart(widths[j] as number)).join('  ');
@@ -223,7 +227,8 @@ function main(): void {
     console.log(`npm run bench -- training
   BENCH_TRAINING_ROWS=1000000   rows of the synthetic fraud-like set
   BENCH_TRAINING_ITERS=100      boosting iterations (max_iter) for both tools
-  BENCH_SKLEARN_THREADS=N       OpenMP threads for scikit-learn (default: all cores)`);
+  BENCH_SKLEARN_THREADS=N       OpenMP threads for scikit-learn (default: all cores)
+  BENCH_MLOOP_THREADS=N         histogram threads for mloop (default: all cores, at most 4)`);
     return;
   }
   const rows = intFromEnv('BENCH_TRAINING_ROWS', 1_000_000, 1000);

@@ -55,6 +55,8 @@ export interface GbdtFitResult {
   iterations: number;
   /** Validation loss per iteration, when early stopping was on. */
   validationLoss: number[];
+  /** Threads that built the histograms. */
+  threads: number;
 }
 
 type Settings = Required<Omit<GbdtOptions, 'maxDepth' | 'onIteration'>> &
@@ -216,7 +218,7 @@ function boost(
     baseline,
     trees,
   };
-  return { model, iterations: trees.length, validationLoss };
+  return { model, iterations: trees.length, validationLoss, threads: histograms.threads };
 }
 
 /**

@@ -23,6 +23,8 @@ export interface HistogramInputs {
 
 /** Builds gradient histograms for a tree grower. */
 export interface HistogramBuilder {
+  /** Threads that build each histogram (the caller's included). */
+  readonly threads: number;
   newHistogram(): Float64Array;
   /** The histogram of all rows (the root) on the current gradients. */
   root(hist: Float64Array): void;
@@ -34,6 +36,7 @@ export interface HistogramBuilder {
 
 /** Builds every histogram on the calling thread. */
 export class SerialHistograms implements HistogramBuilder {
+  readonly threads = 1;
   private readonly scratchG: Float64Array;
   private readonly scratchH: Float64Array;
 

@@ -72,6 +72,7 @@ for (;;) {
  * one synchronous call. Results are bit-for-bit those of `SerialHistograms`.
  */
 export class ThreadedHistograms implements HistogramBuilder {
+  readonly threads: number;
   /** The rows of the node being built, copied where the helpers see them. */
   private readonly nodeRows: Uint32Array;
   private readonly scratchG: Float64Array;
@@ -128,17 +129,13 @@ export class ThreadedHistograms implements HistogramBuilder {
       worker.unref();
       this.helpers.push({ worker, control, from, to: Math.min(from + per, features) });
     }
+    this.threads = this.helpers.length + 1;
     for (const { control } of this.helpers) {
       if (Atomics.wait(control, READY, 0, START_TIMEOUT_MS) === 'timed-out') {
         this.close();
         throw new Error(`a histogram thread did not start within ${START_TIMEOUT_MS / 1000} s`);
       }
     }
-  }
-
-  /** How many threads share each histogram (the caller's included). */
-  get threads(): number {
-    return this.helpers.length + 1;
   }
 
   newHistogram(): Float64Array {
