@@ -57,16 +57,72 @@ export async function searchRuns(db: Kysely<TrackingTables>, input: SearchRunsIn
   if (view !== 'ALL')
     plan.where(sql`runs.lifecycle_stage = ${view === 'ACTIVE_ONLY' ? 'active' : 'deleted'}`);
   for (const comparison of comparisons) plan.filter(comparison);
-  for (const order of orders) plan.order(order);
-  const query = sql<RunRow>`select runs.* from runs ${sql.join(plan.joins, sql` `)}
-    where ${sql.join(plan.conditions, sql` and `)}
-    order by ${sql.join([...plan.orderings, sql`runs.start_time desc`, sql`runs.run_id asc`])}
-    limit ${maxResults + 1} offset ${offset}`;
-  const { rows } = await query.execute(db);
+  const byMetric = soleMetricOrder(orders, comparisons);
+  let rows: RunRow[];
+  if (byMetric && plan.joins.length === 0 && offset <= metricWalkMaxOffset) {
+    rows = await metricOrderedPage(db, plan.conditions, byMetric, maxResults + 1, offset);
+  } else {
+    for (const order of orders) plan.order(order);
+    const query = sql<RunRow>`select runs.* from runs ${sql.join(plan.joins, sql` `)}
+      where ${sql.join(plan.conditions, sql` and `)}
+      order by ${sql.join([...plan.orderings, sql`runs.start_time desc`, sql`runs.run_id asc`])}
+      limit ${maxResults + 1} offset ${offset}`;
+    rows = (await query.execute(db)).rows;
+  }
   return {
     items: await loadRuns(db, rows.slice(0, maxResults)),
     nextPageToken: rows.length > maxResults ? encodePageToken(offset + maxResults) : undefined,
   };
+}
+
+/**
+ * Deepest offset at which a metric order walks the index (see metricOrderedPage). Measured on
+ * 100,000 runs (SQLite, page of 100): the walk answers offset 0 in 9 ms, 5,000 in 32, 20,000 in
+ * 85; the single sorting query takes 130–250 ms at any offset, so beyond ~60,000 it is the faster.
+ */
+const metricWalkMaxOffset = 20_000;
+
+/** The order when it is by one metric alone that no filter names (the dashboard's column sort). */
+function soleMetricOrder(orders: OrderBy[], comparisons: Comparison[]): OrderBy | undefined {
+  const [order] = orders;
+  if (orders.length !== 1 || order?.type !== 'metric') return undefined;
+  return comparisons.some((c) => c.type === 'metric' && c.key === order.key) ? undefined : order;
+}
+
+/**
+ * One page of runs ordered by a metric, in two parts: the runs with a (non-NaN) value, walked from
+ * the `latest_metrics` (key, value) index in value order so a page reads about a page of rows,
+ * then the runs without one, newest first (where MLflow puts them, in either direction). The
+ * single query this replaces joined every run of the experiment to its value and sorted them all
+ * for each page (~200 ms for 100,000 runs).
+ */
+async function metricOrderedPage(
+  db: Kysely<TrackingTables>,
+  conditions: RawBuilder<unknown>[],
+  order: OrderBy,
+  limit: number,
+  offset: number,
+): Promise<RunRow[]> {
+  const where = sql.join(conditions, sql` and `);
+  const valued = sql`from latest_metrics o join runs on runs.run_id = o.run_id
+    where o.key = ${order.key} and o.is_nan = 0 and ${where}`;
+  const direction = sql.raw(order.ascending ? 'asc' : 'desc');
+  const { rows: first } = await sql<RunRow>`select runs.* ${valued}
+    order by o.value ${direction}, runs.start_time desc, runs.run_id asc
+    limit ${limit} offset ${offset}`.execute(db);
+  if (first.length === limit) return first;
+  // Past the valued runs the offset continues into the others: count the valued ones only then.
+  let skip = 0;
+  if (first.length === 0 && offset > 0) {
+    const { rows } = await sql<{ n: number | string }>`select count(*) as n ${valued}`.execute(db);
+    skip = Math.max(0, offset - Number(rows[0]?.n ?? 0));
+  }
+  const { rows: rest } = await sql<RunRow>`select runs.* from runs
+    where not exists (select 1 from latest_metrics m
+      where m.run_id = runs.run_id and m.key = ${order.key} and m.is_nan = 0) and ${where}
+    order by runs.start_time desc, runs.run_id asc
+    limit ${limit - first.length} offset ${skip}`.execute(db);
+  return [...first, ...rest];
 }
 
 /** Candidates a metric filter may have and still drive the search from the metric index. */

@@ -207,6 +207,55 @@ describeEachDialect('tracking store', (dialect) => {
     expect(await names(`tags.missing IS NULL and metrics.acc < 0.6`)).toEqual(['d']);
   });
 
+  it('orders by a metric with the runs lacking it (or NaN) last, newest first, page after page', async () => {
+    const { runs } = platform.tracking;
+    const experimentId = await newExperiment();
+    // Oldest first; `acc` undefined: never logged. Two runs tie on 0.8.
+    const specs: Array<{ name: string; acc?: number; model: string }> = [
+      { name: 'r1', acc: 0.8, model: 'rf' },
+      { name: 'r2', model: 'rf' },
+      { name: 'r3', acc: 0.6, model: 'lr' },
+      { name: 'r4', acc: NaN, model: 'rf' },
+      { name: 'r5', acc: 0.9, model: 'rf' },
+      { name: 'r6', model: 'lr' },
+      { name: 'r7', acc: 0.8, model: 'rf' },
+    ];
+    for (const s of specs) {
+      clock.advance(10);
+      const run = await runs.create({ experimentId, runName: s.name });
+      await runs.logBatch(run.info.runId, {
+        params: [{ key: 'model', value: s.model }],
+        metrics: s.acc === undefined ? [] : [{ key: 'acc', value: s.acc, timestamp: clock.now(), step: 0 }],
+      });
+      // Another metric, so a run without `acc` still has rows in the metrics table.
+      await runs.logBatch(run.info.runId, {
+        metrics: [{ key: 'loss', value: 1, timestamp: clock.now(), step: 0 }],
+      });
+    }
+    const all = async (orderBy: string, filter?: string, maxResults = 2) => {
+      const names: string[] = [];
+      let pageToken: string | undefined;
+      do {
+        const page = await runs.search({
+          experimentIds: [experimentId],
+          orderBy: [orderBy],
+          filter,
+          maxResults,
+          pageToken,
+        });
+        names.push(...page.items.map((r) => r.info.runName));
+        pageToken = page.nextPageToken;
+      } while (pageToken);
+      return names;
+    };
+    expect(await all('metrics.acc DESC')).toEqual(['r5', 'r7', 'r1', 'r3', 'r6', 'r4', 'r2']);
+    expect(await all('metrics.acc ASC')).toEqual(['r3', 'r7', 'r1', 'r5', 'r6', 'r4', 'r2']);
+    expect(await all('metrics.acc DESC', undefined, 100)).toEqual(['r5', 'r7', 'r1', 'r3', 'r6', 'r4', 'r2']);
+    expect(await all('metrics.acc DESC', `params.model = 'rf'`, 3)).toEqual(['r5', 'r7', 'r1', 'r4', 'r2']);
+    // A filter on the sorted metric itself leaves the runs without it out.
+    expect(await all('metrics.acc DESC', 'metrics.acc < 0.85')).toEqual(['r7', 'r1', 'r3']);
+  });
+
   it('pages through search results visiting each run once', async () => {
     const { runs } = platform.tracking;
     const experimentId = await newExperiment();
