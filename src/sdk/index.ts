@@ -52,4 +52,7 @@ export type { DatasetDiff, ColumnShift } from '../data/dataset-diff.js';
 export { MloopError, isMloopError, type ErrorCode } from '../core/errors.js';
 export type * from '../tracking/types.js';
 export { PipelinesClient, type StartPipelineRunInput } from './pipelines.js';
+export { TrainingClient } from './training.js';
+export type { NamedTrainRequest } from '../training/training-backend.js';
+export type { TrainResult } from '../training/trainer.js';
 export type { PipelineRun, StepRun, StoredOutput, Trigger } from '../pipelines/types.js';
