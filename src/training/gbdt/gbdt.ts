@@ -139,22 +139,32 @@ export function fitGbdt(data: GbdtTrainingSet, options: GbdtOptions = {}): GbdtF
       ? new ThreadedHistograms(inputs, s.threads, s.maxLeafNodes + 2)
       : new SerialHistograms(inputs);
   try {
-    return boost(data, s, loss, train, validation, mapper, inputs, histograms);
+    return boost({ data, s, loss, train, validation, mapper, inputs, histograms });
   } finally {
     histograms.close();
   }
 }
 
-function boost(
-  data: GbdtTrainingSet,
-  s: Settings,
-  loss: Loss,
-  train: Part,
-  validation: Part | undefined,
-  mapper: BinMapper,
-  inputs: HistogramInputs,
-  histograms: HistogramBuilder,
-): GbdtFitResult {
+/** The boosting rounds of `fitGbdt`, once the data is binned and the histogram builder is up. */
+function boost({
+  data,
+  s,
+  loss,
+  train,
+  validation,
+  mapper,
+  inputs,
+  histograms,
+}: {
+  data: GbdtTrainingSet;
+  s: Settings;
+  loss: Loss;
+  train: Part;
+  validation: Part | undefined;
+  mapper: BinMapper;
+  inputs: HistogramInputs;
+  histograms: HistogramBuilder;
+}): GbdtFitResult {
   const n = inputs.rows;
   const grower = new TreeGrower(
     inputs,

@@ -15,13 +15,13 @@ const GENERATION = 0; // bumped by the main thread to hand out a job
 const DONE = 1; // set by the helper to the generation it finished
 const SLOT = 2; // histogram slot in the arena
 const SIZE = 3; // rows in the node
-const FEATURE_FROM = 5;
-const FEATURE_TO = 6;
-const ROOT = 7; // 1: all rows in order (no index indirection)
-const QUIT = 8;
-const READY = 9; // set by the helper once it runs
-const FAILED = 10; // set by the helper when its kernel threw
-const CONTROL_SLOTS = 11;
+const FEATURE_FROM = 4;
+const FEATURE_TO = 5;
+const ROOT = 6; // 1: all rows in order (no index indirection)
+const QUIT = 7;
+const READY = 8; // set by the helper once it runs
+const FAILED = 9; // set by the helper when its kernel threw
+const CONTROL_SLOTS = 10;
 /** A helper that has not started by then is taken as unable to start. */
 const START_TIMEOUT_MS = 10_000;
 
