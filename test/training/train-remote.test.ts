@@ -126,4 +126,43 @@ describe('training recorded on a server (SDK and mloop train --url)', { timeout:
     );
     expect(existsSync(home)).toBe(false);
   });
+
+  it('mloop tune --url records the parent run and its trials on the server', async () => {
+    const cwd = tempDir('mloop-tune-remote-cli-');
+    const home = join(cwd, '.mloop');
+    writeFileSync(join(cwd, 'space.yaml'), 'l2: [0.001, 1]\n');
+    const result = await runMloop(
+      cwd,
+      [
+        'tune',
+        '--url',
+        server.url,
+        '--data',
+        join(dir, 'shop.csv'),
+        '--label',
+        'bought',
+        '--model',
+        'logistic',
+        '--space',
+        'space.yaml',
+        '--search',
+        'grid',
+        '--experiment',
+        'remote-tune',
+        '--json',
+      ],
+      { home },
+    );
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const out = JSON.parse(result.stdout) as { parentRunId: string; trials: Array<{ runId: string }> };
+    expect(out.trials).toHaveLength(2);
+    for (const trial of out.trials) {
+      const run = await client.runs.get(trial.runId);
+      expect(run.info.parentRunId).toBe(out.parentRunId);
+      expect(run.info.status).toBe('FINISHED');
+    }
+    expect((await client.runs.get(out.parentRunId)).info.status).toBe('FINISHED');
+    expect(existsSync(home)).toBe(false);
+  });
 });
