@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoServer, type DemoServer } from '../examples/closed-loop/demo-server.js';
 import { runClosedLoop, type StoryEvent } from '../examples/closed-loop/loop.js';
 import { loadConfig } from '../src/core/config.js';
-import { createPipelineService } from '../src/pipelines/pipeline-services.js';
+import { platformPipelineService } from '../src/pipelines/pipeline-services.js';
 import { openPlatform, type Platform } from '../src/platform.js';
 import { tempDir } from './helpers/tmp.js';
 
@@ -95,11 +95,7 @@ describe('the closed-loop demo', () => {
 
   it('retrained through the pipeline the alert started, each step a tracked run', async () => {
     const retrain = story.find((e) => e.step === 'retrain')!;
-    const pipelines = createPipelineService({
-      ...platform.tracking,
-      database: platform.database,
-      clock: platform.clock,
-    });
+    const pipelines = platformPipelineService(platform);
     const runs = await pipelines.listRuns('churn-retrain');
     // One run however many alerts fired together.
     expect(runs.map((r) => r.id)).toEqual([retrain.facts.pipelineRunId]);

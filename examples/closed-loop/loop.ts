@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../src/core/config.js';
 import { readPipelineFile } from '../../src/pipelines/load-source.js';
-import { createPipelineService } from '../../src/pipelines/pipeline-services.js';
+import { platformPipelineService } from '../../src/pipelines/pipeline-services.js';
 import type { PipelineRun } from '../../src/pipelines/types.js';
 import { openPlatform } from '../../src/platform.js';
 import { AlertsClient } from '../../src/sdk/alerts.js';
@@ -304,11 +304,7 @@ async function registerOnServerStore(home: string, path: string): Promise<void> 
   const pipeline = await readPipelineFile(path);
   const platform = await openPlatform(loadConfig({ home }, {}));
   try {
-    await createPipelineService({
-      ...platform.tracking,
-      database: platform.database,
-      clock: platform.clock,
-    }).register(pipeline.definition, pipeline.source);
+    await platformPipelineService(platform).register(pipeline.definition, pipeline.source);
   } finally {
     await platform.close();
   }

@@ -30,3 +30,19 @@ export function createPipelineService(deps: PipelineDeps, executor?: StepExecuto
   });
   return new PipelineService(store, runner, deps);
 }
+
+/** `createPipelineService` over an opened platform's store and tracking services. */
+export function platformPipelineService(
+  platform: {
+    database: Database;
+    clock: Clock;
+    tracking: Pick<PipelineDeps, 'experiments' | 'runs' | 'artifacts'>;
+  },
+  executor?: StepExecutor,
+): PipelineService {
+  const { experiments, runs, artifacts } = platform.tracking;
+  return createPipelineService(
+    { database: platform.database, clock: platform.clock, experiments, runs, artifacts },
+    executor,
+  );
+}

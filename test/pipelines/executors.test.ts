@@ -11,7 +11,7 @@ import { parsePipelineYaml } from '../../src/pipelines/yaml-definition.js';
 import { openPlatform, type Platform } from '../../src/platform.js';
 import { testRedisUrl } from '../helpers/redis.js';
 import { tempDir } from '../helpers/tmp.js';
-import { pipelineServiceFor } from './pipeline-fixture.js';
+import { platformPipelineService } from '../../src/pipelines/pipeline-services.js';
 import { CLI } from '../helpers/cli.js';
 
 const MODULE = fileURLToPath(new URL('./fixtures/etl-pipeline.ts', import.meta.url));
@@ -40,7 +40,7 @@ for (const [name, setup] of executors) {
       platform = await openPlatform(loadConfig({ home }, {}));
       const queue = `mloop-test-${randomBytes(4).toString('hex')}`;
       executor = setup!.executor?.(queue);
-      pipelines = pipelineServiceFor(platform, executor);
+      pipelines = platformPipelineService(platform, executor);
       for (let i = 0; i < setup!.workers; i++) workers.push(await startWorker(home, queue, workerOutput));
     }, 60_000);
 

@@ -8,14 +8,15 @@ import { cacheHitTag, cacheKeyTag } from '../../src/pipelines/runner.js';
 import type { Platform } from '../../src/platform.js';
 import { describeEachDialect, openTestPlatform } from '../helpers/platform.js';
 import { tempDir } from '../helpers/tmp.js';
-import { pipelineServiceFor, testSource } from './pipeline-fixture.js';
+import { platformPipelineService } from '../../src/pipelines/pipeline-services.js';
+import { testSource } from './pipeline-fixture.js';
 
 describeEachDialect('pipeline runner', (dialect) => {
   let platform: Platform;
   let pipelines: PipelineService;
   beforeAll(async () => {
     platform = await openTestPlatform(dialect);
-    pipelines = pipelineServiceFor(platform);
+    pipelines = platformPipelineService(platform);
   });
   afterAll(() => platform.close());
 

@@ -9,7 +9,7 @@ import { parsePipelineYaml } from '../../src/pipelines/yaml-definition.js';
 import type { Platform } from '../../src/platform.js';
 import { describeEachDialect, openTestPlatform } from '../helpers/platform.js';
 import { tempDir } from '../helpers/tmp.js';
-import { pipelineServiceFor } from './pipeline-fixture.js';
+import { platformPipelineService } from '../../src/pipelines/pipeline-services.js';
 
 const yaml = (name: string, triggers: string) => `
 name: ${name}
@@ -27,7 +27,7 @@ describeEachDialect('pipeline triggers', (dialect) => {
   const clock = new ManualClock(Date.parse('2026-03-02T08:59:30Z'));
   beforeAll(async () => {
     platform = await openTestPlatform(dialect, clock);
-    pipelines = pipelineServiceFor(platform);
+    pipelines = platformPipelineService(platform);
     const register = (text: string) =>
       pipelines.register(parsePipelineYaml(text), { kind: 'yaml', path: '', text });
     await register(yaml('nightly', '  cron: "0 9 * * *"'));

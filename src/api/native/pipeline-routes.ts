@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { invalidParameter } from '../../core/errors.js';
 import { lazyBullMqExecutor } from '../../pipelines/executors/lazy-bullmq-executor.js';
-import { createPipelineService } from '../../pipelines/pipeline-services.js';
+import { platformPipelineService } from '../../pipelines/pipeline-services.js';
 import { PipelineScheduler } from '../../pipelines/triggers/pipeline-scheduler.js';
 import { triggerByWebhook } from '../../pipelines/triggers/webhook.js';
 import { parsePipelineYaml } from '../../pipelines/yaml-definition.js';
@@ -35,16 +35,7 @@ export function registerPipelineRoutes(
   const executor = platform.config.redisUrl
     ? lazyBullMqExecutor(platform.config.redisUrl, process.env.MLOOP_QUEUE || undefined)
     : undefined;
-  const pipelines = createPipelineService(
-    {
-      database: platform.database,
-      clock: platform.clock,
-      experiments: platform.tracking.experiments,
-      runs: platform.tracking.runs,
-      artifacts: platform.tracking.artifacts,
-    },
-    executor,
-  );
+  const pipelines = platformPipelineService(platform, executor);
   const scheduler = new PipelineScheduler(pipelines, {
     clock: platform.clock,
     events: platform.events,

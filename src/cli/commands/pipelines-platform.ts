@@ -30,7 +30,7 @@ export async function withPipelines<T>(
   if (executorName !== 'inprocess' && executorName !== 'bullmq') {
     throw invalidParameter('executor', `--executor must be inprocess or bullmq, got "${options.executor}"`);
   }
-  const [{ openPlatform }, { createPipelineService }] = await Promise.all([
+  const [{ openPlatform }, { platformPipelineService }] = await Promise.all([
     import('../../platform.js'),
     import('../../pipelines/pipeline-services.js'),
   ]);
@@ -47,16 +47,7 @@ export async function withPipelines<T>(
       const { BullMqExecutor } = await import('../../pipelines/executors/bullmq-executor.js');
       executor = new BullMqExecutor(redis, process.env.MLOOP_QUEUE || undefined);
     }
-    const pipelines = createPipelineService(
-      {
-        database: platform.database,
-        clock: platform.clock,
-        experiments: platform.tracking.experiments,
-        runs: platform.tracking.runs,
-        artifacts: platform.tracking.artifacts,
-      },
-      executor,
-    );
+    const pipelines = platformPipelineService(platform, executor);
     await pipelines.recoverOrphans();
     return await work(pipelines, platform);
   } finally {
