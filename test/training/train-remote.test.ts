@@ -93,69 +93,51 @@ describe('training recorded on a server (SDK and mloop train --url)', { timeout:
     expect(predictions.map((p) => p.label)).toEqual(['yes', 'no']);
   });
 
-  it('mloop train --url records the run and the model on the server, not in ./.mloop', async () => {
-    const cwd = tempDir('mloop-train-remote-cli-');
+  /**
+   * Runs `mloop COMMAND --url SERVER` on the shop data from a fresh directory whose embedded store
+   * would be `.mloop`; checks it succeeded quietly and left no local store; answers its JSON.
+   */
+  async function onServer<T>(command: 'train' | 'tune', args: string[], files: Record<string, string> = {}) {
+    const cwd = tempDir(`mloop-${command}-remote-cli-`);
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(cwd, name), text);
     const home = join(cwd, '.mloop');
-    const result = await runMloop(
-      cwd,
-      [
-        'train',
-        '--url',
-        server.url,
-        '--data',
-        join(dir, 'shop.csv'),
-        '--label',
-        'bought',
-        '--model',
-        'logistic',
-        '--experiment',
-        'remote-cli',
-        '--register',
-        'shop-cli',
-        '--json',
-      ],
-      { home },
-    );
+    const common = [
+      '--url',
+      server.url,
+      '--data',
+      join(dir, 'shop.csv'),
+      '--label',
+      'bought',
+      '--model',
+      'logistic',
+    ];
+    const result = await runMloop(cwd, [command, ...common, ...args, '--json'], { home });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    const out = JSON.parse(result.stdout) as { runId: string; registered: { name: string; version: number } };
+    expect(existsSync(home)).toBe(false);
+    return JSON.parse(result.stdout) as T;
+  }
+
+  it('mloop train --url records the run and the model on the server, not in ./.mloop', async () => {
+    const out = await onServer<{ runId: string; registered: { name: string; version: number } }>('train', [
+      '--experiment',
+      'remote-cli',
+      '--register',
+      'shop-cli',
+    ]);
     expect(out.registered).toEqual({ name: 'shop-cli', version: 1 });
     expect((await client.runs.get(out.runId)).info.status).toBe('FINISHED');
     expect((await client.experiments.getByName('remote-cli')).experimentId).toBe(
       (await client.runs.get(out.runId)).info.experimentId,
     );
-    expect(existsSync(home)).toBe(false);
   });
 
   it('mloop tune --url records the parent run and its trials on the server', async () => {
-    const cwd = tempDir('mloop-tune-remote-cli-');
-    const home = join(cwd, '.mloop');
-    writeFileSync(join(cwd, 'space.yaml'), 'l2: [0.001, 1]\n');
-    const result = await runMloop(
-      cwd,
-      [
-        'tune',
-        '--url',
-        server.url,
-        '--data',
-        join(dir, 'shop.csv'),
-        '--label',
-        'bought',
-        '--model',
-        'logistic',
-        '--space',
-        'space.yaml',
-        '--search',
-        'grid',
-        '--experiment',
-        'remote-tune',
-        '--json',
-      ],
-      { home },
+    const out = await onServer<{ parentRunId: string; trials: Array<{ runId: string }> }>(
+      'tune',
+      ['--space', 'space.yaml', '--search', 'grid', '--experiment', 'remote-tune'],
+      { 'space.yaml': 'l2: [0.001, 1]\n' },
     );
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
-    const out = JSON.parse(result.stdout) as { parentRunId: string; trials: Array<{ runId: string }> };
     expect(out.trials).toHaveLength(2);
     for (const trial of out.trials) {
       const run = await client.runs.get(trial.runId);
@@ -163,6 +145,5 @@ describe('training recorded on a server (SDK and mloop train --url)', { timeout:
       expect(run.info.status).toBe('FINISHED');
     }
     expect((await client.runs.get(out.parentRunId)).info.status).toBe('FINISHED');
-    expect(existsSync(home)).toBe(false);
   });
 });
