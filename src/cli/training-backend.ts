@@ -1,5 +1,5 @@
 import { loadConfig } from '../core/config.js';
-import { isMloopError } from '../core/errors.js';
+import { getOrCreate } from '../core/errors.js';
 import type { Platform } from '../platform.js';
 import { datasetVersionData } from '../training/trainer.js';
 import type { TrainingBackend } from '../training/training-backend.js';
@@ -33,25 +33,21 @@ function embeddedTrainingBackend(platform: Platform): TrainingBackend {
     services: { runs, artifacts, clock: platform.clock },
     async experimentId(ref) {
       if (/^\d+$/.test(ref)) return (await experiments.get(ref)).experimentId;
-      try {
-        return (await experiments.getByName(ref)).experimentId;
-      } catch (error) {
-        if (isMloopError(error) && error.code === 'RESOURCE_DOES_NOT_EXIST')
-          return experiments.create({ name: ref });
-        throw error;
-      }
+      return getOrCreate(
+        async () => (await experiments.getByName(ref)).experimentId,
+        () => experiments.create({ name: ref }),
+      );
     },
     async datasetVersion(ref) {
       await platform.data.validation.requireValidated(ref);
       return datasetVersionData(platform.data.datasets, ref);
     },
     async register(name, source) {
-      try {
-        await platform.registry.models.get(name);
-      } catch (error) {
-        if (!(isMloopError(error) && error.code === 'RESOURCE_DOES_NOT_EXIST')) throw error;
-        await platform.registry.models.create({ name });
-      }
+      const { models } = platform.registry;
+      await getOrCreate(
+        () => models.get(name),
+        () => models.create({ name }),
+      );
       const version = await platform.registry.versions.create({ name, source });
       return { name, version: version.version };
     },

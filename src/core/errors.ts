@@ -50,3 +50,26 @@ export function alreadyExists(message: string): MloopError {
 export function isMloopError(error: unknown): error is MloopError {
   return error instanceof MloopError;
 }
+
+/**
+ * `get()`, or `create()` when there is nothing to get. Another process creating the same resource
+ * between the two is not an error: when `create()` fails and `get()` now finds the resource, that
+ * is the answer (the race can surface as RESOURCE_ALREADY_EXISTS or as the database's own unique-key
+ * error); otherwise `create()`'s error is.
+ */
+export async function getOrCreate<T>(get: () => Promise<T>, create: () => Promise<T>): Promise<T> {
+  try {
+    return await get();
+  } catch (error) {
+    if (!isMloopError(error) || error.code !== 'RESOURCE_DOES_NOT_EXIST') throw error;
+  }
+  try {
+    return await create();
+  } catch (error) {
+    try {
+      return await get();
+    } catch {
+      throw error;
+    }
+  }
+}

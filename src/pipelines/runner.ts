@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import type { Clock } from '../core/clock.js';
-import { isMloopError, MloopError } from '../core/errors.js';
+import { getOrCreate, MloopError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { storePathOf } from '../tracking/artifacts.js';
 import type { ExperimentService } from '../tracking/experiments.js';
@@ -349,18 +349,12 @@ export class PipelineRunner {
     }
   }
 
-  private async experimentFor(name: string): Promise<string> {
+  private experimentFor(name: string): Promise<string> {
     const { experiments } = this.deps;
-    try {
-      return (await experiments.getByName(name)).experimentId;
-    } catch (error) {
-      if (!isMloopError(error) || error.code !== 'RESOURCE_DOES_NOT_EXIST') throw error;
-      try {
-        return await experiments.create({ name });
-      } catch {
-        return (await experiments.getByName(name)).experimentId; // created by a concurrent run
-      }
-    }
+    return getOrCreate(
+      async () => (await experiments.getByName(name)).experimentId,
+      () => experiments.create({ name }),
+    );
   }
 }
 

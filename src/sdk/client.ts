@@ -1,4 +1,4 @@
-import { isMloopError } from '../core/errors.js';
+import { getOrCreate } from '../core/errors.js';
 import type { Experiment } from '../tracking/types.js';
 import { ActiveRun } from './active-run.js';
 import { DatasetValidationsClient } from './dataset-validations.js';
@@ -90,20 +90,11 @@ export class MloopClient {
   }
 
   /** The experiment with this name, created first when there is none. */
-  async getOrCreateExperiment(name: string): Promise<Experiment> {
-    try {
-      return await this.experiments.getByName(name);
-    } catch (error) {
-      if (!isMloopError(error) || error.code !== 'RESOURCE_DOES_NOT_EXIST') throw error;
-    }
-    try {
-      return await this.experiments.create({ name });
-    } catch (error) {
-      // Another process created it between our two requests: use theirs.
-      if (isMloopError(error) && error.code === 'RESOURCE_ALREADY_EXISTS')
-        return this.experiments.getByName(name);
-      throw error;
-    }
+  getOrCreateExperiment(name: string): Promise<Experiment> {
+    return getOrCreate(
+      () => this.experiments.getByName(name),
+      () => this.experiments.create({ name }),
+    );
   }
 
   /** Starts a run in the named experiment (created when missing) and returns a handle to log to it. */

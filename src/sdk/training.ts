@@ -2,7 +2,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../core/clock.js';
-import { isMloopError, MloopError } from '../core/errors.js';
+import { getOrCreate, MloopError } from '../core/errors.js';
 import type { DatasetReference, TrainingServices, TrainResult } from '../training/trainer.js';
 import type { NamedTrainRequest, TrainingBackend } from '../training/training-backend.js';
 import type { MloopClient } from './client.js';
@@ -64,15 +64,11 @@ export class TrainingClient implements TrainingBackend {
   }
 
   async register(name: string, source: string): Promise<{ name: string; version: number }> {
-    try {
-      await this.client.models.get(name);
-    } catch (error) {
-      if (!(isMloopError(error) && error.code === 'RESOURCE_DOES_NOT_EXIST')) throw error;
-      await this.client.models.create({ name }).catch((e: unknown) => {
-        // Another process created it between the two requests.
-        if (!(isMloopError(e) && e.code === 'RESOURCE_ALREADY_EXISTS')) throw e;
-      });
-    }
+    const { models } = this.client;
+    await getOrCreate(
+      () => models.get(name),
+      () => models.create({ name }),
+    );
     const version = await this.client.models.createVersion(name, { source });
     return { name, version: version.version };
   }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { invalidParameter, isMloopError } from '../../core/errors.js';
+import { getOrCreate, invalidParameter } from '../../core/errors.js';
 import { parseModelRef } from '../../registry/model-ref.js';
 import type { Promotion } from '../../registry/types.js';
 import type { Tag } from '../../tracking/types.js';
@@ -124,11 +124,10 @@ export function registerModelsCommand(program: Command): void {
           throw invalidParameter('run', 'name the files with --run RUN --path PATH, or with --source URI');
         }
         const version = await withBackend(opts, async (backend) => {
-          try {
-            await backend.models.create({ name });
-          } catch (error) {
-            if (!isMloopError(error) || error.code !== 'RESOURCE_ALREADY_EXISTS') throw error;
-          }
+          await getOrCreate(
+            () => backend.models.get(name),
+            () => backend.models.create({ name }),
+          );
           return backend.models.createVersion(name, {
             ...(opts.source
               ? { source: opts.source }
