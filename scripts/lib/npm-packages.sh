@@ -21,31 +21,28 @@ prepare_native_builds() {
   fi
 }
 
-# `npm ci`, except for one known npm behaviour: when the registry does not serve some
-# platform-specific optional packages (say rollup's builds for other systems), the lockfile cannot
-# list them and `npm ci` rejects it ("Missing: name@ from lock file", with no version). Then the
-# locked versions are installed with `npm install --no-save`, which leaves package-lock.json alone.
-# Any other mismatch (a versioned "Missing:", "Invalid:") is a real lockfile problem and fails.
+# A plain `npm ci`, and nothing else: package-lock.json lists every platform's optional packages
+# (as npm writes it where the registry serves them all), so no fallback is needed, and one would
+# hide a lockfile that drifted from package.json. Besides its exit code, the install fails on the
+# warnings that mean the project's own files are out of date: an engine the README's Node does not
+# satisfy, an install script package.json's allowScripts does not cover, an npmrc key npm does not
+# know.
 install_npm_packages() {
-  local log
+  local log status=0
   log="$(mktemp)"
-  # npm ci prints little on success; its output is shown unless the known case below applies.
-  if npm ci --no-audit --no-fund >"$log" 2>&1; then
-    grep -v '^npm warn' "$log" || true
+  npm ci --no-audit --no-fund >"$log" 2>&1 || status=$?
+  cat "$log"
+  if [[ $status -ne 0 ]]; then
     rm -f "$log"
-    return 0
+    echo "error: npm ci failed (exit $status); package-lock.json must install as it is" >&2
+    return 1
   fi
-  if grep -q 'code EUSAGE' "$log" && grep -q 'Missing: .*@ from lock file' "$log" &&
-    ! grep -qE 'Missing: .+@[^ ]+ from lock file|Invalid: ' "$log"; then
+  if grep -qE 'EBADENGINE|not yet covered by allowScripts|Unknown (project|user|global) config' "$log"; then
     rm -f "$log"
-    echo "== npm ci rejected the lockfile only for optional packages this registry lacks;" \
-      "installing the locked versions with npm install --no-save"
-    npm install --no-save --no-audit --no-fund
-    return 0
+    echo "error: npm ci warned about the project's own set-up (above); fix package.json or the lockfile" >&2
+    return 1
   fi
-  cat "$log" >&2
   rm -f "$log"
-  return 1
 }
 
 # npm ci wipes node_modules, so only install when the lockfile changed since the last install.
