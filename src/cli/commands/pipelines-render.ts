@@ -8,11 +8,16 @@ export function cacheText(step: StepRun): string {
   return `${step.cacheHit ? 'hit' : 'miss'} ${step.cacheKey.slice(0, 12)}`;
 }
 
+/** How long a step ran; `-` for one that never started (skipped, or cancelled while waiting). */
+export function stepDuration(step: StepRun): string {
+  return step.startTime === undefined ? '-' : formatDuration(step.startTime, step.endTime);
+}
+
 /** One line per finished step as `mloop pipelines run` goes. */
 export function stepLine(step: StepRun): string {
   const attempts = step.attempt > 1 ? `  attempts ${step.attempt}` : '';
   const error = step.error && step.status !== 'SUCCEEDED' ? `  ${step.error}` : '';
-  return `${step.status.padEnd(9)}  ${step.step}  ${formatDuration(step.startTime ?? 0, step.endTime)}  cache ${cacheText(step)}${attempts}${error}`;
+  return `${step.status.padEnd(9)}  ${step.step}  ${stepDuration(step)}  cache ${cacheText(step)}${attempts}${error}`;
 }
 
 export function renderRun(run: PipelineRun): string {
@@ -34,7 +39,7 @@ export function renderRun(run: PipelineRun): string {
     s.step,
     s.status,
     String(s.attempt),
-    s.startTime === undefined ? '-' : formatDuration(s.startTime, s.endTime),
+    stepDuration(s),
     cacheText(s),
     s.error ?? '',
   ]);
