@@ -31,8 +31,6 @@ describe('pipeline step lines', () => {
   });
 
   it('shows how long a step that ran took', () => {
-    expect(stepLine(step({ startTime: 1_000, endTime: 3_500 }))).toMatch(
-      /^SUCCEEDED  train  2\.5s  cache -$/,
-    );
+    expect(stepLine(step({ startTime: 1_000, endTime: 3_500 }))).toBe('SUCCEEDED  train  2.5s  cache -');
   });
 });
