@@ -57,8 +57,17 @@ export class PipelineService {
     return this.runner.cancel(runId);
   }
 
-  getRun(runId: string): Promise<PipelineRun> {
-    return this.store.getRun(runId);
+  /** A run with its steps in the DAG order of its pipeline's registered definition. */
+  async getRun(runId: string): Promise<PipelineRun> {
+    const row = await this.store.runRow(runId);
+    const definition = await this.store.getPipeline(row.pipeline).then(
+      (p) => p.definition as { steps?: { name: string }[] },
+      () => ({ steps: [] }),
+    );
+    return this.store.getRun(
+      runId,
+      (definition.steps ?? []).map((s) => s.name),
+    );
   }
 
   listRuns(pipeline?: string, limit = 50): Promise<PipelineRun[]> {

@@ -81,7 +81,11 @@ export class PipelineStore {
     return row;
   }
 
-  async getRun(id: string): Promise<PipelineRun> {
+  /**
+   * A run with its steps in `stepOrder` (the definition's DAG order); steps it does not name
+   * (a definition changed since the run) follow in the order they started.
+   */
+  async getRun(id: string, stepOrder: readonly string[] = []): Promise<PipelineRun> {
     const row = await this.runRow(id);
     const steps = await this.db
       .selectFrom('step_runs')
@@ -89,7 +93,12 @@ export class PipelineStore {
       .where('pipeline_run_id', '=', id)
       .orderBy('start_time')
       .execute();
-    return toRun(row, steps.map(toStepRun));
+    const position = (step: string) => {
+      const at = stepOrder.indexOf(step);
+      return at === -1 ? stepOrder.length : at;
+    };
+    // Array.prototype.sort is stable: unnamed steps keep their start-time order.
+    return toRun(row, steps.sort((a, b) => position(a.step) - position(b.step)).map(toStepRun));
   }
 
   async listRuns(pipeline: string | undefined, limit: number): Promise<PipelineRun[]> {

@@ -207,7 +207,10 @@ export class PipelineRunner {
       status: status === 'SUCCEEDED' ? 'FINISHED' : status === 'CANCELLED' ? 'KILLED' : 'FAILED',
       endTime: clock.now(),
     });
-    return store.getRun(runId);
+    return store.getRun(
+      runId,
+      definition.steps.map((s) => s.name),
+    );
   }
 
   private async runStep(step: Step, rows: Map<string, StepRunRow>, run: StepRunContext): Promise<void> {

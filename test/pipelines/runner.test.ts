@@ -121,6 +121,28 @@ describeEachDialect('pipeline runner', (dialect) => {
     expect(otherCode.steps.find((s) => s.step === 'train')!.cacheHit).toBe(false); // its input changed
   });
 
+  it("lists a run's steps in DAG order (not by name or start time), a skipped step in its place", async () => {
+    const definition = pipeline('ordered')
+      .step('load', { outputs: { v: 'value' }, run: () => ({ v: 1 }) })
+      .step('audit', { run: () => undefined })
+      .step('train', {
+        inputs: { v: 'load.v' },
+        outputs: { m: 'value' },
+        run: () => {
+          throw new Error('no convergence');
+        },
+      })
+      .step('deploy', { inputs: { m: 'train.m' }, run: () => undefined })
+      .build();
+    const source = testSource();
+    await pipelines.register(definition, source);
+    const run = await (await pipelines.runner.start(definition, source, { noCache: true })).done;
+    const order = ['load', 'audit', 'train', 'deploy'];
+    expect(run.steps.map((s) => s.step)).toEqual(order);
+    expect(run.steps.map((s) => s.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'FAILED', 'SKIPPED']);
+    expect((await pipelines.getRun(run.id)).steps.map((s) => s.step)).toEqual(order);
+  });
+
   it('retries a failing step with exponential backoff', async () => {
     const times: number[] = [];
     const run = await runToEnd(
