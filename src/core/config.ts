@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
+import { closestName } from './closest-name.js';
 import { invalidParameter } from './errors.js';
 
 /** Everything a mloop process is configured by. */
@@ -38,9 +39,45 @@ export interface Config {
   piiHashKey: string | undefined;
   /** Redis of the BullMQ executor: pipeline steps the server runs go to `mloop worker` processes. */
   redisUrl: string | undefined;
+  /**
+   * Browser origins (`https://app.example.com`) besides the server's own that may send
+   * state-changing requests and read answers (CORS); none by default, so CORS is off.
+   */
+  allowedOrigins: string[];
+  /**
+   * Names the `Host` header may carry (DNS-rebinding guard); `*` allows any. Empty: the listen
+   * address, localhost and 127.0.0.1 (any name when listening on every interface with auth on).
+   */
+  allowedHosts: string[];
 }
 
 export type ConfigOverrides = Partial<Config>;
+
+/** Every key `mloop.config.json` may hold: a key the file has and this list lacks is a typo. */
+const configKeys = [
+  'home',
+  'databaseUrl',
+  'artifactRoot',
+  'host',
+  'port',
+  'logLevel',
+  'url',
+  'bodyLimitBytes',
+  'rolloutIntervalMs',
+  'alertIntervalMs',
+  'auth',
+  'protectedAliases',
+  'fourEyes',
+  'rateLimitPerMinute',
+  'jsonBodyLimitBytes',
+  'piiHashKey',
+  'redisUrl',
+  'allowedOrigins',
+  'allowedHosts',
+] as const satisfies ReadonlyArray<keyof Config>;
+// Fails to compile when Config gains a key this list does not name.
+const everyKeyListed: Record<Exclude<keyof Config, (typeof configKeys)[number]>, never> = {};
+void everyKeyListed;
 
 const fileNames = ['mloop.config.json'];
 
@@ -124,18 +161,47 @@ export function loadConfig(
     jsonBodyLimitBytes,
     piiHashKey: pick('piiHashKey', 'MLOOP_PII_HASH_KEY'),
     redisUrl: pick('redisUrl', 'MLOOP_REDIS_URL'),
+    allowedOrigins: listOf(pick('allowedOrigins', 'MLOOP_ALLOWED_ORIGINS') ?? []).map((o) =>
+      o.replace(/\/+$/, '').toLowerCase(),
+    ),
+    allowedHosts: listOf(pick('allowedHosts', 'MLOOP_ALLOWED_HOSTS') ?? []).map((h) => h.toLowerCase()),
   };
+}
+
+/** A list setting: an array (flags, config file) or comma-separated text (environment). */
+function listOf(value: string[] | string): string[] {
+  return (typeof value === 'string' ? value.split(',') : value).map((v) => v.trim()).filter(Boolean);
 }
 
 function readConfigFile(cwd: string): Partial<Config> {
   for (const name of fileNames) {
     const path = join(cwd, name);
     if (!existsSync(path)) continue;
+    let parsed: unknown;
     try {
-      return JSON.parse(readFileSync(path, 'utf8')) as Partial<Config>;
+      parsed = JSON.parse(readFileSync(path, 'utf8'));
     } catch (error) {
       throw invalidParameter(name, `${path} is not valid JSON: ${(error as Error).message}`);
     }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw invalidParameter(name, `${path} must hold a JSON object of settings`);
+    }
+    rejectUnknownKeys(parsed, path);
+    return parsed as Partial<Config>;
   }
   return {};
+}
+
+/** A misspelt key would otherwise be ignored without a word, and its setting silently defaulted. */
+function rejectUnknownKeys(settings: object, path: string): void {
+  const known: readonly string[] = configKeys;
+  for (const key of Object.keys(settings)) {
+    if (known.includes(key)) continue;
+    const guess = closestName(key, known);
+    throw invalidParameter(
+      key,
+      `${path} has an unknown key '${key}'${guess ? ` (did you mean ${guess}?)` : ''}; ` +
+        `the known keys are: ${known.join(', ')}`,
+    );
+  }
 }
