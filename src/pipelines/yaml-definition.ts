@@ -28,11 +28,7 @@ export function parsePipelineYaml(text: string): PipelineDefinition {
   try {
     doc = parse(text);
   } catch (error) {
-    const where = error instanceof YAMLParseError ? ` at line ${error.linePos?.[0]?.line ?? '?'}` : '';
-    throw invalidParameter(
-      'yaml',
-      `the pipeline file is not valid YAML${where}: ${(error as Error).message.split('\n')[0]}`,
-    );
+    throw invalidParameter('yaml', yamlErrorMessage(error));
   }
   const top = object(doc, '(top level)');
   for (const key of Object.keys(top))
@@ -52,6 +48,25 @@ export function parsePipelineYaml(text: string): PipelineDefinition {
     triggers: triggers(top.triggers),
     concurrency: top.concurrency === undefined ? 4 : integer(top.concurrency, 'concurrency'),
   });
+}
+
+/**
+ * The parser's whole message: what is wrong, at which line and column, the line itself with a
+ * caret under the place; and, for the commonest slip (a command holding ": "), how to write it.
+ */
+function yamlErrorMessage(error: unknown): string {
+  if (!(error instanceof YAMLParseError)) return `the pipeline file is not valid YAML: ${String(error)}`;
+  const start = error.linePos?.[0];
+  // The parser puts "at line L, column C:" after its reason and the excerpt on the next lines.
+  const [first = '', ...excerpt] = error.message.split('\n');
+  const reason = first.replace(/ at line \d+, column \d+:?$/, '');
+  const where = start ? ` at line ${start.line}, column ${start.col}` : '';
+  const shown = excerpt.join('\n').replace(/^\n+|\s+$/g, '');
+  const hint =
+    error.code === 'BLOCK_AS_IMPLICIT_KEY'
+      ? '\na value holding ": " must be quoted (command: "echo a: b") or written as a block: "command: |" with the command on the next lines, indented'
+      : '';
+  return `the pipeline file is not valid YAML${where}: ${reason}${shown ? `\n${shown}` : ''}${hint}`;
 }
 
 function stepSpec(name: string, value: unknown): StepSpec {

@@ -37,6 +37,22 @@ steps:
     expect(built.steps.map((s) => s.needs)).toEqual([[], ['ingest']]);
   });
 
+  it('shows the whole parser message for a command holding ": ", with line, column and how to quote it', () => {
+    const text = 'name: p\nsteps:\n  a:\n    command: echo ratio: 2\n';
+    let message = '';
+    try {
+      parsePipelineYaml(text);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(
+      /^the pipeline file is not valid YAML at line 4, column 14: Nested mappings are not allowed in compact mappings\n/,
+    );
+    expect(message).toContain('    command: echo ratio: 2\n             ^');
+    expect(message).toMatch(/must be quoted .*or written as a block: "command: \|"/);
+    expect(message).not.toMatch(/:$/);
+  });
+
   it.each([
     ['name: p\nsteps:\n  a:\n    command: x\n    retries: two\n', 'steps.a.retries', /whole number/],
     [
