@@ -1,5 +1,5 @@
 import { invalidParameter } from '../core/errors.js';
-import { parseCron } from './triggers/cron.js';
+import { cronOf } from './triggers/cron.js';
 import {
   artifactKinds,
   type ParamValue,
@@ -123,9 +123,9 @@ export function defineSteps(raw: RawDefinition): PipelineDefinition {
       }
     }
   }
-  for (const expression of raw.triggers.cron ?? []) {
+  for (const trigger of raw.triggers.cron ?? []) {
     try {
-      parseCron(expression);
+      cronOf(trigger);
     } catch (error) {
       throw invalidParameter('triggers.cron', (error as Error).message);
     }

@@ -63,9 +63,14 @@ export interface Step {
   cache: boolean;
 }
 
+/**
+ * A cron schedule: 5 fields, names (`MON`, `JAN`) or a macro (`@daily`); a plain string is read
+ * in UTC, `timezone` (an IANA name such as `Europe/Berlin`) reads the fields in that zone.
+ */
+export type CronTrigger = string | { schedule: string; timezone?: string };
+
 export interface PipelineTriggers {
-  /** 5-field cron expressions (UTC). */
-  cron?: string[];
+  cron?: CronTrigger[];
   /** Dataset names: a new version of one starts a run. */
   datasets?: string[];
   /** Alerts of matching rules or models start a run; an omitted field matches any. */

@@ -1,7 +1,14 @@
 import { parse, YAMLParseError } from 'yaml';
 import { invalidParameter } from '../core/errors.js';
 import { defineSteps } from './definition.js';
-import type { ArtifactKind, Params, PipelineDefinition, PipelineTriggers, StepSpec } from './types.js';
+import type {
+  ArtifactKind,
+  CronTrigger,
+  Params,
+  PipelineDefinition,
+  PipelineTriggers,
+  StepSpec,
+} from './types.js';
 
 type Json = Record<string, unknown>;
 
@@ -121,7 +128,9 @@ function triggers(value: unknown): PipelineTriggers {
         `unknown trigger "${key}"; expected cron, datasets, alerts or webhook`,
       );
   if (doc.cron !== undefined)
-    out.cron = typeof doc.cron === 'string' ? [doc.cron] : strings(doc.cron, 'triggers.cron');
+    out.cron = (Array.isArray(doc.cron) ? doc.cron : [doc.cron]).map((c, i) =>
+      cronTrigger(c, Array.isArray(doc.cron) ? `triggers.cron[${i}]` : 'triggers.cron'),
+    );
   if (doc.datasets !== undefined) out.datasets = strings(doc.datasets, 'triggers.datasets');
   if (doc.alerts !== undefined) {
     if (!Array.isArray(doc.alerts))
@@ -139,6 +148,22 @@ function triggers(value: unknown): PipelineTriggers {
     out.webhook = { secretEnv: string(hook.secret_env, 'triggers.webhook.secret_env') };
   }
   return out;
+}
+
+/** `"0 3 * * MON"` (UTC) or `{schedule: "0 3 * * MON", timezone: Europe/Berlin}`. */
+function cronTrigger(value: unknown, field: string): CronTrigger {
+  if (typeof value === 'string') return string(value, field);
+  const doc = object(value, field);
+  for (const key of Object.keys(doc))
+    if (key !== 'schedule' && key !== 'timezone')
+      throw invalidParameter(
+        `${field}.${key}`,
+        `unknown field "${key}" of ${field}; expected schedule, timezone`,
+      );
+  return {
+    schedule: string(doc.schedule, `${field}.schedule`),
+    ...(doc.timezone === undefined ? {} : { timezone: string(doc.timezone, `${field}.timezone`) }),
+  };
 }
 
 function object(value: unknown, field: string): Json {

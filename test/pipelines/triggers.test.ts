@@ -31,6 +31,8 @@ describeEachDialect('pipeline triggers', (dialect) => {
     const register = (text: string) =>
       pipelines.register(parsePipelineYaml(text), { kind: 'yaml', path: '', text });
     await register(yaml('nightly', '  cron: "0 9 * * *"'));
+    // 10:00 in Berlin is 09:00 UTC in March: both cron pipelines are due at the same tick.
+    await register(yaml('berlin', '  cron: {schedule: "0 10 * * MON", timezone: Europe/Berlin}'));
     await register(yaml('on-data', '  datasets: [churn]'));
     await register(yaml('on-alert', '  alerts: [{rule: churn-drift}]'));
     await register(
@@ -66,6 +68,19 @@ describeEachDialect('pipeline triggers', (dialect) => {
       detail: { schedule: '0 9 * * *', scheduledTime: '2026-03-02T09:00:00.000Z' },
     });
     expect(run!.status).toBe('SUCCEEDED');
+  });
+
+  it('starts a cron pipeline at its time in its time zone, recording the zone', async () => {
+    // The previous test's ticks passed 09:00 UTC, 10:00 in Berlin.
+    expect(await pipelines.listRuns('berlin', 10)).toHaveLength(1);
+    expect((await lastRun('berlin'))!.trigger).toEqual({
+      kind: 'cron',
+      detail: {
+        schedule: '0 10 * * MON',
+        timezone: 'Europe/Berlin',
+        scheduledTime: '2026-03-02T09:00:00.000Z',
+      },
+    });
   });
 
   it('starts a pipeline on a new version of its dataset', async () => {

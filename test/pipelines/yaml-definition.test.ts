@@ -74,7 +74,7 @@ steps:
     ],
     ['name: p\nsteps:\n  a: {}\n', 'steps.a.run', /exactly one of "run" \(a function\) and "command"/],
     ['name: p\nsteps: [\n', 'yaml', /not valid YAML at line/],
-    ['name: p\ntriggers: {cron: "* *"}\nsteps:\n  a: {command: x}\n', 'triggers.cron', /must have 5 fields/],
+    ['name: p\ntriggers: {cron: "* *"}\nsteps:\n  a: {command: x}\n', 'triggers.cron', /is not a schedule of 5 fields/],
   ])('rejects %j naming %s', (text, field, message) => {
     try {
       parsePipelineYaml(text);

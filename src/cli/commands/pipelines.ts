@@ -154,7 +154,9 @@ export function registerPipelinesCommand(program: Command): void {
 
 function describeTriggers(triggers: PipelineTriggers): string {
   const parts = [
-    ...(triggers.cron ?? []).map((c) => `cron "${c}"`),
+    ...(triggers.cron ?? []).map((c) =>
+      typeof c === 'string' ? `cron "${c}"` : `cron "${c.schedule}" (${c.timezone ?? 'UTC'})`,
+    ),
     ...(triggers.datasets ?? []).map((d) => `new versions of dataset ${d}`),
     ...(triggers.alerts ?? []).map(
       (a) => `alerts${a.rule ? ` of rule ${a.rule}` : ''}${a.model ? ` on ${a.model}` : ''}`,

@@ -1,81 +1,53 @@
+import { Cron } from 'croner';
 import { invalidParameter } from '../../core/errors.js';
+import type { CronTrigger } from '../types.js';
 
-/** A parsed 5-field cron expression (minute hour day-of-month month day-of-week), in UTC. */
+/** A parsed cron schedule: 5 fields (minute hour day-of-month month day-of-week), in a time zone. */
 export interface CronSchedule {
   readonly expression: string;
+  /** IANA time zone the fields are read in; UTC when the trigger names none. */
+  readonly timezone: string;
   matches(ms: number): boolean;
-  /** The first whole minute strictly after `ms` that matches (within about 4 years), or undefined. */
+  /** The first matching minute strictly after `ms`, or undefined when there is none. */
   nextAfter(ms: number): number | undefined;
 }
 
-const fields = [
-  { name: 'minute', min: 0, max: 59 },
-  { name: 'hour', min: 0, max: 23 },
-  { name: 'day of month', min: 1, max: 31 },
-  { name: 'month', min: 1, max: 12 },
-  { name: 'day of week', min: 0, max: 7 },
-] as const;
+const forms =
+  '5 fields (minute hour day-of-month month day-of-week), with names (MON, JAN) and macros (@hourly, @daily, @weekly, @monthly, @yearly) allowed';
 
-const minuteMs = 60_000;
-
-/** Parses `*`, `a`, `a-b`, `*\/n`, `a-b/n` and comma lists of them; day of week 7 is Sunday, like 0. */
-export function parseCron(expression: string): CronSchedule {
-  const parts = expression.trim().split(/\s+/);
-  if (parts.length !== 5) {
+/**
+ * Parses a schedule with croner: names, ranges, steps, lists and macros; when both day fields are
+ * restricted a day matching either one runs, as classic cron does. The next run is computed by
+ * the library field by field, not by trying each minute.
+ */
+export function parseCron(expression: string, timezone = 'UTC'): CronSchedule {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: timezone });
+  } catch {
     throw invalidParameter(
       'cron',
-      `cron "${expression}" must have 5 fields (minute hour day-of-month month day-of-week), got ${parts.length}`,
+      `cron "${expression}": unknown time zone "${timezone}"; use an IANA name such as Europe/Berlin or UTC`,
     );
   }
-  const sets = parts.map((part, i) => parseField(part, fields[i]!, expression));
-  const [minutes, hours, days, months, weekdays] = sets as [
-    Set<number>,
-    Set<number>,
-    Set<number>,
-    Set<number>,
-    Set<number>,
-  ];
-  if (weekdays.has(7)) weekdays.add(0);
-  // Classic cron: when both day fields are restricted, a day matching either one runs.
-  const dayRestricted = parts[2] !== '*';
-  const weekdayRestricted = parts[4] !== '*';
-  const matches = (ms: number): boolean => {
-    const d = new Date(ms);
-    if (!minutes.has(d.getUTCMinutes()) || !hours.has(d.getUTCHours()) || !months.has(d.getUTCMonth() + 1))
-      return false;
-    const dayOk = days.has(d.getUTCDate());
-    const weekdayOk = weekdays.has(d.getUTCDay());
-    if (dayRestricted && weekdayRestricted) return dayOk || weekdayOk;
-    return dayOk && weekdayOk;
-  };
+  let cron: Cron;
+  try {
+    // paused: the scheduler's tick decides when to start runs; croner only does the calendar.
+    cron = new Cron(expression.trim(), { paused: true, mode: '5-part', timezone });
+  } catch (error) {
+    const reason = (error as Error).message.replace(/^CronPattern: /, '');
+    throw invalidParameter('cron', `cron "${expression}" is not a schedule of ${forms}: ${reason}`);
+  }
   return {
     expression,
-    matches,
+    timezone,
+    matches: (ms) => cron.match(new Date(ms)),
     nextAfter(ms) {
-      let t = Math.floor(ms / minuteMs) * minuteMs + minuteMs;
-      for (let i = 0; i < 4 * 366 * 1440; i++, t += minuteMs) if (matches(t)) return t;
-      return undefined;
+      return cron.nextRun(new Date(ms))?.getTime();
     },
   };
 }
 
-function parseField(part: string, field: (typeof fields)[number], expression: string): Set<number> {
-  const values = new Set<number>();
-  const fail = (why: string) =>
-    invalidParameter('cron', `cron "${expression}": ${field.name} "${part}" ${why}`);
-  for (const item of part.split(',')) {
-    const match = /^(\*|(\d+)(?:-(\d+))?)(?:\/(\d+))?$/.exec(item);
-    if (!match) throw fail('is not a number, range, step or *');
-    const step = match[4] === undefined ? 1 : Number(match[4]);
-    if (step < 1) throw fail('has a step below 1');
-    let from: number = field.min;
-    let to: number = field.max;
-    if (match[1] !== '*') {
-      from = Number(match[2]);
-      to = match[3] === undefined ? (match[4] === undefined ? from : field.max) : Number(match[3]);
-    }
-    if (from < field.min || to > field.max || from > to) throw fail(`is outside ${field.min}-${field.max}`);
-    for (let v = from; v <= to; v += step) values.add(v);
-  }
-  return values;
+/** A trigger as written (a string is a schedule in UTC) as a parsed schedule. */
+export function cronOf(trigger: CronTrigger): CronSchedule {
+  return typeof trigger === 'string' ? parseCron(trigger) : parseCron(trigger.schedule, trigger.timezone);
 }

@@ -4,7 +4,7 @@ import type { PipelineService } from '../pipeline-service.js';
 import type { StoredPipeline } from '../pipeline-store.js';
 import type { RunHandle } from '../runner.js';
 import type { PipelineTriggers, Trigger } from '../types.js';
-import { parseCron } from './cron.js';
+import { cronOf } from './cron.js';
 
 export interface SchedulerLog {
   info(obj: object, msg: string): void;
@@ -53,13 +53,18 @@ export class PipelineScheduler {
     const since = this.lastTick;
     this.lastTick = now;
     for (const pipeline of await this.pipelines.list()) {
-      for (const expression of triggersOf(pipeline).cron ?? []) {
+      for (const trigger of triggersOf(pipeline).cron ?? []) {
         // The previous tick covered minutes up to `since`; this one covers (since, now].
-        const next = parseCron(expression).nextAfter(since);
+        const schedule = cronOf(trigger);
+        const next = schedule.nextAfter(since);
         if (next === undefined || next > now) continue;
         await this.launch(pipeline.name, {
           kind: 'cron',
-          detail: { schedule: expression, scheduledTime: new Date(next).toISOString() },
+          detail: {
+            schedule: schedule.expression,
+            ...(typeof trigger === 'string' ? {} : { timezone: schedule.timezone }),
+            scheduledTime: new Date(next).toISOString(),
+          },
         });
       }
     }
