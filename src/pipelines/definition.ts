@@ -1,4 +1,5 @@
 import { invalidParameter } from '../core/errors.js';
+import { commandParams } from './shell-command.js';
 import { cronOf } from './triggers/cron.js';
 import {
   artifactKinds,
@@ -180,6 +181,15 @@ function checkStep(name: string, spec: StepSpec, params: Params): Step {
         `step "${name}" uses param "${param}", which the pipeline does not declare`,
       );
   }
+  // A command sees only the params it names (and those its step lists): they make its cache key.
+  const referenced = spec.command === undefined ? [] : commandParams(spec.command);
+  for (const param of referenced) {
+    if (!(param in params))
+      throw invalidParameter(
+        at('command'),
+        `step "${name}": the command refers to \${params.${param}}, which the pipeline does not declare; it declares: ${Object.keys(params).join(', ') || 'none'}`,
+      );
+  }
   const needs = [...new Set([...(spec.needs ?? []), ...Object.values(inputs).map((r) => r.step)])];
   if (needs.includes(name)) throw invalidParameter(at('needs'), `step "${name}" cannot need itself`);
   return {
@@ -190,7 +200,7 @@ function checkStep(name: string, spec: StepSpec, params: Params): Step {
     run: spec.run,
     command: spec.command,
     files: spec.files ?? [],
-    params: spec.params,
+    params: spec.command === undefined ? spec.params : [...new Set([...(spec.params ?? []), ...referenced])],
     retries: nonNegativeInteger(spec.retries ?? 0, at('retries')),
     backoffMs: nonNegativeInteger(spec.backoffMs ?? 1000, at('backoffMs')),
     timeoutMs: spec.timeoutMs === undefined ? undefined : positive(spec.timeoutMs, at('timeoutMs')),

@@ -7,7 +7,7 @@ import { sha256Hex } from '../core/hashing.js';
 import type { ArtifactService } from '../tracking/artifacts.js';
 import { interpolateCommand, runCommand } from './shell-command.js';
 import type { StepResult, StepTask } from './step-task.js';
-import type { Step, StepContext, StoredOutput } from './types.js';
+import type { Params, Step, StepContext, StoredOutput } from './types.js';
 
 /**
  * Runs one attempt of a step wherever it is called (this process or a worker): fetches its
@@ -119,7 +119,7 @@ async function runFunctionStep(
   const ctx: StepContext = {
     step: task.step,
     pipelineRunId: task.pipelineRunId,
-    params: task.params,
+    params: paramsSeenBy(step, task.params),
     inputs,
     outputPath: (name) => {
       const path = outputPaths[name];
@@ -161,6 +161,25 @@ async function runFunctionStep(
     if (timer) clearTimeout(timer);
     outer.removeEventListener('abort', onAbort);
   }
+}
+
+/**
+ * The params a TypeScript step sees: all of them when it declares none; otherwise only those it
+ * declares, and reading another one throws, so its cache key (over the declared ones) stays sound.
+ */
+function paramsSeenBy(step: Step, params: Params): Readonly<Params> {
+  const declared = step.params;
+  if (declared === undefined) return params;
+  const seen = Object.fromEntries(declared.map((k) => [k, params[k]!]));
+  return new Proxy(seen, {
+    get(target, key, receiver) {
+      if (typeof key === 'string' && !(key in target) && key in params)
+        throw new Error(
+          `step "${step.name}" reads param "${key}" but declares params: [${declared.join(', ')}]; add "${key}" to its params`,
+        );
+      return Reflect.get(target, key, receiver) as unknown;
+    },
+  });
 }
 
 async function materializeInputs(

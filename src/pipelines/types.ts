@@ -37,7 +37,13 @@ export interface StepSpec {
   command?: string;
   /** Files the command reads (e.g. `train.py`): their content is part of the cache key. */
   files?: string[];
-  /** The pipeline params this step uses; all of them when omitted (they are part of the cache key). */
+  /**
+   * The pipeline params this step reads: they, not the others, are part of its cache key, so a
+   * param only another step reads does not invalidate this one. A TypeScript step that omits it
+   * is taken to read every param (its code cannot be inspected soundly), and when it declares
+   * them, `ctx.params` holds only those (reading another one throws). A command reads the params
+   * it names as `${params.x}` plus any listed here.
+   */
   params?: string[];
   retries?: number;
   /** First retry waits this long, doubling after each failure (default 1000 ms). */
@@ -56,6 +62,7 @@ export interface Step {
   run: StepFunction | undefined;
   command: string | undefined;
   files: string[];
+  /** The params the step reads (always set for commands); undefined: a TypeScript step reading all. */
   params: string[] | undefined;
   retries: number;
   backoffMs: number;

@@ -143,6 +143,46 @@ describeEachDialect('pipeline runner', (dialect) => {
     expect((await pipelines.getRun(run.id)).steps.map((s) => s.step)).toEqual(order);
   });
 
+  it("keys a command's cache on the params it names: a param only train reads leaves prepare cached", async () => {
+    const shell = () =>
+      pipeline('param-scope')
+        .param('rows', 3)
+        .param('C', 0.1)
+        .step('prepare', { outputs: { data: 'file' }, command: 'seq 1 ${params.rows} > ${outputs.data}' })
+        .step('train', {
+          inputs: { data: 'prepare.data' },
+          outputs: { score: 'value' },
+          command: 'echo ${params.C} > ${outputs.score}',
+        });
+    expect(
+      shell()
+        .build()
+        .steps.map((s) => s.params),
+    ).toEqual([['rows'], ['C']]);
+    await runToEnd(shell(), { params: { C: '0.1' } });
+    const changedC = await runToEnd(shell(), { params: { C: '0.2' } });
+    const step = (name: string) => changedC.steps.find((s) => s.step === name)!;
+    expect(step('prepare').cacheHit).toBe(true);
+    expect(step('train').cacheHit).toBe(false);
+    expect(step('train').outputs.score!.value).toBe(0.2);
+    const changedRows = await runToEnd(shell(), { params: { rows: '4', C: '0.2' } });
+    expect(changedRows.steps.map((s) => s.cacheHit)).toEqual([false, false]);
+  });
+
+  it('refuses a command naming an undeclared param, and a TypeScript step reading a param it did not declare', async () => {
+    expect(() => pipeline('undeclared').step('a', { command: 'echo ${params.nope}' }).build()).toThrow(
+      /refers to \$\{params.nope\}, which the pipeline does not declare/,
+    );
+    const run = await runToEnd(
+      pipeline('ts-scope')
+        .param('rows', 3)
+        .param('C', 0.1)
+        .step('prepare', { params: ['rows'], run: (ctx) => void ctx.params.C }),
+      { noCache: true },
+    );
+    expect(run.steps[0]!.error).toMatch(/step "prepare" reads param "C" but declares params: \[rows\]/);
+  });
+
   it('retries a failing step with exponential backoff', async () => {
     const times: number[] = [];
     const run = await runToEnd(
