@@ -98,6 +98,22 @@ describeWithChromium('web dashboard in a real browser', () => {
     expect(await page.locator('[data-testid=parallel-coordinates] polyline').count()).toBe(6);
   }, 60_000);
 
+  it("draws accuracy over the hours it has, and names the drift histograms' two series", async () => {
+    await page.goto(`${server.url}/monitoring?model=churn`);
+    const chart = page.locator('[data-testid=accuracy-chart]');
+    await chart.locator('canvas').waitFor();
+    // One labelled window: the time axis spans hours around it (uPlot alone made it 1000 days).
+    const range = async (key: string) => Number(await chart.getAttribute(`data-${key}`));
+    const now = Date.now() / 1000;
+    expect(await range('x-min')).toBeLessThanOrEqual(now);
+    expect(await range('x-max')).toBeGreaterThan(now - 3600);
+    expect((await range('x-max')) - (await range('x-min'))).toBeLessThanOrEqual(86_400);
+    expect([await range('y-min'), await range('y-max')]).toEqual([0, 1]);
+    const legend = await page.locator('[data-testid=histogram-legend]').textContent();
+    expect(legend).toMatch(/reference.*current \(last \w+\)/);
+    await browser.shoot('monitoring-axes');
+  }, 60_000);
+
   it('follows lineage from a prediction to its training run and its dataset', async () => {
     const openPrediction = async () => {
       await page.goto(`${server.url}/predictions`);

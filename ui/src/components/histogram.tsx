@@ -1,5 +1,8 @@
 import { num } from '../format';
 
+/** The two series' colours, shared by the bars and their legend. */
+const colors = { bars: '#2563eb', compare: '#f97316' };
+
 export interface Bar {
   label: string;
   count: number;
@@ -38,7 +41,7 @@ export function Histogram(props: {
           y={height - (s / max) * height}
           width={barWidth}
           height={(s / max) * height}
-          fill="#2563eb"
+          fill={colors.bars}
         >
           <title>{`${props.bars[i]?.label}: ${num(props.bars[i]?.count)}`}</title>
         </rect>
@@ -50,11 +53,21 @@ export function Histogram(props: {
           y={height - (s / max) * height}
           width={barWidth}
           height={(s / max) * height}
-          fill="#f97316"
+          fill={colors.compare}
         >
           <title>{`${props.compare?.[i]?.label}: ${num(props.compare?.[i]?.count)}`}</title>
         </rect>
       ))}
     </svg>
+  );
+}
+
+/** Names the two series of compared histograms: which colour is the reference, which the current. */
+export function HistogramLegend(props: { bars: string; compare: string }) {
+  return (
+    <div className="legend" data-testid="histogram-legend">
+      <span className="swatch" style={{ background: colors.bars }} /> {props.bars}{' '}
+      <span className="swatch" style={{ background: colors.compare }} /> {props.compare}
+    </div>
   );
 }

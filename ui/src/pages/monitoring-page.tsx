@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { api, seg } from '../api';
 import { DataTable } from '../components/data-table';
-import { Histogram } from '../components/histogram';
+import { Histogram, HistogramLegend } from '../components/histogram';
 import { LineChart } from '../components/line-chart';
 import { Empty, Load } from '../components/status';
 import { num, percent, time } from '../format';
@@ -138,7 +138,14 @@ function ModelMonitoring({ model }: { model: string }) {
             <Empty>No labelled predictions in the last week.</Empty>
           ) : (
             <>
-              <LineChart series={series} xLabel="time" time height={200} testId="accuracy-chart" />
+              <LineChart
+                series={series}
+                xLabel="time"
+                time
+                height={200}
+                testId="accuracy-chart"
+                yRange={metric === 'accuracy' ? [0, 1] : undefined}
+              />
               <div className="muted">
                 label coverage{' '}
                 {percent(
@@ -163,6 +170,7 @@ function ModelMonitoring({ model }: { model: string }) {
               of {report.drift.columns.length} columns drifted
               {report.drift.datasetDrift ? ' — dataset drift' : ''}.
             </p>
+            <HistogramLegend bars="reference" compare={`current (last ${report.window.length})`} />
             <DataTable
               testId="drift-table"
               rows={report.drift.columns}
