@@ -1,5 +1,5 @@
 import { loadConfig } from '../core/config.js';
-import { isMloopError, MloopError } from '../core/errors.js';
+import { withNotFoundHint } from '../core/errors.js';
 import type {
   Alert,
   AlertRule,
@@ -57,10 +57,7 @@ export async function withAlerts<T>(
   try {
     return await work(operations);
   } catch (error) {
-    if (isMloopError(error) && error.code === 'RESOURCE_DOES_NOT_EXIST') {
-      throw new MloopError(error.code, `${error.message}: ${notFoundHint}`, error.field);
-    }
-    throw error;
+    throw withNotFoundHint(error, notFoundHint);
   } finally {
     await close();
   }

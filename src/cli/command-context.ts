@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../core/config.js';
-import { invalidParameter, isMloopError, MloopError } from '../core/errors.js';
+import { invalidParameter, isMloopError, MloopError, withNotFoundHint } from '../core/errors.js';
 import type { Experiment, Page } from '../tracking/types.js';
 import { openTrackingBackend, type TrackingBackend } from './tracking-backend.js';
 
@@ -34,10 +34,7 @@ export async function withBackend<T>(
   try {
     return await work(backend);
   } catch (error) {
-    if (notFoundHint && isMloopError(error) && error.code === 'RESOURCE_DOES_NOT_EXIST') {
-      throw new MloopError(error.code, `${error.message}: ${notFoundHint}`, error.field);
-    }
-    throw error;
+    throw notFoundHint ? withNotFoundHint(error, notFoundHint) : error;
   } finally {
     await backend.close();
   }

@@ -1,5 +1,5 @@
 import { loadConfig, type Config } from '../core/config.js';
-import { isMloopError, MloopError } from '../core/errors.js';
+import { withNotFoundHint } from '../core/errors.js';
 import type {
   CandidateOptions,
   CreateDeploymentOptions,
@@ -96,10 +96,7 @@ export async function withDeployments<T>(
   try {
     return await work(backend);
   } catch (error) {
-    if (notFoundHint && isMloopError(error) && error.code === 'RESOURCE_DOES_NOT_EXIST') {
-      throw new MloopError(error.code, `${error.message}: ${notFoundHint}`, error.field);
-    }
-    throw error;
+    throw notFoundHint ? withNotFoundHint(error, notFoundHint) : error;
   } finally {
     await backend.close();
   }

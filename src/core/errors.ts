@@ -52,6 +52,18 @@ export function isMloopError(error: unknown): error is MloopError {
 }
 
 /**
+ * `error` with what to do next ending its sentence, when it says a named resource does not exist:
+ * "Registered Model with name=churn not found; see `mloop models list`". A not-found error about
+ * a part of a resource (its `field` set, as an alias of a model) already names, in its own message,
+ * what there is instead, so it is returned as it is; so is any other error.
+ */
+export function withNotFoundHint(error: unknown, hint: string): unknown {
+  if (!isMloopError(error) || error.code !== 'RESOURCE_DOES_NOT_EXIST' || error.field !== undefined)
+    return error;
+  return new MloopError(error.code, `${error.message.replace(/\.$/, '')}; ${hint}`);
+}
+
+/**
  * `get()`, or `create()` when there is nothing to get. Another process creating the same resource
  * between the two is not an error: when `create()` fails and `get()` now finds the resource, that
  * is the answer (the race can surface as RESOURCE_ALREADY_EXISTS or as the database's own unique-key

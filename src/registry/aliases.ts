@@ -137,11 +137,26 @@ export class AliasService {
         .where('registered_model_id', '=', model.registered_model_id)
         .where('alias', '=', alias)
         .executeTakeFirst();
-      if (!row) throw notFound(`Registered model alias ${alias} not found.`);
+      if (!row) throw await this.aliasNotFound(model, alias);
       version = Number(row.version);
     }
     const [loaded] = await loadVersions(this.db, [await findVersionRow(this.db, model, version)]);
     return loaded as ModelVersion;
+  }
+
+  /** Says which aliases the model has instead, so the caller need not look them up. */
+  private async aliasNotFound(model: RegisteredModelRow, alias: string): Promise<MloopError> {
+    const rows = await this.db
+      .selectFrom('model_aliases')
+      .select('alias')
+      .where('registered_model_id', '=', model.registered_model_id)
+      .orderBy('alias')
+      .execute();
+    const message =
+      rows.length === 0
+        ? `Alias '${alias}' not found: model '${model.name}' has no aliases`
+        : `Alias '${alias}' not found on model '${model.name}'; its aliases are: ${rows.map((r) => r.alias).join(', ')}`;
+    return new MloopError('RESOURCE_DOES_NOT_EXIST', message, 'alias');
   }
 
   /**

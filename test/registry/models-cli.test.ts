@@ -88,7 +88,16 @@ describe('mloop models commands', () => {
   it('exits 4 when a model is missing and 3 on invalid input', async () => {
     const missing = await mloop(home, ['models', 'show', 'nope@champion']);
     expect(missing.code).toBe(4);
-    expect(missing.stderr).toContain('mloop models list');
+    expect(missing.stderr).toBe(
+      'error: Registered Model with name=nope not found; see `mloop models list`\n',
+    );
+    await mloop(home, ['models', 'register', '--source', `runs:/${runId}/model`, 'support']);
+    await mloop(home, ['models', 'alias', 'support', 'champion', '1']);
+    const noAlias = await mloop(home, ['models', 'show', 'support@prod']);
+    expect(noAlias.code).toBe(4);
+    expect(noAlias.stderr).toBe(
+      "error: Alias 'prod' not found on model 'support'; its aliases are: champion\n",
+    );
     expect((await mloop(home, ['models', 'register', 'x'])).code).toBe(3);
     expect((await mloop(home, ['models', 'alias', 'x', 'champion', 'one'])).code).toBe(3);
     expect((await mloop(home, ['models', 'show', 'x/'])).code).toBe(3);
@@ -136,6 +145,11 @@ describe('mloop models commands', () => {
         (await mloop(home, ['models', 'history', 'remote', '--json', ...url])).stdout,
       );
       expect(history).toMatchObject([{ alias: 'production', toVersion: 1, reason: 'go' }]);
+      const noAlias = await mloop(home, ['models', 'show', 'remote@prod', ...url]);
+      expect(noAlias.code).toBe(4);
+      expect(noAlias.stderr).toBe(
+        "error: Alias 'prod' not found on model 'remote'; its aliases are: production\n",
+      );
     });
   });
 });

@@ -139,7 +139,9 @@ describe('native model registry API (/api/v1/models)', () => {
     );
     expectError(await call('GET', `/api/v1/models/${name}/versions/7`), 404, 'RESOURCE_DOES_NOT_EXIST');
     expectError(await call('GET', `/api/v1/models/${unique('none')}`), 404, 'RESOURCE_DOES_NOT_EXIST');
-    expectError(await call('GET', `/api/v1/models/${name}/aliases/nobody`), 404, 'RESOURCE_DOES_NOT_EXIST');
+    const noAlias = await call('GET', `/api/v1/models/${name}/aliases/nobody`);
+    expectError(noAlias, 404, 'RESOURCE_DOES_NOT_EXIST', 'alias');
+    expect(noAlias.body.message).toBe(`Alias 'nobody' not found: model '${name}' has no aliases`);
   });
 
   it('renames and describes a model through PATCH', async () => {

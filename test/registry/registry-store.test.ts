@@ -192,6 +192,21 @@ describeEachDialect('model registry store', (dialect) => {
     });
   });
 
+  it('answers an unknown alias in one sentence listing the aliases the model has', async () => {
+    const { registry } = platform;
+    const name = await modelWithVersions(platform, 2);
+    await expect(registry.resolve(`${name}@prod`)).rejects.toMatchObject({
+      code: 'RESOURCE_DOES_NOT_EXIST',
+      field: 'alias',
+      message: `Alias 'prod' not found: model '${name}' has no aliases`,
+    });
+    await registry.aliases.set(name, 'staging', 2);
+    await registry.aliases.set(name, 'champion', 1);
+    await expect(registry.resolve(`${name}@prod`)).rejects.toMatchObject({
+      message: `Alias 'prod' not found on model '${name}'; its aliases are: champion, staging`,
+    });
+  });
+
   it("registers an MLflow 3 logged model by id and by its run's path, and notes the registration", async () => {
     const { tracking, registry } = platform;
     const { experimentId, runId } = await trainedRun(platform);

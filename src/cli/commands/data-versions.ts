@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../core/config.js';
-import { invalidParameter, isMloopError, MloopError } from '../../core/errors.js';
+import { invalidParameter, withNotFoundHint } from '../../core/errors.js';
 import { parsePiiColumns } from '../../core/pii-mode.js';
 import { parseFormat } from '../../data/source-files.js';
 import {
@@ -24,10 +24,7 @@ async function withData<T>(options: CommonOptions, work: (backend: DataBackend) 
   try {
     return await work(backend);
   } catch (error) {
-    if (isMloopError(error) && error.code === 'RESOURCE_DOES_NOT_EXIST') {
-      throw new MloopError(error.code, `${error.message}: ${listHint}`, error.field);
-    }
-    throw error;
+    throw withNotFoundHint(error, listHint);
   } finally {
     await backend.close();
   }

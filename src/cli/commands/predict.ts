@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../core/config.js';
-import { invalidParameter, isMloopError, MloopError } from '../../core/errors.js';
+import { invalidParameter, isMloopError, MloopError, withNotFoundHint } from '../../core/errors.js';
 import type { BatchScoringRequest, BatchScoringSummary } from '../../serving/batch/batch-scoring.js';
 import type { ModelSource } from '../../serving/served-models.js';
 import { positiveInteger, printJson, trackingCommand, type CommonOptions } from '../command-context.js';
@@ -135,10 +135,7 @@ function withListHint(source: ModelSource): ModelSource {
   return {
     resolve: (ref) =>
       source.resolve(ref).catch((error: unknown) => {
-        if (isMloopError(error) && error.code === 'RESOURCE_DOES_NOT_EXIST') {
-          throw new MloopError(error.code, `${error.message}: see \`mloop models list\``, error.field);
-        }
-        throw error;
+        throw withNotFoundHint(error, 'see `mloop models list`');
       }),
     read: (version) => source.read(version),
   };
