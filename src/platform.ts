@@ -102,7 +102,7 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
       database,
       clock,
       events,
-      source: registryModelSource(registry, artifactStore),
+      source: registryModelSource(registry),
       personalData,
     },
     options.serving,
@@ -209,7 +209,7 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
           throw error;
         }
       },
-      loadModel: scorableVersions(registry, artifactStore),
+      loadModel: scorableVersions(registry),
       datasetFile: async (ref) => (await datasets.localPath(ref)).path,
       gates: registry.gates,
     }),

@@ -103,7 +103,7 @@ export async function runInProcess(
   const platform = await openPlatform(loadConfig({ home, databaseUrl }, {}));
   const ref = `${model.mloop.modelName}@champion`;
   try {
-    const source = registryModelSource(platform.registry, platform.artifactStore);
+    const source = registryModelSource(platform.registry);
     const pkg = await source.read(await source.resolve(ref));
     if (pkg.sha256 !== model.onnxSha256) {
       throw new Error(`mloop serves ONNX bytes ${pkg.sha256}, not the converted ${model.onnxSha256}`);

@@ -10,6 +10,17 @@ export interface DomainEvents {
   'registry.alias-moved': { name: string; alias: string; fromVersion?: number; toVersion: number };
   /** A registry alias was removed (deleted, or its version or model was deleted). */
   'registry.alias-removed': { name: string; alias: string; fromVersion: number };
+  /**
+   * A version's files differ from the ones registered (changed, removed or added below the API),
+   * so loading it was refused; `actual` is the file's sha256 now, `missing` or `unregistered`.
+   */
+  'registry.files-tampered': {
+    name: string;
+    version: number;
+    path: string;
+    expected: string;
+    actual: string;
+  };
   /** A deployment was created, changed (candidate, rollout step, rollback…) or deleted. */
   'deployment.changed': { name: string; kind: string };
   /** Labels arrived for `count` predictions of `model` (alert rules on performance re-evaluate). */

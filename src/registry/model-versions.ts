@@ -1,7 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../core/clock.js';
+import type { EventBus } from '../core/events.js';
 import { invalidParameter, isMloopError } from '../core/errors.js';
+import { newId } from '../core/ids.js';
+import { joinArtifactPath } from '../store/artifacts/artifact-path.js';
 import type { ArtifactStore } from '../store/artifacts/artifact-store.js';
+import { isRegistryOwned, registryRoot } from '../store/artifacts/registry-owned.js';
 import { checkKey } from '../tracking/limits.js';
 import type { LoggedModelService } from '../tracking/logged-models.js';
 import type { RunService } from '../tracking/runs.js';
@@ -11,7 +15,8 @@ import { lockModel, removeAliases } from './promotions.js';
 import { buildLineage } from './lineage.js';
 import { describePackage, readModelPackage, readRequirements } from './model-package.js';
 import type { ModelPackage } from './model-metadata.js';
-import type { ModelSources, SourceRequest } from './model-source.js';
+import { checkVersionFiles, copyModelFiles, type ModelFile } from './model-files.js';
+import type { ModelSources, ResolvedSource, SourceRequest } from './model-source.js';
 import { findModelRow, findVersionRow, loadVersions } from './registry-loader.js';
 import type { RegistryTables } from './tables.js';
 import type { Attribution, ModelVersion } from './types.js';
@@ -36,6 +41,7 @@ export class ModelVersionService {
   constructor(
     private readonly db: Kysely<RegistryTables>,
     private readonly clock: Clock,
+    private readonly events: EventBus,
     private readonly store: ArtifactStore,
     private readonly sources: ModelSources,
     private readonly runs: RunService,
@@ -48,17 +54,42 @@ export class ModelVersionService {
     const name = checkModelName(input.name);
     const description = checkDescription(input.description);
     const tags = (input.tags ?? []).map((t, i) => checkRegistryTag(t, `tags[${i}]`));
-    await findModelRow(this.db, name);
+    const owner = await findModelRow(this.db, name);
     const resolved = await this.sources.resolve(input);
-    const { pkg, problem } = await this.inspect(resolved.storagePath);
+    // The version keeps its own copy, read-only to the artifact API, and what is checked and
+    // recorded is that copy: a later write to the run's files changes nothing a version serves.
+    const storagePath = joinArtifactPath(registryRoot, owner.registered_model_id, newId('files'));
+    let version: number;
+    try {
+      const files = await copyModelFiles(this.store, resolved.storagePath, storagePath);
+      version = await this.insert({ ...input, name, tags }, description, resolved, storagePath, files);
+    } catch (error) {
+      await this.store.delete(storagePath);
+      throw error;
+    }
+    if (resolved.loggedModelId) await this.noteRegistration(resolved.loggedModelId, name, version);
+    const registered = await this.get(name, version);
+    return registered;
+  }
+
+  /** Checks the copied files as a package and records them as the model's next version. */
+  private async insert(
+    input: CreateModelVersionInput & { tags: Tag[] },
+    description: string | null,
+    resolved: ResolvedSource,
+    storagePath: string,
+    files: ModelFile[],
+  ): Promise<number> {
+    const { name, tags } = input;
+    const { pkg, problem } = await this.inspect(storagePath);
     const run = resolved.runId ? await this.findRun(resolved.runId) : undefined;
-    const packages = pkg ? undefined : await readRequirements(this.store, resolved.storagePath);
+    const packages = pkg ? undefined : await readRequirements(this.store, storagePath);
     const lineage = buildLineage(
       run,
       pkg?.metadata.lineage ?? { datasets: [], ...(packages ? { packages } : {}) },
     );
     const now = this.clock.now();
-    const version = await this.db.transaction().execute(async (tx) => {
+    return this.db.transaction().execute(async (tx) => {
       // Bumping the counter locks the model row: concurrent registrations get 1, 2, 3… in turn.
       const model = await lockModel(tx, name, now);
       const counted = await tx
@@ -81,7 +112,8 @@ export class ModelVersionService {
           run_id: resolved.runId ?? null,
           run_link: input.runLink || null,
           logged_model_id: resolved.loggedModelId ?? null,
-          storage_path: resolved.storagePath,
+          storage_path: storagePath,
+          files: JSON.stringify(files),
           status: 'READY',
           status_message: problem ?? null,
           stage: 'None',
@@ -105,8 +137,6 @@ export class ModelVersionService {
           .execute();
       return number;
     });
-    if (resolved.loggedModelId) await this.noteRegistration(resolved.loggedModelId, name, version);
-    return this.get(name, version);
   }
 
   async get(name: string, version: number): Promise<ModelVersion> {
@@ -116,6 +146,16 @@ export class ModelVersionService {
       await findVersionRow(this.db, model, checkVersion(version)),
     ]);
     return loaded as ModelVersion;
+  }
+
+  /**
+   * The version's model package, once its files are checked to be the registered ones: what
+   * serving, evaluation gates and batch scoring load, so none of them runs files changed since.
+   */
+  async readPackage(name: string, version: number): Promise<ModelPackage> {
+    const found = await this.get(name, version);
+    await checkVersionFiles(this.store, this.events, found);
+    return readModelPackage(this.store, found.storagePath);
   }
 
   /** One page of versions across models, by name then newest version first unless ordered otherwise. */
@@ -194,9 +234,9 @@ export class ModelVersionService {
   async delete(name: string, version: number, by: Attribution = {}): Promise<void> {
     checkModelName(name);
     checkVersion(version);
-    const changes = await this.db.transaction().execute(async (tx) => {
+    const { changes, storagePath } = await this.db.transaction().execute(async (tx) => {
       const model = await lockModel(tx, name, this.clock.now());
-      await findVersionRow(tx, model, version);
+      const row = await findVersionRow(tx, model, version);
       const id = model.registered_model_id;
       const pointing = await tx
         .selectFrom('model_aliases')
@@ -218,9 +258,12 @@ export class ModelVersionService {
         .where('registered_model_id', '=', id)
         .where('version', '=', version)
         .execute();
-      return removed.map((r) => r.change);
+      return { changes: removed.map((r) => r.change), storagePath: row.storage_path };
     });
     this.aliases.announce(changes);
+    // Only the registry's own copy goes; files of versions registered before copies were made
+    // belong to their run.
+    if (isRegistryOwned(storagePath)) await this.store.delete(storagePath);
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { notFound } from '../core/errors.js';
+import type { ModelFile } from './model-files.js';
 import type { Lineage, ModelMetadata } from './model-metadata.js';
 import type { ModelVersionRow, PromotionRow, RegisteredModelRow, RegistryTables } from './tables.js';
 import type { ModelVersion, ModelVersionStatus, Promotion, RegisteredModel } from './types.js';
@@ -102,6 +103,7 @@ export async function loadVersions(
     runLink: r.run_link ?? undefined,
     loggedModelId: r.logged_model_id ?? undefined,
     storagePath: r.storage_path,
+    files: r.files === null ? undefined : (JSON.parse(r.files) as ModelFile[]),
     status: r.status as ModelVersionStatus,
     statusMessage: r.status_message ?? undefined,
     stage: r.stage,

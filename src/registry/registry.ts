@@ -44,6 +44,7 @@ export class RegistryService {
     this.versions = new ModelVersionService(
       deps.db,
       deps.clock,
+      deps.events,
       deps.store,
       sources,
       deps.runs,

@@ -28,6 +28,8 @@ export interface ModelVersionRow {
   format: string | null;
   metadata: string | null;
   lineage: string;
+  /** JSON `ModelFile[]`, recorded at registration (migration 0015); null for older versions. */
+  files: string | null;
 }
 
 export interface PromotionRow {

@@ -1,4 +1,5 @@
 import type { Tag } from '../tracking/types.js';
+import type { ModelFile } from './model-files.js';
 import type { Lineage, ModelMetadata } from './model-metadata.js';
 
 /** The registry's domain objects, shaped after MLflow's so the compatible API maps one to one. */
@@ -37,8 +38,16 @@ export interface ModelVersion {
   runLink: string | undefined;
   /** The MLflow 3 logged model the version was made from. */
   loggedModelId: string | undefined;
-  /** Store-relative directory of the model files: what `readModelPackage` reads. */
+  /**
+   * Store-relative directory of the model files: what `readModelPackage` reads. The registry's
+   * own copy, made at registration, which the artifact API cannot change.
+   */
   storagePath: string;
+  /**
+   * Each file with its sha256 as registered; a load refuses files that differ. Undefined for a
+   * version registered before mloop recorded them.
+   */
+  files: ModelFile[] | undefined;
   status: ModelVersionStatus;
   /** Why a READY version cannot be served (not an ONNX package), or why registration failed. */
   statusMessage: string | undefined;

@@ -1,6 +1,4 @@
-import { readModelPackage } from '../registry/model-package.js';
 import type { RegistryService } from '../registry/registry.js';
-import type { ArtifactStore } from '../store/artifacts/artifact-store.js';
 import type { LoadedModel } from '../training/gates/gate-runner.js';
 import { ModelRuntime } from './model-runtime.js';
 
@@ -10,11 +8,9 @@ import { ModelRuntime } from './model-runtime.js';
  */
 export function scorableVersions(
   registry: RegistryService,
-  store: ArtifactStore,
 ): (name: string, version: number) => Promise<LoadedModel> {
   return async (name, version) => {
-    const found = await registry.versions.get(name, version);
-    const runtime = await ModelRuntime.load(await readModelPackage(store, found.storagePath));
+    const runtime = await ModelRuntime.load(await registry.versions.readPackage(name, version));
     return {
       task: runtime.metadata.task,
       inputs: runtime.metadata.inputs,

@@ -317,7 +317,9 @@ export class ServedModels {
     try {
       runtime = await ModelRuntime.load(await this.source.read(version), this.options.runtime);
     } catch (error) {
-      if (isMloopError(error) && error.code === 'RESOURCE_DOES_NOT_EXIST') throw error;
+      // Not found, and files refused for differing from the registered ones, say so themselves.
+      if (isMloopError(error) && ['RESOURCE_DOES_NOT_EXIST', 'INVALID_STATE'].includes(error.code))
+        throw error;
       const reason = error instanceof Error ? error.message : String(error);
       throw new MloopError(
         'INVALID_STATE',

@@ -4,6 +4,7 @@ import type { Clock } from '../core/clock.js';
 import { invalidParameter, notFound } from '../core/errors.js';
 import type { ArtifactEntry, ArtifactStore, StoredArtifact } from '../store/artifacts/artifact-store.js';
 import { joinArtifactPath, normalizeArtifactPath } from '../store/artifacts/artifact-path.js';
+import { refuseRegistryOwned } from '../store/artifacts/registry-owned.js';
 import { findRunRow } from './run-loader.js';
 import type { TrackingTables } from './tables.js';
 
@@ -21,7 +22,8 @@ export interface ArtifactFile {
 
 /**
  * Artifact files: stored in the artifact store under `<experiment>/<run>/artifacts/…`, each
- * upload recorded with its size and sha256 so a download can be verified against it.
+ * upload recorded with its size and sha256 so a download can be verified against it. The
+ * registry's own directory is read-only here, whatever path or experiment location names it.
  */
 export class ArtifactService {
   constructor(
@@ -34,6 +36,7 @@ export class ArtifactService {
   async put(path: string, body: Readable | Uint8Array): Promise<StoredArtifact> {
     const normalized = normalizeArtifactPath(path);
     if (normalized === '') throw invalidParameter('path', 'an artifact path is required');
+    refuseRegistryOwned(normalized, 'write');
     const stored = await this.store.put(normalized, body);
     const row = {
       path: normalized,
@@ -71,6 +74,7 @@ export class ArtifactService {
   async delete(path: string): Promise<void> {
     const normalized = normalizeArtifactPath(path);
     if (normalized === '') throw invalidParameter('path', 'refusing to delete the artifact store root');
+    refuseRegistryOwned(normalized, 'delete');
     await this.store.delete(normalized);
     await this.db
       .deleteFrom('artifact_files')

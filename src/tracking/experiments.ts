@@ -133,6 +133,21 @@ export class ExperimentService {
     };
   }
 
+  /** Active runs of each experiment, for listings (an experiment without runs counts 0). */
+  async runCounts(experimentIds: string[]): Promise<Map<string, number>> {
+    const counts = new Map(experimentIds.map((id) => [id, 0]));
+    if (experimentIds.length === 0) return counts;
+    const rows = await this.db
+      .selectFrom('runs')
+      .select(['experiment_id', (eb) => eb.fn.countAll().as('runs')])
+      .where('experiment_id', 'in', experimentIds)
+      .where('lifecycle_stage', '=', 'active')
+      .groupBy('experiment_id')
+      .execute();
+    for (const row of rows) counts.set(row.experiment_id, Number(row.runs));
+    return counts;
+  }
+
   async rename(experimentId: string, newName: string): Promise<void> {
     const name = checkName(newName, 'new_name');
     await this.db.transaction().execute(async (tx) => {

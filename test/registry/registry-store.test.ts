@@ -221,14 +221,11 @@ describeEachDialect('model registry store', (dialect) => {
     const name = unique('logged');
     await registry.models.create({ name });
     const byId = await registry.versions.create({ name, source: `models:/${logged.modelId}` });
-    expect(byId).toMatchObject({
-      loggedModelId: logged.modelId,
-      runId,
-      storagePath: root,
-      format: 'mloop-model/v1',
-    });
+    expect(byId).toMatchObject({ loggedModelId: logged.modelId, runId, format: 'mloop-model/v1' });
     const byRunPath = await registry.versions.create({ name, source: `runs:/${runId}/clf` });
-    expect(byRunPath).toMatchObject({ loggedModelId: logged.modelId, storagePath: root });
+    // Each version holds its own copy of the logged model's files.
+    expect(byRunPath).toMatchObject({ loggedModelId: logged.modelId, files: byId.files });
+    expect(byRunPath.storagePath).not.toBe(byId.storagePath);
     const tag = (await tracking.loggedModels.get(logged.modelId)).tags.find(
       (t) => t.key === 'mlflow.modelVersions',
     );
@@ -239,7 +236,7 @@ describeEachDialect('model registry store', (dialect) => {
     const copy = await registry.versions.create({ name, source: `models:/${name}/1` });
     expect(copy).toMatchObject({
       source: `models:/${name}/1`,
-      storagePath: root,
+      files: byId.files,
       loggedModelId: logged.modelId,
     });
   });

@@ -252,7 +252,7 @@ describeWithPython('mloop predict: batch scoring of files', () => {
   it('names the row and column of a wrongly typed value, and leaves no partial output', async () => {
     // In-process, on the same store: the CLI adds nothing here but its exit code, checked above.
     const platform = await openPlatform(loadConfig({ home }, {}, home));
-    const source = registryModelSource(platform.registry, platform.artifactStore);
+    const source = registryModelSource(platform.registry);
     const jsonl = join(home, 'bad-json.jsonl');
     writeFileSync(
       jsonl,

@@ -14,9 +14,29 @@ describeEachDialect('tracking store', (dialect) => {
   const newExperiment = async (tags: { key: string; value: string }[] = []) =>
     platform.tracking.experiments.create({ name: `exp-${Math.random().toString(36).slice(2)}`, tags });
 
-  it('has the Default experiment with id "0"', async () => {
+  it('has the Default experiment with id "0", created when the store was', async () => {
     const experiment = await platform.tracking.experiments.get('0');
     expect(experiment.name).toBe('Default');
+    // Not 0 (listed as 1970-01-01): the store was created during this test run.
+    expect(experiment.creationTime).toBeGreaterThan(Date.now() - 600_000);
+    expect(experiment.creationTime).toBeLessThanOrEqual(Date.now());
+    expect(experiment.lastUpdateTime).toBeGreaterThanOrEqual(experiment.creationTime);
+  });
+
+  it('counts the active runs of each experiment', async () => {
+    const { experiments, runs } = platform.tracking;
+    const busy = await newExperiment();
+    const empty = await newExperiment();
+    await runs.create({ experimentId: busy, runName: 'kept' });
+    await runs.create({ experimentId: busy, runName: 'also kept' });
+    const gone = await runs.create({ experimentId: busy, runName: 'deleted' });
+    await runs.delete(gone.info.runId);
+    expect(await experiments.runCounts([busy, empty])).toEqual(
+      new Map([
+        [busy, 2],
+        [empty, 0],
+      ]),
+    );
   });
 
   it('creates, renames, tags, deletes and restores an experiment', async () => {

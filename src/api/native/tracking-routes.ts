@@ -8,6 +8,7 @@ import {
   DatasetInputSchema,
   ErrorSchema,
   ExperimentSchema,
+  ListedExperimentSchema,
   MetricInputSchema,
   MetricSchema,
   Ok,
@@ -67,7 +68,7 @@ export function registerNativeTrackingRoutes(app: App, platform: Platform): void
         }),
         response: {
           200: Type.Object({
-            experiments: Type.Array(ExperimentSchema),
+            experiments: Type.Array(ListedExperimentSchema),
             nextPageToken: Type.Optional(Type.String()),
           }),
           ...errors,
@@ -76,7 +77,11 @@ export function registerNativeTrackingRoutes(app: App, platform: Platform): void
     },
     async (req) => {
       const page = await experiments.search({ ...req.query, viewType: req.query.view });
-      return { experiments: page.items, nextPageToken: page.nextPageToken };
+      const runCounts = await experiments.runCounts(page.items.map((e) => e.experimentId));
+      return {
+        experiments: page.items.map((e) => ({ ...e, runCount: runCounts.get(e.experimentId) ?? 0 })),
+        nextPageToken: page.nextPageToken,
+      };
     },
   );
 

@@ -26,6 +26,12 @@ export const ExperimentSchema = Type.Object({
   tags: Type.Array(TagSchema),
 });
 
+/** An experiment in a listing, with how many active runs it holds (the dashboard's list shows it). */
+export const ListedExperimentSchema = Type.Composite([
+  ExperimentSchema,
+  Type.Object({ runCount: Type.Integer() }),
+]);
+
 export const RunInfoSchema = Type.Object({
   runId: Type.String(),
   runName: Type.String(),

@@ -118,7 +118,7 @@ async function withModelSource<T>(
     ]);
     const platform = await openTrackingPlatform(config);
     try {
-      return await work(withListHint(registryModelSource(platform.registry, platform.artifactStore)));
+      return await work(withListHint(registryModelSource(platform.registry)));
     } finally {
       await platform.close();
     }
