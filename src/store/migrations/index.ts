@@ -14,6 +14,7 @@ import { pipelines } from './0010-pipelines.js';
 import { gates } from './0012-gates.js';
 import { governance } from './0011-governance.js';
 import { datasetPii } from './0013-dataset-pii.js';
+import { modelVersionFiles } from './0015-model-version-files.js';
 import { defaultExperimentTime } from './0017-default-experiment-time.js';
 
 /** A migration written once for both dialects; `dialect` is there for the rare type that differs. */
@@ -34,6 +35,7 @@ const steps: Record<string, MigrationStep> = {
   '0012-gates': gates,
   '0011-governance': governance,
   '0013-dataset-pii': datasetPii,
+  '0015-model-version-files': modelVersionFiles,
   '0017-default-experiment-time': defaultExperimentTime,
 };
 
