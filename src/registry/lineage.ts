@@ -15,6 +15,14 @@ export function buildLineage(run: Run | undefined, fromPackage: Lineage | undefi
     const key = `${input.dataset.name}\u0000${input.dataset.digest}`;
     // A mloop dataset version names itself in its source URI: keep it as NAME/VERSION.
     const fromMloop = parseDatasetVersionUri(input.dataset.source);
+    // A package written before digests were stored whole names the same version by a cut digest.
+    for (const [k, d] of datasets)
+      if (
+        d.name === input.dataset.name &&
+        d.digest !== input.dataset.digest &&
+        input.dataset.digest.startsWith(d.digest)
+      )
+        datasets.delete(k);
     datasets.set(key, {
       ...datasets.get(key),
       name: input.dataset.name,

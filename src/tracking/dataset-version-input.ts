@@ -1,7 +1,6 @@
 import { datasetVersionUri } from '../data/dataset-ref.js';
 import type { DatasetVersion } from '../data/types.js';
 import { datasetContextTag } from './runs.js';
-import { limits } from './limits.js';
 import type { DatasetInput } from './types.js';
 
 /** DuckDB types in MLflow's column-spec names, so MLflow's UI and client read the schema. */
@@ -18,9 +17,8 @@ function mlflowType(duckdbType: string): string {
 
 /**
  * The dataset input a run logs for a mloop dataset version, in MLflow's shape: the dataset's
- * name, the version's digest (cut to MLflow's 36-character limit; still a unique prefix in
- * practice, and `NAME@<prefix>` finds the version), source `mloop://datasets/NAME/VERSION`,
- * the schema as an MLflow column spec and a short profile.
+ * name, the version's whole digest (the one form lineage stores and looks up), source
+ * `mloop://datasets/NAME/VERSION`, the schema as an MLflow column spec and a short profile.
  */
 export function datasetVersionInput(version: DatasetVersion, context?: string): DatasetInput {
   const schema = {
@@ -35,7 +33,7 @@ export function datasetVersionInput(version: DatasetVersion, context?: string): 
   return {
     dataset: {
       name: version.name,
-      digest: version.digest.slice(0, limits.datasetDigestLength),
+      digest: version.digest,
       sourceType: 'mloop',
       source: datasetVersionUri(version.name, version.version),
       schema: JSON.stringify(schema),

@@ -13,7 +13,9 @@ export const limits = {
   tagsPerBatch: 100,
   entitiesPerBatch: 1000,
   datasetNameLength: 500,
-  datasetDigestLength: 36,
+  // MLflow allows 36; a mloop dataset version's digest is a whole sha256 (64 hex), stored uncut
+  // so lineage finds models by the same digest the dataset version has.
+  datasetDigestLength: 64,
   datasetSourceLength: 65535,
   datasetSchemaLength: 1048575,
   inputTagKeyLength: 255,

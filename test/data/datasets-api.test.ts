@@ -88,7 +88,7 @@ describe('datasets over the REST API and the SDK (real server)', () => {
     await client.models.create({ name: model });
     const mv = await client.models.createVersion(model, { runId: run.id, artifactPath: 'model' });
     const link = mv.lineage.datasets.find((d) => d.name === dataset);
-    expect(link).toEqual({ name: dataset, digest: version.digest.slice(0, 36), versionId: `${dataset}/1` });
+    expect(link).toEqual({ name: dataset, digest: version.digest, versionId: `${dataset}/1` });
     expect((await client.datasets.get(`${dataset}@${link!.digest}`)).version).toBe(1);
     const input = (await client.runs.get(run.id)).inputs.datasetInputs[0]!;
     expect(input.dataset).toMatchObject({ sourceType: 'mloop', source: `mloop://datasets/${dataset}/1` });

@@ -14,6 +14,7 @@ import { pipelines } from './0010-pipelines.js';
 import { gates } from './0012-gates.js';
 import { governance } from './0011-governance.js';
 import { datasetPii } from './0013-dataset-pii.js';
+import { wholeDatasetDigests } from './0014-whole-dataset-digests.js';
 import { modelVersionFiles } from './0015-model-version-files.js';
 import { defaultExperimentTime } from './0017-default-experiment-time.js';
 
@@ -35,6 +36,7 @@ const steps: Record<string, MigrationStep> = {
   '0012-gates': gates,
   '0011-governance': governance,
   '0013-dataset-pii': datasetPii,
+  '0014-whole-dataset-digests': wholeDatasetDigests,
   '0015-model-version-files': modelVersionFiles,
   '0017-default-experiment-time': defaultExperimentTime,
 };
