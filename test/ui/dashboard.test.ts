@@ -16,7 +16,7 @@ describeWithChromium('web dashboard in a real browser', () => {
     const home = tempDir('mloop-dashboard-');
     await fillHome(home);
     server = await startServer({ home });
-    fixture = await fillServer(server.url);
+    fixture = await fillServer(server.url, home);
     browser = await openBrowserPage();
     page = browser.page;
   }, 180_000);
@@ -112,6 +112,30 @@ describeWithChromium('web dashboard in a real browser', () => {
     const legend = await page.locator('[data-testid=histogram-legend]').textContent();
     expect(legend).toMatch(/reference.*current \(last \w+\)/);
     await browser.shoot('monitoring-axes');
+  }, 60_000);
+
+  it('lists experiments with run counts and creation times, and names the experiment of a run', async () => {
+    await page.goto(`${server.url}/`);
+    const row = (name: string) =>
+      page.locator('[data-testid=experiments-table] tbody tr', {
+        has: page.locator('td:first-child', { hasText: new RegExp(`^${name}$`) }),
+      });
+    const cells = async (name: string) => row(name).locator('td').allTextContents();
+    await row('sweep').waitFor();
+    const headers = await page.locator('[data-testid=experiments-table] th').allTextContents();
+    const column = (title: string) => headers.indexOf(title);
+    expect((await cells('sweep'))[column('Runs')]).toBe('6');
+    expect((await cells('churn'))[column('Runs')]).toBe('1');
+    // The Default experiment was created with the store, not in 1970.
+    expect((await cells('Default'))[column('Created')]).toMatch(
+      new RegExp(`^${new Date().getUTCFullYear()}-`),
+    );
+    await browser.shoot('experiments-counts');
+
+    await page.goto(`${server.url}/runs/${fixture.sweepRunIds[0]}`);
+    const crumb = page.locator('h1 a', { hasText: 'sweep' });
+    await crumb.waitFor();
+    expect(await crumb.getAttribute('href')).toBe(`/experiments/${fixture.sweepExperimentId}`);
   }, 60_000);
 
   it('follows lineage from a prediction to its training run and its dataset', async () => {

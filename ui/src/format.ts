@@ -1,6 +1,8 @@
 /** How the dashboard writes times, numbers and sizes. */
 export function time(ms: number | undefined): string {
   if (ms === undefined) return '';
+  // 0 is a time never recorded (stores before the Default experiment got its creation time), not 1970.
+  if (ms <= 0) return '—';
   return new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
 }
 

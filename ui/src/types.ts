@@ -17,6 +17,8 @@ export interface Experiment {
   creationTime: number;
   lastUpdateTime: number;
   tags: Tag[];
+  /** Active runs; in listings only. */
+  runCount?: number;
 }
 export interface DatasetInput {
   dataset: { name: string; digest: string; sourceType: string; source: string };
@@ -139,6 +141,8 @@ export interface ColumnProfile {
   count: number;
   missingShare: number;
   distinct: number;
+  /** True when `distinct` is an estimate (large tables). */
+  distinctApproximate?: boolean;
   min?: number;
   max?: number;
   mean?: number;

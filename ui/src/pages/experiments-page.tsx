@@ -29,6 +29,12 @@ export function ExperimentsPage() {
               },
               { key: 'id', title: 'ID', render: (e) => e.experimentId },
               {
+                key: 'runs',
+                title: 'Runs',
+                render: (e) => e.runCount ?? '',
+                sortValue: (e) => e.runCount,
+              },
+              {
                 key: 'created',
                 title: 'Created',
                 render: (e) => time(e.creationTime),

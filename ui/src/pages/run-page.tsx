@@ -6,7 +6,7 @@ import { datasetPath } from '../dataset-ref';
 import { duration, num, time } from '../format';
 import { metricHistory } from '../metric-history';
 import { Link } from '../router';
-import type { Run } from '../types';
+import type { Experiment, Run } from '../types';
 import { useApi } from '../use-api';
 
 export function RunPage(props: { runId: string }) {
@@ -21,6 +21,10 @@ export function RunPage(props: { runId: string }) {
 }
 
 function RunDetails({ run }: { run: Run }) {
+  const experiment = useApi(
+    () => api.get<Experiment>(`/api/v1/experiments/${seg(run.info.experimentId)}`),
+    [run.info.experimentId],
+  );
   const keys = [...new Set(run.data.metrics.map((m) => m.key))].sort();
   const charts = useApi(
     async () =>
@@ -35,8 +39,11 @@ function RunDetails({ run }: { run: Run }) {
   return (
     <>
       <h1>
-        <Link to={`/experiments/${run.info.experimentId}`}>Experiment {run.info.experimentId}</Link> /{' '}
-        {run.info.runName || run.info.runId}
+        <Link to="/">Experiments</Link> /{' '}
+        <Link to={`/experiments/${run.info.experimentId}`}>
+          {experiment.data?.name ?? `Experiment ${run.info.experimentId}`}
+        </Link>{' '}
+        / {run.info.runName || run.info.runId}
       </h1>
       <dl className="facts">
         <dt>Run ID</dt>
