@@ -1,5 +1,5 @@
 import { invalidParameter } from '../core/errors.js';
-import { commandParams } from './shell-command.js';
+import { commandParams, rewriteCommand } from './command-placeholders.js';
 import { cronOf } from './triggers/cron.js';
 import {
   artifactKinds,
@@ -180,6 +180,13 @@ function checkStep(name: string, spec: StepSpec, params: Params): Step {
         at('params'),
         `step "${name}" uses param "${param}", which the pipeline does not declare`,
       );
+  }
+  if (spec.command !== undefined) {
+    try {
+      rewriteCommand(spec.command);
+    } catch (error) {
+      throw invalidParameter(at('command'), `step "${name}": ${(error as Error).message}`);
+    }
   }
   // A command sees only the params it names (and those its step lists): they make its cache key.
   const referenced = spec.command === undefined ? [] : commandParams(spec.command);

@@ -1,31 +1,5 @@
 import { spawn } from 'node:child_process';
 
-/** Quotes a value for `sh -c`, so interpolated paths and params cannot break out of their word. */
-export function shellQuote(value: string): string {
-  return `'${value.replaceAll("'", `'\\''`)}'`;
-}
-
-const placeholder = /\$\{(inputs|outputs|params)\.([A-Za-z0-9_-]+)\}/g;
-
-/** The params a command names as `${params.x}`, in order of first use. */
-export function commandParams(command: string): string[] {
-  const names = [...command.matchAll(placeholder)].filter((m) => m[1] === 'params').map((m) => m[2]!);
-  return [...new Set(names)];
-}
-
-/** Replaces `${inputs.x}`, `${outputs.x}` and `${params.x}`; an unknown name is an error naming it. */
-export function interpolateCommand(
-  command: string,
-  scopes: Record<'inputs' | 'outputs' | 'params', Record<string, unknown>>,
-): string {
-  return command.replace(placeholder, (_m, scope: keyof typeof scopes, name: string) => {
-    const value = scopes[scope][name];
-    if (value === undefined)
-      throw new Error(`the command refers to \${${scope}.${name}}, which this step does not have`);
-    return shellQuote(typeof value === 'string' ? value : JSON.stringify(value));
-  });
-}
-
 export interface CommandOutcome {
   exitCode: number | null;
   signal: string | null;

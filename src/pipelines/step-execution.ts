@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { pipeline as pipeStreams } from 'node:stream/promises';
 import { sha256Hex } from '../core/hashing.js';
 import type { ArtifactService } from '../tracking/artifacts.js';
-import { interpolateCommand, runCommand } from './shell-command.js';
+import { prepareCommand } from './command-placeholders.js';
+import { runCommand } from './shell-command.js';
 import type { StepResult, StepTask } from './step-task.js';
 import type { Params, Step, StepContext, StoredOutput } from './types.js';
 
@@ -78,10 +79,15 @@ async function runShellStep(
   signal: AbortSignal,
   write: (text: string) => void,
 ): Promise<Outcome> {
-  const line = interpolateCommand(command, { inputs, outputs: outputPaths, params: task.params });
-  write(`$ ${line}\n`);
-  const outcome = await runCommand(line, {
+  const prepared = prepareCommand(
+    command,
+    { inputs, outputs: outputPaths, params: task.params },
+  );
+  write(prepared.shown);
+  // Values reach the command only through its environment, never as shell text.
+  const outcome = await runCommand(prepared.script, {
     cwd: task.cwd,
+    env: { ...process.env, ...prepared.env },
     timeoutMs: task.timeoutMs,
     signal,
     onOutput: write,
