@@ -90,6 +90,14 @@ describeWithChromium('web dashboard in a real browser', () => {
     const box = await chart.locator('canvas').boundingBox();
     expect(box?.width).toBeGreaterThan(100);
     expect(await chart.locator('.u-legend').textContent()).toContain('loss');
+    // accuracy was logged at one step: a value in the metrics table, not a chart of one point.
+    expect(await page.locator('.chart-grid h3').allTextContents()).toEqual(['loss']);
+    expect(await page.locator('[data-testid=run-metrics]').textContent()).toContain('accuracy');
+    // A run with only single values (the trained model's scores) draws no chart at all.
+    await page.goto(`${server.url}/runs/${fixture.trainRunId}`);
+    await page.locator('[data-testid=no-metric-series]').waitFor();
+    expect(await page.locator('[data-testid=run-metrics] tr').count()).toBeGreaterThan(1);
+    expect(await page.locator('[data-testid=line-chart]').count()).toBe(0);
 
     await page.goto(`${server.url}/compare?runs=${fixture.sweepRunIds.join(',')}`);
     await page.locator('[data-testid=line-chart] canvas').waitFor();

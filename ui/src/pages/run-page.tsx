@@ -70,23 +70,29 @@ function RunDetails({ run }: { run: Run }) {
         </div>
         <div>
           <h2>Metrics (latest)</h2>
-          <KeyValues rows={run.data.metrics.map((m) => [m.key, num(m.value)])} />
+          <KeyValues testId="run-metrics" rows={run.data.metrics.map((m) => [m.key, num(m.value)])} />
         </div>
       </div>
       <h2>Metric charts</h2>
       <Load state={charts} what="Metric history" endpoint="/api/v1/runs/:id/metrics/:key">
-        {(series) => (
-          <div className="chart-grid">
-            {series
-              .filter((s) => s.points.length > 0)
-              .map((s) => (
+        {(all) => {
+          // A metric logged once is a number, read in the table above; only a series is charted.
+          const series = all.filter((s) => s.points.length > 1);
+          return series.length === 0 ? (
+            <div className="empty" data-testid="no-metric-series">
+              No metric was logged at more than one step: the values are in the table above.
+            </div>
+          ) : (
+            <div className="chart-grid">
+              {series.map((s) => (
                 <div key={s.label}>
                   <h3>{s.label}</h3>
                   <LineChart series={[s]} xLabel="step" height={200} />
                 </div>
               ))}
-          </div>
-        )}
+            </div>
+          );
+        }}
       </Load>
       <h2>Datasets</h2>
       {run.inputs.datasetInputs.length === 0 ? (
@@ -116,10 +122,10 @@ function RunDetails({ run }: { run: Run }) {
   );
 }
 
-export function KeyValues(props: { rows: [string, string][] }) {
+export function KeyValues(props: { rows: [string, string][]; testId?: string }) {
   if (props.rows.length === 0) return <div className="empty">None.</div>;
   return (
-    <table className="kv">
+    <table className="kv" data-testid={props.testId}>
       <tbody>
         {props.rows.map(([k, v]) => (
           <tr key={k}>
