@@ -135,6 +135,7 @@ function isFeatureSpec(value: unknown): value is FeatureSpec {
     value.name !== '' &&
     featureTypes.includes(value.type as FeatureType) &&
     ['boolean', 'undefined'].includes(typeof value.optional) &&
+    ['boolean', 'undefined'].includes(typeof value.nullable) &&
     (value.pii === undefined || isPiiMarking(value.pii))
   );
 }

@@ -11,8 +11,13 @@ export interface FeatureSpec {
   /** Name of the feature as a client sends it. */
   name: string;
   type: FeatureType;
-  /** May be missing/null in a request (the model graph imputes it). */
+  /** May be left out of a request, or null (the model graph imputes it). */
   optional?: boolean;
+  /**
+   * May be null (or NaN) in a request, though not left out: the model graph imputes missing
+   * values (mloop's trainers fold imputation into the graph).
+   */
+  nullable?: boolean;
   /**
    * Marked as personal data, kept out of the prediction log: `true` or `redact` logs `[redacted]`,
    * `hash` logs a keyed hash (`hmac:…`) so one subject's rows still group and join.

@@ -18,9 +18,9 @@ import { readGraphSignature, type GraphSignature } from './onnx-graph.js';
 
 /**
  * Reads the model directory at `storagePath` (store-relative): mloop's `model.onnx` +
- * `mloop-model.json`, or an MLflow model (`MLmodel` with the `onnx` flavor, refined by a
- * `mloop-model.json` beside it when there is one). The ONNX graph is loaded once to check that
- * it is valid and that the inputs and outputs the metadata names exist.
+ * `mloop-model.json` (format `mloop-model/v1`), or an MLflow model (`MLmodel` with the `onnx`
+ * flavor, refined by a `mloop-model.json` beside it when there is one). The ONNX graph is loaded
+ * once to check that it is valid and that the inputs and outputs the metadata names exist.
  *
  * Fails with RESOURCE_DOES_NOT_EXIST when the directory holds no files, and with
  * INVALID_PARAMETER_VALUE (field `source`) naming the problem when they are not a servable package.
@@ -36,7 +36,10 @@ export async function readModelPackage(store: ArtifactStore, storagePath: string
   const refinements = files.has(mloopMetadataFile)
     ? parseMloopModelFile(await readText(store, dir, mloopMetadataFile), dir)
     : undefined;
-  if (files.has(mlflowModelFile)) {
+  // A whole mloop package (what mloop's trainers write) is read as one, even with the MLmodel its
+  // trainer writes beside it for MLflow's client; an MLmodel with a partial mloop-model.json is
+  // an MLflow model that file refines.
+  if (files.has(mlflowModelFile) && refinements?.format !== 'mloop-model/v1') {
     const mlmodel = parseMlflowModelFile(await readText(store, dir, mlflowModelFile), dir);
     const onnx = await readRequired(store, dir, mlmodel.onnxFile);
     const graph = await loadGraph(onnx, dir, mlmodel.onnxFile);

@@ -45,7 +45,31 @@ describe('parseRecords', () => {
     expect(error.status).toBe(400);
     expect(error.code).toBe('INVALID_PARAMETER_VALUE');
     expect(error.field).toBe('records[1].age');
-    expect(error.message).toMatch(/record 1: feature "age" \(int64\) is missing/);
+    expect(error.message).toMatch(/record 1 lacks the required feature "age"; the model takes age, income/);
+  });
+
+  it('names every required feature a record lacks', () => {
+    const error = rejection([{ score: 0.1, city: 'Oslo', member: false }]);
+    expect(error.field).toBe('records[0].age');
+    expect(error.message).toMatch(/lacks the required features "age", "income", "rooms"/);
+  });
+
+  it('imputes a null of a nullable feature but still requires it to be sent', () => {
+    const nullable: FeatureSpec[] = [
+      { name: 'tenure', type: 'float32', nullable: true },
+      { name: 'plan', type: 'string', nullable: true },
+      { name: 'region', type: 'string', nullable: true, optional: true },
+    ];
+    const batch = parseRecords(nullable, [
+      { tenure: null, plan: null },
+      { tenure: 'NaN', plan: 'pro', region: 'eu' },
+    ]);
+    expect(Array.from(batch.columns[0]?.values as Float32Array)).toEqual([NaN, NaN]);
+    expect(batch.columns[1]?.values).toEqual(['', 'pro']);
+    expect(batch.columns[2]?.values).toEqual(['', 'eu']);
+    expect(() => parseRecords(nullable, [{ plan: 'pro' }])).toThrow(
+      /record 0 lacks the required feature "tenure".*send null where a value is unknown/,
+    );
   });
 
   it('rejects an unknown feature', () => {
@@ -112,7 +136,7 @@ describe('parseRecords', () => {
 describe('parseRecords and inherited names', () => {
   it('treats a feature named like an Object method as missing when the record lacks it', () => {
     const named: FeatureSpec[] = [{ name: 'toString', type: 'float64' }];
-    expect(() => parseRecords(named, [{}])).toThrow(/"toString" \(float64\) is missing/);
+    expect(() => parseRecords(named, [{}])).toThrow(/lacks the required feature "toString"/);
     expect(parseRecords(named, [{ toString: 2 }]).columns[0]?.values[0]).toBe(2);
   });
 });

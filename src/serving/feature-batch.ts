@@ -36,12 +36,13 @@ const INT32_MAX = 2 ** 31 - 1;
  * an INVALID_PARAMETER_VALUE naming the record index and the feature (`records[3].age`), so a
  * client's mistake is a 400 that says what to fix, never an inference failure.
  *
- * Rules: each record is an object with every non-optional feature and no unknown one; floats are
- * JSON numbers (`null`, or the string "NaN" as metric values are written on the wire, means
- * missing, allowed only for optional features, and reaches the model as NaN); integers must be
- * whole and in range (int64 within ±2^53, what a JSON number holds exactly); booleans are
- * `true`/`false`; strings are strings, and a missing optional one is "". Integer and boolean
- * features have no missing value in ONNX, so they must always be present.
+ * Rules: each record is an object with every non-optional feature and no unknown one (a record
+ * lacking features names them all); floats are JSON numbers (`null`, or the string "NaN" as
+ * metric values are written on the wire, means a missing value, allowed for optional and nullable
+ * features, and reaches the model as NaN); integers must be whole and in range (int64 within
+ * ±2^53, what a JSON number holds exactly); booleans are `true`/`false`; strings are strings, and
+ * a missing one is "". Integer and boolean features have no missing value in ONNX, so they must
+ * always be present.
  */
 export function parseRecords(
   features: readonly FeatureSpec[],
@@ -56,6 +57,8 @@ export function parseRecords(
     );
   }
   const known = new Set(features.map((f) => f.name));
+  const required = features.filter((f) => !f.optional).map((f) => f.name);
+  const nullable = new Set(features.filter((f) => f.nullable).map((f) => f.name));
   const columns = features.map((f) => allocate(f.type, records.length));
   records.forEach((record, row) => {
     if (typeof record !== 'object' || record === null || Array.isArray(record)) {
@@ -71,6 +74,20 @@ export function parseRecords(
           `record ${row}: unknown feature "${key}"; the model takes ${[...known].join(', ')}`,
         );
       }
+    }
+    // Own properties only: a feature named like an Object method must not read the method.
+    const absent = required.filter(
+      (name) => !Object.hasOwn(record, name) || (record as FeatureRecord)[name] === undefined,
+    );
+    if (absent.length > 0) {
+      throw invalidParameter(
+        `records[${row}].${absent[0]}`,
+        `record ${row} lacks the required feature${absent.length > 1 ? 's' : ''} ` +
+          `${absent.map((a) => `"${a}"`).join(', ')}; the model takes ${[...known].join(', ')}` +
+          (absent.every((a) => nullable.has(a))
+            ? '; send null where a value is unknown, the model imputes it'
+            : ''),
+      );
     }
     features.forEach((feature, i) => {
       // Own properties only: a feature named like an Object method must not read the method.
@@ -105,7 +122,7 @@ function write(column: FeatureColumn, row: number, feature: FeatureSpec, value: 
   const missing = value === undefined || value === null || (value === 'NaN' && isFloat(column));
   if (missing) {
     const what = value === undefined ? 'is missing' : value === null ? 'is null' : 'is NaN';
-    if (!feature.optional) throw fail(`${what}, and the feature is required`);
+    if (!feature.optional && !feature.nullable) throw fail(`${what}, and the feature is required`);
     if (column.type === 'float32' || column.type === 'float64') column.values[row] = NaN;
     else if (column.type === 'string') column.values[row] = '';
     else throw fail(`${what}: ${column.type} features have no missing value, send one`);
@@ -116,7 +133,7 @@ function write(column: FeatureColumn, row: number, feature: FeatureSpec, value: 
     case 'float64': {
       if (typeof value !== 'number') throw fail(`must be a number, got ${describe(value)}`);
       if (Number.isNaN(value)) {
-        if (!feature.optional) throw fail('is NaN, and the feature is required');
+        if (!feature.optional && !feature.nullable) throw fail('is NaN, and the feature is required');
       } else if (!Number.isFinite(value)) throw fail(`must be finite, got ${value}`);
       else if (column.type === 'float32' && Math.abs(value) > FLOAT32_MAX)
         throw fail(`is out of float32 range: ${value}`);

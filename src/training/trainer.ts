@@ -53,6 +53,11 @@ export interface TrainRequest {
   label: string;
   /** The feature columns (default: every column but the label). */
   features?: string[];
+  /**
+   * Features a prediction request may leave out (imputed as a missing value). Every other feature
+   * is required; a null value of any feature is imputed either way.
+   */
+  optional?: string[];
   /** `linear`, `logistic`, `gbdt`. */
   model: string;
   /** Inferred when absent: numeric labels are regressed, text labels classified. */
@@ -119,7 +124,9 @@ export async function train(services: TrainingServices, request: TrainRequest): 
       `${learner.name} does not do ${target.task.kind}; it does ${learner.tasks.join(', ')}`,
     );
   }
-  const labelled = withLabel(selectRows(featuresOf(table, request), target.rows), target.y);
+  const features = featuresOf(table, request);
+  checkOptional(features, request.optional);
+  const labelled = withLabel(selectRows(features, target.rows), target.y);
   const split = splitHoldout(labelled, holdout, seed);
   // The train split is shuffled, so its first rows are a random subsample.
   const trainSet = limitRows(split.train, request.maxTrainRows);
@@ -198,6 +205,7 @@ export async function train(services: TrainingServices, request: TrainRequest): 
       task: target.task,
       ...(target.classLabels ? { classLabels: target.classLabels } : {}),
       ...(dataset?.pii ? { pii: dataset.pii } : {}),
+      ...(request.optional ? { optional: request.optional } : {}),
       lineage: { runId, datasets: dataset ? [{ name: dataset.name, digest: dataset.digest }] : [] },
     });
     await logModelPackage(services.artifacts, runId, pkg, modelArtifactPath);
@@ -254,6 +262,17 @@ function featuresOf(table: TrainingTable, request: TrainRequest): TrainingTable 
     throw invalidParameter('features', `the label "${request.label}" cannot also be a feature`);
   }
   return { rows: table.rows, columns: request.features.map((name) => columnOf(table, name, 'features')) };
+}
+
+function checkOptional(features: TrainingTable, optional: readonly string[] | undefined): void {
+  const names = features.columns.map((c) => c.name);
+  const unknown = (optional ?? []).filter((name) => !names.includes(name));
+  if (unknown.length > 0) {
+    throw invalidParameter(
+      'optional',
+      `optional names ${unknown.map((u) => `"${u}"`).join(', ')}, which ${unknown.length > 1 ? 'are not features' : 'is not a feature'}; the features are ${names.join(', ')}`,
+    );
+  }
 }
 
 /** Features with their targets, moved together through splits. */

@@ -278,7 +278,10 @@ describeWithPython('serving routes on registered scikit-learn models', () => {
         inputs: [{ name: 'sepal_length', datatype: 'FP32', shape: [1], data: [1] }],
       });
       expect(missing.statusCode).toBe(400);
-      expect(missing.json()).toMatchObject({ field: 'records[0].sepal_width' });
+      expect(missing.json()).toMatchObject({ field: 'inputs' });
+      expect(missing.json<{ error: string }>().error).toMatch(
+        /missing inputs "sepal_width", "petal_length", "petal_width"/,
+      );
       const unknown = await app.inject('/v2/models/nope');
       expect(unknown.statusCode).toBe(404);
       expect(unknown.json<{ error: string }>().error).toMatch(/nope/);

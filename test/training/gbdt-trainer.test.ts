@@ -42,7 +42,7 @@ const records = [
   { basket: 400, discount: 5, region: 'north' },
   { basket: 120, discount: null, region: 'east' },
   { basket: null, discount: 35, region: 'moon' },
-  { basket: 90, discount: 40 },
+  { basket: 90, discount: 40, region: null },
 ];
 
 function recordTable(): TrainingTable {

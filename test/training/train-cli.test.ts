@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../src/core/random.js';
@@ -90,6 +90,57 @@ describe('mloop train and tune', () => {
     expect(param.code).toBe(3);
     expect(param.stderr).toContain('logistic has no parameter "depth"');
   }, 90_000);
+
+  it('mloop predict stops naming a feature column the file lacks, unless train declared it --optional', async () => {
+    const trainAs = (name: string, extra: string[] = []) =>
+      mloop(home, [
+        'train',
+        '--data',
+        'shop.csv',
+        '--label',
+        'bought',
+        '--model',
+        'logistic',
+        '--register',
+        name,
+        ...extra,
+        '--json',
+      ]);
+    expect((await trainAs('shop-strict')).code).toBe(0);
+    expect((await trainAs('shop-lenient', ['--optional', 'color'])).code).toBe(0);
+    writeFileSync(join(home, 'sizes.csv'), 'size\n10\n90\n');
+    // An empty cell is an unknown value: imputed as in training, not refused.
+    writeFileSync(join(home, 'gaps.csv'), 'size,color\n10,\n,red\n');
+
+    const refused = await mloop(home, [
+      'predict',
+      'shop-strict',
+      '--input',
+      'sizes.csv',
+      '--output',
+      'a.csv',
+    ]);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toMatch(/sizes\.csv has no column "color", which the model needs/);
+    expect(existsSync(join(home, 'a.csv'))).toBe(false);
+
+    const gaps = await mloop(home, ['predict', 'shop-strict', '--input', 'gaps.csv', '--output', 'b.csv']);
+    expect(gaps.code, gaps.stderr).toBe(0);
+    const optional = await mloop(home, [
+      'predict',
+      'shop-lenient',
+      '--input',
+      'sizes.csv',
+      '--output',
+      'c.csv',
+    ]);
+    expect(optional.code, optional.stderr).toBe(0);
+    expect(existsSync(join(home, 'c.csv'))).toBe(true);
+
+    const typo = await trainAs('shop-typo', ['--optional', 'colour']);
+    expect(typo.code).toBe(3);
+    expect(typo.stderr).toMatch(/"colour", which is not a feature; the features are size, color/);
+  }, 120_000);
 
   it('trains from a dataset version only once its required suite passes, and names it in the lineage', async () => {
     expect((await mloop(home, ['data', 'add', 'shop', 'shop.csv'])).code).toBe(0);

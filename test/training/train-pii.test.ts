@@ -46,6 +46,16 @@ describe('training on a dataset version with personal columns', { timeout: 240_0
       expect(inputs.find((f) => f.name === 'color')?.pii).toBe('redact');
       expect(inputs.find((f) => f.name === 'customer')?.pii).toBe('hash');
       expect(inputs.find((f) => f.name === 'size')?.pii).toBeUndefined();
+      // MLflow's input example beside the model holds no one's personal values.
+      const example = await platform.tracking.artifacts.getForRun(version.runId!, 'model/input_example.json');
+      const chunks: Buffer[] = [];
+      for await (const chunk of example.stream) chunks.push(chunk as Buffer);
+      const split = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+        columns: string[];
+        data: unknown[][];
+      };
+      const row = Object.fromEntries(split.columns.map((c, i) => [c, split.data[0]?.[i]]));
+      expect(row).toMatchObject({ customer: '', color: '', size: expect.any(Number) });
 
       // No extra step: the registered model redacts and hashes as soon as it is served.
       const record = { customer: 'c-3', size: 80, color: 'red' };

@@ -37,7 +37,7 @@ const records = [
   { tenure: 50, spend: 150, plan: 'pro' },
   { tenure: 10, spend: null, plan: 'team' },
   { tenure: 24, spend: 80, plan: 'enterprise' },
-  { tenure: 5, spend: 15 },
+  { tenure: 5, spend: 15, plan: null },
 ];
 
 /** The records as a table, missing values as the trainer reads them from a file. */
@@ -97,7 +97,18 @@ describeEachDialect('train', (dialect) => {
       expect(metrics).toContain(key);
     expect(run.inputs.datasetInputs[0]?.dataset.name).toBe('customers.csv');
     const files = await platform.tracking.artifacts.listForRun(result.runId, 'model');
-    expect(files.map((f) => f.path).sort()).toEqual(['model/mloop-model.json', 'model/model.onnx']);
+    expect(files.map((f) => f.path).sort()).toEqual(
+      [
+        'MLmodel',
+        'conda.yaml',
+        'input_example.json',
+        'mloop-model.json',
+        'model.onnx',
+        'python_env.yaml',
+        'requirements.txt',
+        'serving_input_example.json',
+      ].map((f) => `model/${f}`),
+    );
   });
 
   it('registers the run’s model and serves the predictions the TypeScript model makes (linear, logistic, gbdt)', async () => {
@@ -112,6 +123,8 @@ describeEachDialect('train', (dialect) => {
       await platform.registry.models.create({ name });
       const version = await platform.registry.versions.create({ name, source: result.modelSource });
       expect(version.status).toBe('READY');
+      // Read as mloop's package, though an MLmodel for MLflow's client sits beside it.
+      expect(version.format).toBe('mloop-model/v1');
       const served = await platform.serving.predictions.predict({ ref: `${name}/1`, records });
       const expected = result.predict(recordTable());
       served.predictions.forEach((p, i) => {

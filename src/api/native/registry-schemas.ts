@@ -27,6 +27,7 @@ export const ModelMetadataSchema = Type.Object({
       name: Type.String(),
       type: FeatureTypeSchema,
       optional: Type.Optional(Type.Boolean()),
+      nullable: Type.Optional(Type.Boolean()),
       pii: Type.Optional(
         Type.Union([Type.Boolean(), Type.Literal('redact'), Type.Literal('hash')], {
           description: 'Personal data: true or "redact" logs [redacted], "hash" logs a keyed hash',

@@ -118,6 +118,15 @@ export function oipRecords(inputs: readonly OipTensor[], metadata: ModelMetadata
     n = rows;
     columns.push([tensor.name, values]);
   });
+  const sent = new Set(columns.map(([name]) => name));
+  const missing = metadata.inputs.filter((f) => !f.optional && !sent.has(f.name)).map((f) => f.name);
+  if (missing.length > 0) {
+    throw invalidParameter(
+      'inputs',
+      `missing input${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')}; ` +
+        `the model takes one tensor per feature: ${[...features.keys()].join(', ')}`,
+    );
+  }
   return Array.from({ length: n ?? 0 }, (_, row) =>
     Object.fromEntries(columns.map(([name, values]) => [name, values[row]])),
   );

@@ -18,6 +18,7 @@ interface TrainOptions extends CommonOptions {
   model: string;
   task?: 'classification' | 'regression';
   features?: string;
+  optional?: string;
   param?: string[];
   experiment: string;
   runName?: string;
@@ -172,6 +173,10 @@ function withTrainingOptions(command: Command, examples: string[]): Command {
     .requiredOption('--model <name>', `model family: ${models}`)
     .option('--task <task>', 'classification or regression (default: text labels classify, numbers regress)')
     .option('--features <columns>', 'comma-separated feature columns (default: all but the label)')
+    .option(
+      '--optional <columns>',
+      'comma-separated features a prediction may leave out (default: none; every feature is required, and a null value is imputed)',
+    )
     .option('--param <key=value>', 'a hyperparameter (repeatable), e.g. l2=0.01', repeatable)
     .option('--experiment <name-or-id>', 'experiment of the runs (created when missing)', 'Default')
     .option('--run-name <name>', 'name of the (parent) run')
@@ -195,10 +200,8 @@ function commonRequest(opts: TrainOptions) {
   const seed = Number(opts.seed);
   if (!Number.isInteger(seed))
     throw invalidParameter('seed', `--seed must be a whole number, got "${opts.seed}"`);
-  const features = opts.features
-    ?.split(',')
-    .map((c) => c.trim())
-    .filter((c) => c !== '');
+  const features = columnList(opts.features);
+  const optional = columnList(opts.optional);
   return {
     data: opts.data,
     label: opts.label,
@@ -207,7 +210,15 @@ function commonRequest(opts: TrainOptions) {
     seed,
     ...(opts.task ? { task: opts.task } : {}),
     ...(features ? { features } : {}),
+    ...(optional ? { optional } : {}),
   };
+}
+
+function columnList(list: string | undefined): string[] | undefined {
+  return list
+    ?.split(',')
+    .map((c) => c.trim())
+    .filter((c) => c !== '');
 }
 
 /** `--param l2=0.1 --param max_iter=50` → `{ l2: '0.1', max_iter: '50' }` (learners parse values). */

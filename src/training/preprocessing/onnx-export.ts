@@ -6,7 +6,10 @@ export interface ExportedPreprocessing {
   /** The graph value holding the model inputs: float [N, width], columns in `featureNames` order. */
   features: string;
   width: number;
-  /** The package's input signature: one optional `[N, 1]` graph input per raw column. */
+  /**
+   * The package's input signature: one `[N, 1]` graph input per raw column, required, and
+   * nullable (the graph imputes a missing value).
+   */
   inputs: FeatureSpec[];
 }
 
@@ -24,7 +27,7 @@ export function exportPreprocessing(graph: GraphBuilder, pre: Preprocessor): Exp
   const inputs: FeatureSpec[] = pre.steps.map((s) => ({
     name: s.name,
     type: s.kind === 'numeric' ? 'float32' : 'string',
-    optional: true,
+    nullable: true,
   }));
   for (const step of pre.steps)
     graph.input(step.name, step.kind === 'numeric' ? 'float' : 'string', ['N', 1]);
