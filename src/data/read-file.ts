@@ -1,23 +1,11 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { invalidParameter } from '../core/errors.js';
 import { quoteIdentifier, quoteLiteral } from '../store/duckdb.js';
+import { readTableSql } from '../store/duckdb-read.js';
 import type { ColumnSchema, DatasetFormat } from './types.js';
 
 /** The name the loaded data goes by in the DuckDB connection. */
 export const datasetRelation = 'dataset_rows';
-
-/** The DuckDB table function that reads files of a format, with mloop's strict options. */
-export function readFunctionSql(format: DatasetFormat, paths: string[]): string {
-  const list = `[${paths.map(quoteLiteral).join(', ')}]`;
-  if (format === 'parquet') return `read_parquet(${list})`;
-  if (format === 'jsonl') return `read_json(${list}, format = 'newline_delimited', sample_size = -1)`;
-  // The text checks already made sure every record has the header's number of values; sampling
-  // every row for types means a late non-number turns a column into text instead of failing.
-  return (
-    `read_csv(${list}, header = true, delim = ',', quote = '"', escape = '"', ` +
-    'strict_mode = true, ignore_errors = false, sample_size = -1)'
-  );
-}
 
 /**
  * Makes the files readable as `dataset_rows` and checks what a CSV or JSON reader cannot catch
@@ -31,7 +19,7 @@ export async function loadDataset(
   paths: string[],
   label: string,
 ): Promise<ColumnSchema[]> {
-  const read = readFunctionSql(format, paths);
+  const read = readTableSql(format, paths);
   const kind = format === 'parquet' ? 'VIEW' : 'TEMP TABLE';
   try {
     await connection.run(`CREATE OR REPLACE ${kind} ${datasetRelation} AS SELECT * FROM ${read}`);

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { invalidParameter, MloopError } from '../core/errors.js';
 import type { ArtifactStore } from '../store/artifacts/artifact-store.js';
 import { quoteLiteral, withDuckDb } from '../store/duckdb.js';
-import { readFunctionSql } from './read-file.js';
+import { readTableSql } from '../store/duckdb-read.js';
 import { formatOfPath } from './source-files.js';
 import type { DatasetFormat, DatasetVersion } from './types.js';
 
@@ -92,7 +92,7 @@ export async function convertFiles(
     to === 'parquet' ? 'FORMAT parquet' : to === 'csv' ? 'FORMAT csv, HEADER true' : 'FORMAT json';
   await withDuckDb(async (connection) => {
     await connection.run(
-      `COPY (SELECT * FROM ${readFunctionSql(from, paths)}) TO ${quoteLiteral(resolve(output))} (${options})`,
+      `COPY (SELECT * FROM ${readTableSql(from, paths)}) TO ${quoteLiteral(resolve(output))} (${options})`,
     );
   });
 }

@@ -1,8 +1,8 @@
 import { DuckDBDecimalValue, type DuckDBValue } from '@duckdb/node-api';
 import { invalidParameter } from '../core/errors.js';
-import { readFunctionSql } from '../data/read-file.js';
 import { formatOfPath } from '../data/source-files.js';
 import { quoteIdentifier, withDuckDb } from '../store/duckdb.js';
+import { typedReadSql } from '../store/duckdb-read.js';
 import type { LabelInput } from './feedback-service.js';
 
 export interface LabelFileOptions {
@@ -27,9 +27,10 @@ export async function readLabelFile(path: string, options: LabelFileOptions): Pr
   }
   const batchRows = options.batchRows ?? 1000;
   return withDuckDb(async (connection) => {
-    const relation = readFunctionSql(format, [path]);
+    let relation: string;
     let columns: string[];
     try {
+      relation = await typedReadSql(connection, format, [path]);
       const probe = await connection.run(`SELECT * FROM ${relation} LIMIT 0`);
       columns = Array.from({ length: probe.columnCount }, (_, i) => probe.columnName(i));
     } catch (error) {

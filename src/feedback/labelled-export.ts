@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import { invalidParameter, MloopError } from '../core/errors.js';
 import type { LabelledPrediction } from '../monitoring/performance/labelled-predictions.js';
 import { quoteIdentifier, quoteLiteral, withDuckDb } from '../store/duckdb.js';
+import { readTableSql } from '../store/duckdb-read.js';
 
 /** Columns the export adds after the features. */
 export const exportColumns = ['label', 'prediction_id', 'model_version', 'prediction_time'] as const;
@@ -89,7 +90,7 @@ export async function writeLabelledPredictions(
       'epoch_ms(prediction_time) AS prediction_time',
     ].join(', ');
     await withDuckDb(async (connection) => {
-      const read = `read_json(${quoteLiteral(spool)}, format = 'newline_delimited', sample_size = -1)`;
+      const read = readTableSql('jsonl', [spool]);
       await connection.run(`COPY (SELECT ${select} FROM ${read}) TO ${quoteLiteral(output)} ${copy}`);
     });
     return { path: output, rows, columns };

@@ -3,6 +3,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { invalidParameter, MloopError } from '../core/errors.js';
 import type { ModelVersion } from '../registry/types.js';
 import { quoteIdentifier } from '../store/duckdb.js';
+import { fileFormat, typedReadSql } from '../store/duckdb-read.js';
 import { parseRelativeRange, type RelativeRange } from './window-spec.js';
 
 /**
@@ -50,9 +51,9 @@ export async function createFileReference(
   view: string,
   path: string,
 ): Promise<void> {
-  await connection.run(
-    `CREATE OR REPLACE VIEW ${quoteIdentifier(view)} AS SELECT * FROM '${path.replaceAll("'", "''")}'`,
-  );
+  // Types found once and fixed in the view: every query of the report reads the view again.
+  const read = await typedReadSql(connection, fileFormat(path, 'reference'), [path]);
+  await connection.run(`CREATE OR REPLACE VIEW ${quoteIdentifier(view)} AS SELECT * FROM ${read}`);
 }
 
 /**

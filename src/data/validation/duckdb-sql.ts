@@ -1,6 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { invalidParameter } from '../../core/errors.js';
-import { quoteIdentifier, quoteLiteral } from '../../store/duckdb.js';
+import { quoteIdentifier } from '../../store/duckdb.js';
+import { fileFormat, readTableSql } from '../../store/duckdb-read.js';
 
 /**
  * Data DuckDB reads: one file (Parquet, CSV or JSON lines, by extension), or a query that reads
@@ -28,7 +29,10 @@ export async function loadRelation(
   relation: DataRelation,
   name: string,
 ): Promise<LoadedTable> {
-  const from = 'file' in relation ? quoteLiteral(relation.file) : `(${relation.sql})`;
+  const from =
+    'file' in relation
+      ? readTableSql(fileFormat(relation.file, 'file'), [relation.file])
+      : `(${relation.sql})`;
   try {
     await connection.run(`CREATE TEMP TABLE ${quoteIdentifier(name)} AS SELECT * FROM ${from}`);
   } catch (error) {

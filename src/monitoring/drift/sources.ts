@@ -1,5 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { columnKinds, quoteIdentifier } from '../../store/duckdb.js';
+import { fileFormat, typedReadSql } from '../../store/duckdb-read.js';
 import { invalidParameter } from '../../core/errors.js';
 import type { CategoryCounts } from './column-tests.js';
 import type { ColumnKind } from './default-test.js';
@@ -42,38 +43,51 @@ export function columnReader(
 ): ColumnReader {
   if ('columns' in source) return new InMemoryReader(source.columns);
   if (!connection) throw new Error('a DuckDB connection is needed for file, table and SQL sources');
-  return new DuckDbReader(connection, relationSql(source, side));
+  return new DuckDbReader(connection, relationSql(source, connection, side));
 }
 
-function relationSql(source: { file: string } | { table: string } | { sql: string }, side: string): string {
+/**
+ * The relation a source names. A file's column types are found once, on first use, and fixed:
+ * each column's statistics read the file again, and sniffing a whole CSV each time would cost
+ * more than the reads.
+ */
+function relationSql(
+  source: { file: string } | { table: string } | { sql: string },
+  connection: DuckDBConnection,
+  side: string,
+): () => Promise<string> {
   if ('file' in source) {
     if (!source.file) throw invalidParameter(side, `${side}.file is empty`);
-    return `'${source.file.replaceAll("'", "''")}'`;
+    const format = fileFormat(source.file, `${side}.file`);
+    let typed: Promise<string> | undefined;
+    return () => (typed ??= typedReadSql(connection, format, [source.file]));
   }
   if ('table' in source) {
     if (!source.table) throw invalidParameter(side, `${side}.table is empty`);
-    return source.table
+    const table = source.table
       .split('.')
       .map((part) => quoteIdentifier(part))
       .join('.');
+    return () => Promise.resolve(table);
   }
   if (!source.sql.trim()) throw invalidParameter(side, `${side}.sql is empty`);
-  return `(${source.sql})`;
+  const sql = `(${source.sql})`;
+  return () => Promise.resolve(sql);
 }
 
 class DuckDbReader implements ColumnReader {
   constructor(
     private readonly connection: DuckDBConnection,
-    private readonly relation: string,
+    private readonly relation: () => Promise<string>,
   ) {}
 
-  columns(): Promise<Map<string, ColumnKind>> {
-    return columnKinds(this.connection, this.relation);
+  async columns(): Promise<Map<string, ColumnKind>> {
+    return columnKinds(this.connection, await this.relation());
   }
 
   async sortedNumbers(column: string): Promise<Float64Array> {
     const sql =
-      `SELECT v FROM (SELECT CAST(${quoteIdentifier(column)} AS DOUBLE) AS v FROM ${this.relation}) ` +
+      `SELECT v FROM (SELECT CAST(${quoteIdentifier(column)} AS DOUBLE) AS v FROM ${await this.relation()}) ` +
       'WHERE v IS NOT NULL AND isfinite(v)';
     const result = await this.connection.run(sql);
     const values = new Float64Array(result.rowCount);
@@ -94,7 +108,7 @@ class DuckDbReader implements ColumnReader {
 
   async categoryCounts(column: string): Promise<CategoryCounts> {
     const sql =
-      `SELECT CAST(${quoteIdentifier(column)} AS VARCHAR) AS k, count(*)::DOUBLE AS n FROM ${this.relation} ` +
+      `SELECT CAST(${quoteIdentifier(column)} AS VARCHAR) AS k, count(*)::DOUBLE AS n FROM ${await this.relation()} ` +
       `WHERE ${quoteIdentifier(column)} IS NOT NULL GROUP BY 1`;
     const reader = await this.connection.runAndReadAll(sql);
     const counts = new Map<string, number>();

@@ -9,12 +9,13 @@ import {
   type DuckDBResult,
   type DuckDBType,
 } from '@duckdb/node-api';
-import { invalidParameter, isMloopError, notFound } from '../../core/errors.js';
+import { invalidParameter, isMloopError } from '../../core/errors.js';
 import { sha256OfFile } from '../../core/hashing.js';
 import { quoteIdentifier, quoteLiteral } from '../../store/duckdb.js';
+import { fileColumns, readTableSql } from '../../store/duckdb-read.js';
 import { ModelRuntime, type ModelRuntimeOptions, type Prediction } from '../model-runtime.js';
 import { resolveModelRef, type ModelSource } from '../served-models.js';
-import { copyOptions, formatOf, readSql, type TableFormat } from './file-formats.js';
+import { copyOptions, formatOf, type TableFormat } from './file-formats.js';
 import { parseChunks, type FeaturePositions } from './input-records.js';
 import {
   modelColumnTypes,
@@ -160,7 +161,9 @@ async function planColumns(
 ): Promise<ColumnPlan> {
   const fileName = basename(input);
   const features = runtime.metadata.inputs;
-  const sniffed = await columnsOf(connection, readSql(input, format), fileName);
+  // The file's types are found once (one pass); the probe, count and stream then read with them.
+  const columnTypes = await readFailure(fileName, () => fileColumns(connection, format, [input]));
+  const sniffed = columnTypes.map((c) => c.name);
   const present = new Set(sniffed);
   const missing = features.filter((f) => !f.optional && !present.has(f.name)).map((f) => f.name);
   if (missing.length > 0) {
@@ -171,7 +174,7 @@ async function planColumns(
     );
   }
   const textColumns = features.filter((f) => f.type === 'string' && present.has(f.name)).map((f) => f.name);
-  const relation = readSql(input, format, textColumns);
+  const relation = readTableSql(format, [input], { columnTypes, textColumns });
   const kept = keep === 'all' ? sniffed : keep === 'none' ? [] : [...keep];
   const unknown = kept.filter((c) => !present.has(c));
   if (unknown.length > 0) {
@@ -276,15 +279,6 @@ async function nextChunks(stream: DuckDBResult, rows: number, fileName: string):
   return chunks;
 }
 
-async function columnsOf(
-  connection: DuckDBConnection,
-  relation: string,
-  fileName: string,
-): Promise<string[]> {
-  const result = await readFailure(fileName, () => connection.run(`SELECT * FROM ${relation} LIMIT 0`));
-  return result.columnNames();
-}
-
 async function countRows(connection: DuckDBConnection, relation: string, fileName: string): Promise<number> {
   const reader = await readFailure(fileName, () =>
     connection.runAndReadAll(`SELECT count(*) FROM ${relation}`),
@@ -305,7 +299,8 @@ async function readFailure<T>(fileName: string, read: () => Promise<T>): Promise
 
 async function checkPaths(input: string, output: string): Promise<void> {
   const file = await stat(input).catch(() => undefined);
-  if (!file?.isFile()) throw notFound(`No input file at ${input}`);
+  // A file the user names is input, not a resource of mloop's: invalid input (exit 3), as for training.
+  if (!file?.isFile()) throw invalidParameter('input', `No input file at ${input}`);
   if (input === output) {
     throw invalidParameter('output', 'the output must be another file than the input');
   }

@@ -1,8 +1,10 @@
 import { extname } from 'node:path';
 import { invalidParameter } from '../../core/errors.js';
-import { quoteLiteral } from '../../store/duckdb.js';
 
-/** The file formats batch scoring reads and writes, chosen by the file's extension. */
+/**
+ * The file formats batch scoring reads and writes, chosen by the file's extension. Inputs are read
+ * as every other path reads a user's file (store/duckdb-read.ts).
+ */
 export type TableFormat = 'csv' | 'parquet' | 'jsonl' | 'json';
 
 const byExtension: Record<string, TableFormat> = {
@@ -24,27 +26,6 @@ export function formatOf(path: string, field: string): TableFormat {
     );
   }
   return format;
-}
-
-/**
- * DuckDB's table function reading `path`. CSV files have a header row; `textColumns` are read as
- * text whatever they look like, so a string feature holding digits (a zip code, an id) keeps its
- * leading zeros instead of being sniffed as a number.
- */
-export function readSql(path: string, format: TableFormat, textColumns: readonly string[] = []): string {
-  const file = quoteLiteral(path);
-  switch (format) {
-    case 'csv': {
-      const types = textColumns.map((c) => `${quoteLiteral(c)}: 'VARCHAR'`).join(', ');
-      return `read_csv(${file}, header = true${types ? `, types = {${types}}` : ''})`;
-    }
-    case 'parquet':
-      return `read_parquet(${file})`;
-    case 'jsonl':
-      return `read_json(${file}, format = 'newline_delimited')`;
-    case 'json':
-      return `read_json(${file})`;
-  }
 }
 
 /** The options of DuckDB's `COPY … TO` writing `format`. */

@@ -1,31 +1,27 @@
 import { existsSync } from 'node:fs';
-import { extname } from 'node:path';
 import { invalidParameter } from '../../core/errors.js';
-import { columnKinds, quoteIdentifier, quoteLiteral, withDuckDb } from '../../store/duckdb.js';
+import { columnKinds, quoteIdentifier, withDuckDb } from '../../store/duckdb.js';
+import { fileColumns, readFormatOf, readTableSql, type FileColumn } from '../../store/duckdb-read.js';
 import type { TableColumn, TrainingTable } from './training-table.js';
 
-const readable = new Set(['.csv', '.parquet', '.json', '.jsonl', '.ndjson', '.tsv']);
-
 /**
- * Reads a CSV, Parquet or JSON file into a training table with DuckDB: columns DuckDB types as
- * numbers become numeric (as doubles, NULL → NaN), every other column categorical (as text,
- * NULL → null). `columns` restricts and orders what is read.
+ * Reads a CSV, Parquet or JSON file into a training table with DuckDB, typed as every other path
+ * reads the file (store/duckdb-read.ts): columns typed as numbers become numeric (as doubles,
+ * NULL → NaN), every other column categorical, as the text the file holds (NULL → null).
+ * `columns` restricts and orders what is read.
  */
 export async function loadTrainingTable(path: string, columns?: readonly string[]): Promise<TrainingTable> {
-  if (!readable.has(extname(path).toLowerCase())) {
+  const format = readFormatOf(path);
+  if (!format) {
     throw invalidParameter('data', `cannot read "${path}": give a .csv, .parquet or .json file`);
   }
   if (!existsSync(path)) throw invalidParameter('data', `no file at "${path}"`);
   return withDuckDb(async (connection) => {
-    const literal = quoteLiteral(path);
-    // DuckDB's CSV sniffer would read yes/no or dates as typed values; a training table only
-    // needs numbers and text, and text keeps the categories as the file spells them.
-    const relation = /\.(csv|tsv)$/i.test(path)
-      ? `read_csv(${literal}, header = true, auto_type_candidates = ['BIGINT', 'DOUBLE', 'VARCHAR'])`
-      : literal;
+    let types: FileColumn[];
     let kinds: Map<string, 'numeric' | 'categorical'>;
     try {
-      kinds = await columnKinds(connection, relation);
+      types = await fileColumns(connection, format, [path]);
+      kinds = await columnKinds(connection, readTableSql(format, [path], { columnTypes: types }));
     } catch (error) {
       throw invalidParameter('data', `cannot read "${path}": ${(error as Error).message.split('\n')[0]}`);
     }
@@ -38,6 +34,10 @@ export async function loadTrainingTable(path: string, columns?: readonly string[
         );
       }
     }
+    // Categories are read as text from a CSV, so a date keeps the spelling the file (and a
+    // request at serving time) gives it rather than DuckDB's.
+    const text = names.filter((name) => kinds.get(name) === 'categorical');
+    const relation = readTableSql(format, [path], { columnTypes: types, textColumns: text });
     const select = names
       .map(
         (name) => `CAST(${quoteIdentifier(name)} AS ${kinds.get(name) === 'numeric' ? 'DOUBLE' : 'VARCHAR'})`,
