@@ -28,8 +28,10 @@ export interface ColumnProfile {
   count: number;
   /** Share of rows where the value is missing (0…1). */
   missingShare: number;
-  /** Distinct non-missing values (HyperLogLog estimate: exact for small counts, ±2 % for large ones). */
+  /** Distinct non-missing values: counted exactly, or estimated on large tables (see `distinctApproximate`). */
   distinct: number;
+  /** True when `distinct` is a HyperLogLog estimate (±2 %), made on tables too large to count exactly. */
+  distinctApproximate?: boolean;
   /** Numbers only. `std` is the sample standard deviation; quantiles are interpolated (quantile_cont). */
   min?: number;
   max?: number;

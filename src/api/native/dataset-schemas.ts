@@ -11,6 +11,7 @@ export const ColumnProfileSchema = Type.Object({
   count: Type.Number(),
   missingShare: Type.Number(),
   distinct: Type.Number(),
+  distinctApproximate: Type.Optional(Type.Boolean()),
   min: Type.Optional(Type.Number()),
   max: Type.Optional(Type.Number()),
   mean: Type.Optional(Type.Number()),

@@ -42,7 +42,7 @@ function profileRow(c: ColumnProfile): string[] {
     c.name,
     c.type,
     percent(c.missingShare),
-    c.distinct.toLocaleString('en-US'),
+    `${c.distinctApproximate ? '≈' : ''}${c.distinct.toLocaleString('en-US')}`,
     c.min !== undefined ? num(c.min) : (c.minText ?? '-'),
     num(c.mean),
     num(c.std),

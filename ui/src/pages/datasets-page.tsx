@@ -199,7 +199,8 @@ function ColumnCard({ column: c }: { column: ColumnProfile }) {
         <Histogram bars={bars} title={`${c.name} distribution`} width={220} height={60} />
       )}
       <div className="muted small">
-        missing {percent(c.missingShare)} · distinct {num(c.distinct)}
+        missing {percent(c.missingShare)} · distinct {c.distinctApproximate ? '≈' : ''}
+        {num(c.distinct)}
         {c.mean !== undefined && ` · mean ${num(c.mean)} · std ${num(c.std)}`}
         {c.min !== undefined && ` · [${num(c.min)}, ${num(c.max)}]`}
       </div>
