@@ -146,6 +146,31 @@ describeWithChromium('web dashboard in a real browser', () => {
     expect(await crumb.getAttribute('href')).toBe(`/experiments/${fixture.sweepExperimentId}`);
   }, 60_000);
 
+  it('opens the links the mlflow client prints (/#/experiments/ID/runs/RUN) on the pages they name', async () => {
+    const [runId, otherRunId] = fixture.sweepRunIds as [string, string];
+    const experiment = fixture.sweepExperimentId;
+    const path = () => new URL(page.url()).pathname;
+    await page.goto(`${server.url}/#/experiments/${experiment}/runs/${runId}`);
+    await page.locator('h1', { hasText: 'trial-0' }).waitFor();
+    expect([path(), new URL(page.url()).hash]).toEqual([`/runs/${runId}`, '']);
+
+    await page.goto(`${server.url}/#/experiments/${experiment}`);
+    await expect.poll(() => page.locator('[data-testid=runs-table] tbody tr').count()).toBe(6);
+    expect(path()).toBe(`/experiments/${experiment}`);
+
+    await page.goto(`${server.url}/#/models/churn/versions/1`);
+    await page.locator('[data-testid=lineage-graph]').waitFor();
+    expect(path()).toBe('/models/churn/versions/1');
+
+    // Pasted into an open dashboard, only the hash changes.
+    await page.evaluate(
+      (hash) => (window.location.hash = hash),
+      `#/experiments/${experiment}/runs/${otherRunId}`,
+    );
+    await page.locator('h1', { hasText: 'trial-1' }).waitFor();
+    expect(path()).toBe(`/runs/${otherRunId}`);
+  }, 60_000);
+
   it('follows lineage from a prediction to its training run and its dataset', async () => {
     const openPrediction = async () => {
       await page.goto(`${server.url}/predictions`);

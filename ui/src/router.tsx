@@ -1,4 +1,5 @@
 import { useEffect, useState, type MouseEvent, type ReactNode } from 'react';
+import { pathOfMlflowHash } from './mlflow-links';
 
 /**
  * A tiny history-API router: the dashboard has a dozen flat routes, which does not justify a
@@ -11,15 +12,31 @@ export function navigate(to: string): void {
   for (const listener of listeners) listener();
 }
 
+/**
+ * Replaces an MLflow link's hash route (what the mlflow client prints) with the dashboard's own
+ * path in place, so the link opens the run it names and Back does not return to it.
+ */
+export function followMlflowLink(): void {
+  const path = pathOfMlflowHash(window.location.hash);
+  if (path !== undefined) window.history.replaceState(null, '', path);
+}
+
 export function useLocation(): URL {
   const [href, setHref] = useState(window.location.href);
   useEffect(() => {
     const update = () => setHref(window.location.href);
+    // An MLflow link pasted into the address bar of an open dashboard changes only the hash.
+    const onHash = () => {
+      followMlflowLink();
+      update();
+    };
     listeners.add(update);
     window.addEventListener('popstate', update);
+    window.addEventListener('hashchange', onHash);
     return () => {
       listeners.delete(update);
       window.removeEventListener('popstate', update);
+      window.removeEventListener('hashchange', onHash);
     };
   }, []);
   return new URL(href);
