@@ -2,7 +2,7 @@
 import { Command, CommanderError, Help } from 'commander';
 import { isMloopError } from '../core/errors.js';
 import { commandTable, entriesFor } from './command-table.js';
-import { exitCodeFor, exitCodes } from './exit-codes.js';
+import { exitCodeFor, exitCodes, exitCodesHelp } from './exit-codes.js';
 
 const program = new Command();
 program
@@ -10,6 +10,7 @@ program
   .description('mloop: data, experiments, registry, serving, monitoring and retraining in one loop')
   .version('0.1.0')
   .showHelpAfterError('(run with --help for usage)')
+  .addHelpText('after', exitCodesHelp())
   .exitOverride();
 
 // Only the module of the command being run is imported: the others pull in the server,

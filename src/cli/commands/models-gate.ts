@@ -6,7 +6,7 @@ import { invalidParameter } from '../../core/errors.js';
 import { parseModelRef } from '../../registry/model-ref.js';
 import type { StoredGateReport } from '../../registry/gates/types.js';
 import { print, printJson, trackingCommand, type CommonOptions } from '../command-context.js';
-import { exitCodes } from '../exit-codes.js';
+import { exitCodes, exitCodesLine } from '../exit-codes.js';
 import { renderTable } from '../format/table.js';
 
 interface GateOptions extends CommonOptions {
@@ -46,7 +46,12 @@ A gate (YAML):
   fairness: {column: gender, metric: positive_rate, max_gap: 0.1}   # or recall
   latency: {p99_ms: 10, sample: 500}
 
-Exit codes: 0 passed, 1 failed (the report is stored either way), 3 wrong input, 4 not found.
+${exitCodesLine([
+  ['ok', 'passed'],
+  ['failure', 'failed (the report is stored either way)'],
+  ['invalidInput', 'wrong input'],
+  ['notFound', 'not found'],
+])}
 `,
     )
     .action(async (model: string, opts: GateOptions) => {

@@ -6,7 +6,7 @@ import { renderDriftReportHtml } from '../../monitoring/drift-report-html.js';
 import type { MonitorReport } from '../../monitoring/monitor-report.js';
 import { parseWindowLength } from '../../monitoring/window-spec.js';
 import { print, printJson } from '../command-context.js';
-import { exitCodes } from '../exit-codes.js';
+import { exitCodes, exitCodesLine } from '../exit-codes.js';
 import { renderTable } from '../format/table.js';
 import { formatNumber, formatTime } from '../format/values.js';
 import { registerMonitorAlertsCommand } from './monitor-alerts.js';
@@ -57,7 +57,12 @@ export function registerMonitorCommand(program: Command): void {
       'after',
       `
 Reads the prediction log in-process: run it where the store is (MLOOP_HOME or MLOOP_DATABASE_URL), not against --url.
-Exit status: 0 done, 1 drift with --fail-on-drift, 3 invalid input, 4 model not found or no predictions in the window.
+${exitCodesLine([
+  ['ok', 'done'],
+  ['failure', 'drift with --fail-on-drift'],
+  ['invalidInput', 'invalid input'],
+  ['notFound', 'model not found or no predictions in the window'],
+])}
 
 Examples:
   $ mloop monitor report churn@champion --window 1h --reference data/train.parquet --html drift.html

@@ -4,6 +4,7 @@ import { invalidParameter, isMloopError, MloopError, withNotFoundHint } from '..
 import type { BatchScoringRequest, BatchScoringSummary } from '../../serving/batch/batch-scoring.js';
 import type { ModelSource } from '../../serving/served-models.js';
 import { positiveInteger, printJson, trackingCommand, type CommonOptions } from '../command-context.js';
+import { exitCodesLine } from '../exit-codes.js';
 import { progressBar } from '../format/progress.js';
 
 interface PredictOptions extends CommonOptions {
@@ -44,8 +45,13 @@ export function registerPredictCommand(program: Command): void {
           'the model files are downloaded from the server and the scoring runs here. A summary',
           '(rows, seconds, model version, input sha256) goes to stderr, or to stdout with --json.',
           '',
-          'Exit codes: 0 scored, 3 invalid input (a missing column, a bad value, a bad option),',
-          '4 no such model or input file, 6 server unreachable, 1 interrupted or failed.',
+          exitCodesLine([
+            ['ok', 'scored'],
+            ['invalidInput', 'invalid input (a missing input file, a missing column, a bad value or option)'],
+            ['notFound', 'no such model'],
+            ['unavailable', 'server unreachable'],
+            ['failure', 'interrupted or failed'],
+          ]),
           '',
         ].join('\n'),
       ),
