@@ -21,14 +21,17 @@ const namePattern = /^[A-Za-z][A-Za-z0-9_-]{0,99}$/;
 export class PipelineBuilder {
   private readonly specs: [string, StepSpec][] = [];
   private readonly paramDefaults: Params = {};
+  private readonly secrets: string[] = [];
   private triggerSpec: PipelineTriggers = {};
   private maxParallel = 4;
   private about: string | undefined;
 
   constructor(readonly name: string) {}
 
-  param(name: string, defaultValue: ParamValue): this {
+  /** A param with its default; `secret` ones are shown as `***` in step logs and tracked runs. */
+  param(name: string, defaultValue: ParamValue, options: { secret?: boolean } = {}): this {
     this.paramDefaults[name] = defaultValue;
+    if (options.secret) this.secrets.push(name);
     return this;
   }
 
@@ -59,6 +62,7 @@ export class PipelineBuilder {
       name: this.name,
       ...(this.about === undefined ? {} : { description: this.about }),
       params: this.paramDefaults,
+      secretParams: this.secrets,
       steps: this.specs,
       triggers: this.triggerSpec,
       concurrency: this.maxParallel,
@@ -74,6 +78,7 @@ export interface RawDefinition {
   name: string;
   description?: string;
   params: Params;
+  secretParams?: string[];
   steps: [string, StepSpec][];
   triggers: PipelineTriggers;
   concurrency: number;
@@ -135,6 +140,7 @@ export function defineSteps(raw: RawDefinition): PipelineDefinition {
     name: raw.name,
     ...(raw.description === undefined ? {} : { description: raw.description }),
     params: raw.params,
+    secretParams: raw.secretParams ?? [],
     steps: topologicalOrder([...steps.values()]),
     triggers: raw.triggers,
     concurrency: raw.concurrency,

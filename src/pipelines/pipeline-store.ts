@@ -98,7 +98,18 @@ export class PipelineStore {
       return at === -1 ? stepOrder.length : at;
     };
     // Array.prototype.sort is stable: unnamed steps keep their start-time order.
-    return toRun(row, steps.sort((a, b) => position(a.step) - position(b.step)).map(toStepRun));
+    const ordered = steps.sort((a, b) => position(a.step) - position(b.step)).map(toStepRun);
+    return toRun(row, ordered, await this.secretParamsOf(row.pipeline));
+  }
+
+  /** The params its registered definition declares secret: a run shows their values as `***`. */
+  private async secretParamsOf(pipeline: string): Promise<string[]> {
+    const row = await this.db
+      .selectFrom('pipelines')
+      .select('definition')
+      .where('name', '=', pipeline)
+      .executeTakeFirst();
+    return row ? ((JSON.parse(row.definition) as { secretParams?: string[] }).secretParams ?? []) : [];
   }
 
   async listRuns(pipeline: string | undefined, limit: number): Promise<PipelineRun[]> {
@@ -109,7 +120,11 @@ export class PipelineStore {
       .orderBy('id')
       .limit(limit);
     if (pipeline !== undefined) query = query.where('pipeline', '=', pipeline);
-    return (await query.execute()).map((row) => toRun(row, []));
+    const rows = await query.execute();
+    const secrets = new Map<string, string[]>();
+    for (const name of new Set(rows.map((r) => r.pipeline)))
+      secrets.set(name, await this.secretParamsOf(name));
+    return rows.map((row) => toRun(row, [], secrets.get(row.pipeline) ?? []));
   }
 
   async runsWithStatus(status: RunStatus): Promise<PipelineRunRow[]> {
@@ -168,13 +183,15 @@ function toPipeline(row: PipelineRow): StoredPipeline {
   };
 }
 
-function toRun(row: PipelineRunRow, steps: StepRun[]): PipelineRun {
+function toRun(row: PipelineRunRow, steps: StepRun[], secretParams: string[]): PipelineRun {
+  const params = JSON.parse(row.params) as Params;
+  for (const name of secretParams) if (name in params) params[name] = '***';
   return {
     id: row.id,
     pipeline: row.pipeline,
     status: row.status as RunStatus,
     trigger: JSON.parse(row.trigger) as Trigger,
-    params: JSON.parse(row.params) as Params,
+    params,
     trackingRunId: row.tracking_run_id ?? undefined,
     error: row.error ?? undefined,
     startTime: row.start_time,

@@ -81,7 +81,7 @@ export class PipelineRunner {
     });
     const runId = newId('prun');
     await runs.logBatch(parent.info.runId, {
-      params: Object.entries(params).map(([key, value]) => ({ key, value: String(value) })),
+      params: Object.keys(params).map((key) => trackedParam(definition, params, key)),
       tags: [{ key: pipelineRunTag, value: runId }],
     });
     await store.insertRun({
@@ -261,7 +261,7 @@ export class PipelineRunner {
     const used = step.params ?? Object.keys(run.params);
     if (used.length > 0)
       await runs.logBatch(tracked.info.runId, {
-        params: used.map((k) => ({ key: k, value: String(run.params[k]) })),
+        params: used.map((key) => trackedParam(run.definition, run.params, key)),
       });
     // Dataset inputs are logged as the run's dataset inputs, so lineage reaches the data with no extra code.
     const datasets = Object.entries(inputs).filter(([, input]) => input.kind === 'dataset' && input.path);
@@ -312,6 +312,7 @@ export class PipelineRunner {
         step: step.name,
         source: run.source,
         params: run.params,
+        secretParams: run.definition.secretParams,
         inputs,
         outputs: step.outputs,
         artifactDir,
@@ -459,6 +460,11 @@ export function resolveParams(definition: PipelineDefinition, given: Record<stri
       );
   }
   return params;
+}
+
+/** A param as its tracked run records it: a secret one as `***`. */
+function trackedParam(definition: PipelineDefinition, params: Params, key: string) {
+  return { key, value: definition.secretParams.includes(key) ? '***' : String(params[key]) };
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

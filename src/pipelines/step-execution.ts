@@ -59,8 +59,10 @@ export async function executeStep(
     await rm(workdir, { recursive: true, force: true });
   }
   if (!result.ok && result.error) log.push(`\n[mloop] attempt ${task.attempt} failed: ${result.error}\n`);
-  await artifacts.put(logPath, Buffer.from(log.join(''), 'utf8'));
-  return result;
+  const mask = secretMask(task);
+  // Masked as a whole, so a secret split across two chunks of output is caught too.
+  await artifacts.put(logPath, Buffer.from(mask(log.join('')), 'utf8'));
+  return result.error === undefined ? result : { ...result, error: mask(result.error) };
 }
 
 interface Outcome {
@@ -82,6 +84,7 @@ async function runShellStep(
   const prepared = prepareCommand(
     command,
     { inputs, outputs: outputPaths, params: task.params },
+    task.secretParams,
   );
   write(prepared.shown);
   // Values reach the command only through its environment, never as shell text.
@@ -167,6 +170,17 @@ async function runFunctionStep(
     if (timer) clearTimeout(timer);
     outer.removeEventListener('abort', onAbort);
   }
+}
+
+/** Replaces the values of the run's secret params by `***` in text a step wrote or an error. */
+function secretMask(task: StepTask): (text: string) => string {
+  const values = (task.secretParams ?? [])
+    .map((name) => task.params[name])
+    .filter((v): v is string | number | boolean => v !== undefined && String(v) !== '')
+    .map(String)
+    // Longest first, so a secret containing another is masked whole.
+    .sort((a, b) => b.length - a.length);
+  return (text) => values.reduce((masked, value) => masked.replaceAll(value, '***'), text);
 }
 
 /**

@@ -8,6 +8,8 @@ export interface StepTask {
   step: string;
   source: PipelineSource;
   params: Params;
+  /** Params declared secret: masked as `***` in the step's log. */
+  secretParams?: string[];
   inputs: Record<string, StoredOutput>;
   outputs: Record<string, ArtifactKind>;
   /** Store-relative directory (the step's tracked run artifacts) for outputs and logs. */

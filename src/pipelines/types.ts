@@ -91,6 +91,8 @@ export interface PipelineDefinition {
   description?: string;
   /** Declared params with their defaults. */
   params: Params;
+  /** Params whose values are shown as `***` in step logs and tracked runs (tokens, passwords). */
+  secretParams: string[];
   steps: Step[];
   triggers: PipelineTriggers;
   concurrency: number;

@@ -4,6 +4,7 @@ import { defineSteps } from './definition.js';
 import type {
   ArtifactKind,
   CronTrigger,
+  ParamValue,
   Params,
   PipelineDefinition,
   PipelineTriggers,
@@ -50,7 +51,7 @@ export function parsePipelineYaml(text: string): PipelineDefinition {
   return defineSteps({
     name,
     ...(top.description === undefined ? {} : { description: string(top.description, 'description') }),
-    params: params(top.params),
+    ...params(top.params),
     steps,
     triggers: triggers(top.triggers),
     concurrency: top.concurrency === undefined ? 4 : integer(top.concurrency, 'concurrency'),
@@ -107,14 +108,34 @@ function stepSpec(name: string, value: unknown): StepSpec {
   return spec;
 }
 
-function params(value: unknown): Params {
-  if (value === undefined || value === null) return {};
-  const doc = object(value, 'params');
-  for (const [key, v] of Object.entries(doc)) {
-    if (!['string', 'number', 'boolean'].includes(typeof v))
-      throw invalidParameter(`params.${key}`, `param "${key}" must be a string, number or boolean`);
+/** `name: default`, or `name: {default: …, secret: true}` for a value kept out of logs (default ""). */
+function params(value: unknown): { params: Params; secretParams: string[] } {
+  const out = { params: {} as Params, secretParams: [] as string[] };
+  if (value === undefined || value === null) return out;
+  for (const [key, v] of Object.entries(object(value, 'params'))) {
+    const field = `params.${key}`;
+    let given = v;
+    if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+      const declared = v as Json;
+      for (const k of Object.keys(declared))
+        if (k !== 'default' && k !== 'secret')
+          throw invalidParameter(
+            `${field}.${k}`,
+            `unknown field "${k}" of param "${key}"; expected default, secret`,
+          );
+      if (declared.secret !== undefined && typeof declared.secret !== 'boolean')
+        throw invalidParameter(`${field}.secret`, `${field}.secret must be true or false`);
+      if (declared.secret === true) out.secretParams.push(key);
+      given = declared.default ?? (declared.secret === true ? '' : undefined);
+    }
+    if (!['string', 'number', 'boolean'].includes(typeof given))
+      throw invalidParameter(
+        field,
+        `param "${key}" must be a string, number or boolean, or {default: …, secret: true}`,
+      );
+    out.params[key] = given as ParamValue;
   }
-  return doc as Params;
+  return out;
 }
 
 function triggers(value: unknown): PipelineTriggers {

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/core/config.js';
@@ -79,6 +81,46 @@ for (const [name, setup] of executors) {
       const changed = await (await pipelines.runner.start(definition, source, { params: { rows: 3 } })).done;
       expect(changed.steps.find((s) => s.step === 'count')!.outputs.lines!.value).toBe(3);
       expect(changed.steps.some((s) => s.cacheHit)).toBe(false);
+    });
+
+    it('passes hostile param values to commands as data and keeps secret params out of logs and runs', async () => {
+      const marker = join(tempDir('mloop-inject-'), 'pwned');
+      const text = [
+        'name: hostile',
+        'params:',
+        '  payload: ""',
+        '  token: {secret: true}',
+        'steps:',
+        '  echo:',
+        '    outputs: {plain: value, quoted: value}',
+        '    command: |',
+        '      printf %s ${params.payload} > ${outputs.plain}',
+        '      printf "%s" "[${params.payload}]" > ${outputs.quoted}',
+        '      echo "token is ${params.token}"',
+        '',
+      ].join('\n');
+      const definition = parsePipelineYaml(text);
+      const source = { kind: 'yaml' as const, path: '', text };
+      await pipelines.register(definition, source);
+      const payload = `{"a": 1} $(touch ${marker}) \`touch ${marker}\`; touch ${marker} ' " \n touch ${marker}`;
+      const handle = await pipelines.runner.start(definition, source, {
+        params: { payload, token: 'hunter2-secret' },
+      });
+      const run = await handle.done;
+      expect(run.status, run.error).toBe('SUCCEEDED');
+      expect(existsSync(marker)).toBe(false);
+      expect(run.steps[0]!.outputs.plain!.value).toBe(payload.trim());
+      expect(run.steps[0]!.outputs.quoted!.value).toBe(`[${payload}]`);
+      const log = await pipelines.stepLog(run.id, 'echo');
+      expect(log).toContain('MLOOP_PARAM_TOKEN=***');
+      expect(log).toContain('token is ***');
+      expect(log).not.toContain('hunter2');
+      expect(run.params.token).toBe('***');
+      expect((await pipelines.getRun(run.id)).params.token).toBe('***');
+      const tracked = await platform.tracking.runs.get(run.steps[0]!.trackingRunId!);
+      expect(tracked.data.params).toContainEqual({ key: 'token', value: '***' });
+      const parent = await platform.tracking.runs.get(run.trackingRunId!);
+      expect(parent.data.params).toContainEqual({ key: 'token', value: '***' });
     });
 
     it('kills a command past its timeout and cancels a running step', async () => {

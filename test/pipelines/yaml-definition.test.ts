@@ -37,6 +37,28 @@ steps:
     expect(built.steps.map((s) => s.needs)).toEqual([[], ['ingest']]);
   });
 
+  it('reads a secret param as {default, secret: true}, its default empty when omitted', () => {
+    const definition = parsePipelineYaml(
+      'name: p\nparams:\n  lr: 0.1\n  token: {secret: true}\n  user: {default: ada}\nsteps:\n  a:\n    command: echo ${params.token}\n',
+    );
+    expect(definition.params).toEqual({ lr: 0.1, token: '', user: 'ada' });
+    expect(definition.secretParams).toEqual(['token']);
+    expect(() =>
+      parsePipelineYaml('name: p\nparams:\n  token: {secret: yes please}\nsteps:\n  a: {command: x}\n'),
+    ).toThrow(/params.token.secret must be true or false/);
+    expect(() =>
+      parsePipelineYaml('name: p\nparams:\n  token: {hidden: true}\nsteps:\n  a: {command: x}\n'),
+    ).toThrow(/unknown field "hidden" of param "token"/);
+  });
+
+  it('refuses a placeholder inside single quotes, naming the step and the line', () => {
+    expect(() =>
+      parsePipelineYaml(
+        "name: p\nparams: {x: 1}\nsteps:\n  train:\n    command: |\n      echo start\n      echo 'x=${params.x}'\n",
+      ),
+    ).toThrow(/step "train": \$\{params.x\} at line 2 of the command is inside single quotes/);
+  });
+
   it('shows the whole parser message for a command holding ": ", with line, column and how to quote it', () => {
     const text = 'name: p\nsteps:\n  a:\n    command: echo ratio: 2\n';
     let message = '';
@@ -74,7 +96,11 @@ steps:
     ],
     ['name: p\nsteps:\n  a: {}\n', 'steps.a.run', /exactly one of "run" \(a function\) and "command"/],
     ['name: p\nsteps: [\n', 'yaml', /not valid YAML at line/],
-    ['name: p\ntriggers: {cron: "* *"}\nsteps:\n  a: {command: x}\n', 'triggers.cron', /is not a schedule of 5 fields/],
+    [
+      'name: p\ntriggers: {cron: "* *"}\nsteps:\n  a: {command: x}\n',
+      'triggers.cron',
+      /is not a schedule of 5 fields/,
+    ],
   ])('rejects %j naming %s', (text, field, message) => {
     try {
       parsePipelineYaml(text);
