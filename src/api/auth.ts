@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { MloopError } from '../core/errors.js';
+import { LOCAL_ADMIN_TOKEN_FILE } from '../governance/local-admin-token.js';
 import { DEFAULT_PROJECT } from '../governance/projects.js';
 import { can, leastRoleFor, type Action, type Role } from '../governance/roles.js';
 import type { ApiToken } from '../governance/tokens.js';
@@ -57,10 +58,6 @@ export function registerAccessControl(app: App, platform: Platform, options: { e
   routeTables.set(app, mapped);
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
-    // Uploads (artifacts, dataset files) may be as large as the server accepts; other bodies are
-    // small JSON, and a smaller limit stops a memory-exhausting body early.
-    if (route.bodyLimit === undefined && !/artifacts|datasets/.test(route.url))
-      route.bodyLimit = Math.min(platform.config.jsonBodyLimitBytes, platform.config.bodyLimitBytes);
     const configured = (route.config as { action?: unknown } | undefined)?.action;
     for (const method of methods)
       mapped.push({ method, url: route.url, action: actionOfRoute(method, route.url, configured) });
@@ -93,7 +90,26 @@ export function registerAccessControl(app: App, platform: Platform, options: { e
         );
       }
     }
-    if (!options.enabled || action === 'public') return;
+    if (action === 'public') return;
+    if (!options.enabled) {
+      if (action !== 'governance.admin' && !runsCode(route.config)) return;
+      // Without tokens nothing tells callers apart; running code (and handing out tokens, which
+      // would lead to it) still takes the local admin token, which only the server's user can read.
+      if (token?.admin) return;
+      return sendError(
+        token
+          ? new MloopError(
+              'PERMISSION_DENIED',
+              `Token '${token.name}' is not an admin token; this route runs code on the server and needs an admin`,
+            )
+          : new MloopError(
+              'UNAUTHENTICATED',
+              `This route runs code on the server and needs an admin, even on loopback: send the local admin token (${LOCAL_ADMIN_TOKEN_FILE} in the server's home, which mloop and the SDK on this machine send by themselves) as Authorization: Bearer mlp_…`,
+            ),
+        request,
+        reply,
+      );
+    }
     if (!token) {
       const hasCredentials = request.headers.authorization !== undefined;
       return sendError(
@@ -196,6 +212,11 @@ export function registerAccessControl(app: App, platform: Platform, options: { e
     const secret = secretOf(request.headers.authorization);
     return secret ? tokens.authenticate(secret) : undefined;
   }
+}
+
+/** Routes marked `config: { runsCode: true }` start code on the server (pipeline runs). */
+function runsCode(config: unknown): boolean {
+  return (config as { runsCode?: unknown } | undefined)?.runsCode === true;
 }
 
 /** The token in `Authorization: Bearer T` or `Basic base64(anything:T)`. */

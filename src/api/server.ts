@@ -5,7 +5,10 @@ import type { Logger } from '../core/logging.js';
 import type { Platform } from '../platform.js';
 import { startAlertScheduler } from '../monitoring/alerts/alert-scheduler.js';
 import { startRolloutTicker } from '../serving/deployments/rollout-controller.js';
+import { ensureLocalAdminToken } from '../governance/local-admin-token.js';
 import { authEnabled, registerAccessControl } from './auth.js';
+import { registerBodyTypes } from './body-types.js';
+import { registerBrowserGuards } from './browser-guards.js';
 import { sendError } from './errors.js';
 import { registerJsonBodyParser } from './json-body.js';
 import { registerGovernanceRoutes } from './native/governance-routes.js';
@@ -49,9 +52,9 @@ export interface ServerOptions {
 /** Builds the HTTP app over a platform: native REST, MLflow-compatible routes, OpenAPI at /openapi.json. */
 export async function buildServer(platform: Platform, options: ServerOptions = {}): Promise<App> {
   const app = await createApp(platform, options);
-  registerAccessControl(app, platform, {
-    enabled: options.auth ?? authEnabled(platform.config.auth, platform.config.host),
-  });
+  const authOn = options.auth ?? authEnabled(platform.config.auth, platform.config.host);
+  registerAccessControl(app, platform, { enabled: authOn });
+  if (!authOn) await ensureLocalAdminToken(platform.governance.tokens, platform.config.home);
   registerHealthRoutes(app);
   registerGovernanceRoutes(app, platform);
   registerNativeTrackingRoutes(app, platform);
@@ -115,8 +118,12 @@ export async function createApp(
       message: `No route for ${request.method} ${request.url.split('?')[0]}`,
     }),
   );
-  // Artifact uploads arrive as raw bytes of any type; keep them as a stream.
-  app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+  registerBrowserGuards(
+    app,
+    platform.config,
+    options.auth ?? authEnabled(platform.config.auth, platform.config.host),
+  );
+  registerBodyTypes(app, platform.config);
   registerJsonBodyParser(app);
 
   await app.register(swagger, {

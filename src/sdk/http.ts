@@ -1,4 +1,8 @@
+import { loadConfig } from '../core/config.js';
 import { errorStatus, MloopError, type ErrorCode } from '../core/errors.js';
+import { readLocalAdminToken } from '../governance/local-admin-token.js';
+
+const LOOPBACK = ['127.0.0.1', 'localhost', '[::1]'];
 
 export type QueryValue = string | number | string[] | undefined;
 
@@ -52,8 +56,10 @@ export class HttpClient {
     }
     this.baseUrl = options.url.replace(/\/+$/, '');
     this.headers = options.headers ?? {};
-    // Every client of a server that requires tokens picks up MLOOP_TOKEN unless given its own.
-    const token = process.env.MLOOP_TOKEN;
+    // Every client of a server that requires tokens picks up MLOOP_TOKEN unless given its own; on
+    // this machine's loopback, the local admin token the server keeps in the home (as Jupyter's).
+    const token =
+      process.env.MLOOP_TOKEN || (LOOPBACK.includes(parsed.hostname) ? localAdminToken() : undefined);
     if (token && !Object.keys(this.headers).some((h) => h.toLowerCase() === 'authorization'))
       this.headers = { ...this.headers, authorization: `Bearer ${token}` };
     this.timeoutMs = options.timeoutMs ?? 120_000;
@@ -112,6 +118,15 @@ export class HttpClient {
     }
     const qs = search.toString();
     return `${this.baseUrl}${path}${qs ? `?${qs}` : ''}`;
+  }
+}
+
+/** The local admin token of the home this process would use (MLOOP_HOME, else ./.mloop). */
+function localAdminToken(): string | undefined {
+  try {
+    return readLocalAdminToken(loadConfig().home);
+  } catch {
+    return undefined; // an unreadable config is reported by whatever reads it for real
   }
 }
 

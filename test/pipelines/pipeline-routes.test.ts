@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { LOCAL_ADMIN_TOKEN_FILE } from '../../src/governance/local-admin-token.js';
 import { buildServer, type App } from '../../src/api/server.js';
 import type { Platform } from '../../src/platform.js';
 import { describeEachDialect, openTestPlatform } from '../helpers/platform.js';
@@ -27,6 +30,11 @@ describeEachDialect('pipeline routes', (dialect) => {
     await platform.close();
   });
 
+  // Without tokens (loopback), code-running routes take the local admin token the server made.
+  const admin = () => ({
+    authorization: `Bearer ${readFileSync(join(platform.config.home, LOCAL_ADMIN_TOKEN_FILE), 'utf8').trim()}`,
+  });
+
   const waitForEnd = async (id: string) => {
     const deadline = Date.now() + 10_000;
     for (;;) {
@@ -41,7 +49,7 @@ describeEachDialect('pipeline routes', (dialect) => {
     const created = await app.inject({
       method: 'POST',
       url: '/api/v1/pipelines',
-      headers: { 'content-type': 'application/yaml' },
+      headers: { 'content-type': 'application/yaml', ...admin() },
       payload: yaml,
     });
     expect(created.statusCode).toBe(201);
@@ -55,6 +63,7 @@ describeEachDialect('pipeline routes', (dialect) => {
     const started = await app.inject({
       method: 'POST',
       url: '/api/v1/pipelines/api-demo/runs',
+      headers: admin(),
       payload: { params: { greeting: 'hi' } },
     });
     expect(started.statusCode).toBe(201);
@@ -77,6 +86,7 @@ describeEachDialect('pipeline routes', (dialect) => {
     const bad = await app.inject({
       method: 'POST',
       url: '/api/v1/pipelines',
+      headers: admin(),
       payload: { yaml: 'name: x\nsteps:\n  a:\n    command: x\n    retries: -1\n' },
     });
     expect(bad.statusCode).toBe(400);
@@ -84,6 +94,7 @@ describeEachDialect('pipeline routes', (dialect) => {
     const param = await app.inject({
       method: 'POST',
       url: '/api/v1/pipelines/api-demo/runs',
+      headers: admin(),
       payload: { params: { nope: 1 } },
     });
     expect(param.statusCode).toBe(400);

@@ -169,6 +169,7 @@ const redisUrl = testRedisUrl();
       for (let i = 0; i < 100 && !server.output().includes(said); i++)
         await new Promise((r) => setTimeout(r, 50));
       expect(server.output()).toContain(said);
+      process.env.MLOOP_HOME = home; // the server's home: the SDK sends its local admin token
       const client = new MloopClient({ url: server.url });
       await client.pipelines.register(yaml);
       const started = await client.pipelines.start('cli-demo', { params: { n: 5 } });

@@ -19,6 +19,8 @@ describe('pipelines through the SDK against a real server', () => {
   let client: MloopClient;
   beforeAll(async () => {
     server = await startServer();
+    // Run as the server's user in its home: the SDK sends the local admin token by itself.
+    process.env.MLOOP_HOME = server.home;
     client = new MloopClient({ url: server.url });
   }, 60_000);
   afterAll(() => server.stop());

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readLocalAdminToken } from '../../src/governance/local-admin-token.js';
 import { runMloop } from '../helpers/cli.js';
 
 /** What the dashboard tests look for, created by fillHome and fillServer. */
@@ -48,10 +49,19 @@ export async function fillHome(home: string): Promise<void> {
   ]);
 }
 
-async function call<T>(url: string, method: string, path: string, body?: unknown): Promise<T> {
+async function call<T>(
+  url: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  token?: string,
+): Promise<T> {
   const response = await fetch(`${url}${path}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: {
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
@@ -63,7 +73,7 @@ async function call<T>(url: string, method: string, path: string, body?: unknown
  * Through the running server's API: a sweep of runs with metric histories, an alias, a deployment
  * and predictions scored through it, a label for one of them, and an alert rule.
  */
-export async function fillServer(url: string): Promise<DashboardFixture> {
+export async function fillServer(url: string, home: string): Promise<DashboardFixture> {
   const { experimentId } = await call<{ experimentId: string }>(url, 'POST', '/api/v1/experiments', {
     name: 'sweep',
   });
@@ -114,7 +124,7 @@ export async function fillServer(url: string): Promise<DashboardFixture> {
   );
   const predictionId = scored.predictions[0]?.id as string;
   await call(url, 'POST', '/api/v1/feedback', { labels: [{ prediction_id: predictionId, label: 'no' }] });
-  const pipelineRunId = await runPipeline(url);
+  const pipelineRunId = await runPipeline(url, readLocalAdminToken(home));
   return {
     sweepExperimentId: experimentId,
     sweepRunIds,
@@ -136,10 +146,10 @@ steps:
     command: echo writing report
 `;
 
-/** A three-step pipeline, registered from YAML and run to the end. */
-async function runPipeline(url: string): Promise<string> {
-  await call(url, 'POST', '/api/v1/pipelines', { yaml: pipelineYaml });
-  const run = await call<{ id: string }>(url, 'POST', '/api/v1/pipelines/nightly/runs', {});
+/** A three-step pipeline, registered from YAML and run to the end (as the server's own admin). */
+async function runPipeline(url: string, token: string | undefined): Promise<string> {
+  await call(url, 'POST', '/api/v1/pipelines', { yaml: pipelineYaml }, token);
+  const run = await call<{ id: string }>(url, 'POST', '/api/v1/pipelines/nightly/runs', {}, token);
   const deadline = Date.now() + 30_000;
   for (;;) {
     const current = await call<{ status: string; endTime?: number }>(

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import { invalidParameter } from '../../core/errors.js';
 import type { Platform } from '../../platform.js';
+import { ANY_TYPE } from '../body-types.js';
 import type { App } from '../server.js';
 
 const prefix = '/api/2.0/mlflow-artifacts/artifacts';
@@ -16,7 +17,7 @@ export function registerMlflowArtifactRoutes(app: App, platform: Platform): void
 
   app.put(
     `${prefix}/*`,
-    { schema: { tags, summary: 'Upload one artifact file (raw body)' } },
+    { config: { bodyTypes: [ANY_TYPE] }, schema: { tags, summary: 'Upload one artifact file (raw body)' } },
     async (req) => {
       const path = pathParam(req.params);
       const body = req.body as Readable | Buffer | string | undefined;

@@ -43,6 +43,7 @@ export function registerDatasetRoutes(app: App, platform: Platform): void {
   app.post(
     `${v1}/:name/versions`,
     {
+      config: { bodyTypes: ['application/octet-stream'] },
       schema: {
         tags: t,
         summary:

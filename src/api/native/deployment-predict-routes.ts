@@ -77,6 +77,7 @@ export function registerDeploymentPredictRoutes(app: App, predictor: DeploymentP
   app.post(
     `${base}/invocations`,
     {
+      config: { bodyTypes: ['application/json', 'text/csv'] },
       schema: {
         tags,
         summary: "Score records in MLflow's scoring formats through a deployment",

@@ -51,11 +51,12 @@ export function registerPipelineRoutes(
   });
   app.addContentTypeParser(yamlTypes, { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
-  // Registering a pipeline lets its shell commands run on the server: admins only.
+  // Registering a pipeline lets its shell commands run on the server: admins only. Starting one
+  // runs its code too: on a server without tokens that also takes the local admin token.
   app.post(
     '/api/v1/pipelines',
     {
-      config: { action: 'governance.admin' },
+      config: { action: 'governance.admin', bodyTypes: ['application/json', ...yamlTypes] },
       schema: {
         tags,
         summary: 'Register (or replace) a pipeline from its YAML: the body, or {"yaml": "…"}',
@@ -105,7 +106,7 @@ export function registerPipelineRoutes(
   app.post(
     '/api/v1/pipelines/:name/runs',
     {
-      config: { action: 'runs.write' },
+      config: { action: 'runs.write', runsCode: true },
       schema: {
         tags,
         summary: 'Start a run; it continues after the response',
@@ -209,7 +210,7 @@ export function registerPipelineRoutes(
   app.post(
     '/api/v1/pipeline-runs/:id/rerun',
     {
-      config: { action: 'runs.write' },
+      config: { action: 'runs.write', runsCode: true },
       schema: {
         tags,
         summary: 'Resume a failed or cancelled run from its failed steps',

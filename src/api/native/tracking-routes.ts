@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import type { Platform } from '../../platform.js';
 import type { Metric, Run } from '../../tracking/types.js';
+import { ANY_TYPE } from '../body-types.js';
 import type { App } from '../server.js';
 import { fromWireNumber, toWireNumber } from '../wire-number.js';
 import {
@@ -421,6 +422,7 @@ export function registerNativeTrackingRoutes(app: App, platform: Platform): void
   app.put(
     `${v1}/runs/:id/artifacts/*`,
     {
+      config: { bodyTypes: [ANY_TYPE] },
       schema: {
         tags: r,
         summary: 'Upload an artifact file (raw body)',

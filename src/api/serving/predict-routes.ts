@@ -78,6 +78,7 @@ export function registerPredictRoutes(app: App, predictions: PredictionService, 
   app.post(
     `${address.prefix}/invocations`,
     {
+      config: { bodyTypes: ['application/json', 'text/csv'] },
       schema: {
         tags,
         summary: "Score records sent in MLflow's scoring formats",

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import { join } from 'node:path';
 import { loadConfig } from '../../core/config.js';
+import { LOCAL_ADMIN_TOKEN_FILE } from '../../governance/local-admin-token.js';
 
 export function registerServerCommand(program: Command): void {
   program
@@ -11,6 +13,14 @@ export function registerServerCommand(program: Command): void {
     .option('--artifact-root <dir>', 'directory for artifacts (MLOOP_ARTIFACT_ROOT)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug (MLOOP_LOG_LEVEL)')
     .option('--auth <mode>', 'on, off, or auto: tokens required unless listening on loopback (MLOOP_AUTH)')
+    .option(
+      '--allowed-origins <origins>',
+      'comma-separated browser origins besides this server that may change state and read answers (CORS) (MLOOP_ALLOWED_ORIGINS)',
+    )
+    .option(
+      '--allowed-hosts <hosts>',
+      "comma-separated Host names accepted besides the listen address, localhost and 127.0.0.1 ('.example.com' for subdomains, '*' for any) (MLOOP_ALLOWED_HOSTS)",
+    )
     .option(
       '--redis <url>',
       'run pipeline steps on `mloop worker` processes through this Redis (MLOOP_REDIS_URL)',
@@ -24,6 +34,8 @@ export function registerServerCommand(program: Command): void {
         logLevel?: string;
         auth?: 'on' | 'off' | 'auto';
         redis?: string;
+        allowedOrigins?: string;
+        allowedHosts?: string;
       }) => {
         const config = loadConfig({
           host: opts.host,
@@ -33,6 +45,8 @@ export function registerServerCommand(program: Command): void {
           logLevel: opts.logLevel,
           auth: opts.auth,
           redisUrl: opts.redis,
+          allowedOrigins: opts.allowedOrigins?.split(','),
+          allowedHosts: opts.allowedHosts?.split(','),
         });
         // Imported here, not at the top: `mloop server --help` should not load Fastify and every domain.
         const [{ buildServer }, { createLogger }, { openPlatform }, { authEnabled }] = await Promise.all([
@@ -64,7 +78,9 @@ export function registerServerCommand(program: Command): void {
             `  pipelines: steps run on mloop worker processes through ${config.redisUrl}\n`,
           );
         if (!authEnabled(config.auth, config.host))
-          process.stdout.write('  auth: off (tokens are not required; --auth on to require them)\n');
+          process.stdout.write(
+            `  auth: off (tokens are not required; --auth on to require them); running pipelines needs the local admin token in ${join(config.home, LOCAL_ADMIN_TOKEN_FILE)}, which mloop and the SDK here send by themselves (paste it into the dashboard when it asks)\n`,
+          );
         else if ((await platform.governance.tokens.count()) === 0)
           process.stdout.write(
             '  auth: on, but no token exists yet: create the first with `mloop tokens create admin --admin` in this directory\n',

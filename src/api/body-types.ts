@@ -1,0 +1,68 @@
+import type { FastifyRequest } from 'fastify';
+import { MloopError } from '../core/errors.js';
+import type { App } from './server.js';
+
+/** Any content type: artifact files arrive with whatever type the client guessed from their name. */
+export const ANY_TYPE = '*/*';
+const JSON_ONLY = ['application/json'];
+
+/**
+ * The content types a route takes, from its `config.bodyTypes`: JSON unless the route names
+ * others (uploads, YAML, CSV). A body of any other type is refused before it is parsed, so a
+ * browser's "simple" request (`text/plain`, a form) never reaches a JSON route's handler.
+ */
+export function bodyTypesOf(config: unknown): readonly string[] {
+  const declared = (config as { bodyTypes?: unknown } | undefined)?.bodyTypes;
+  return Array.isArray(declared) ? (declared as string[]) : JSON_ONLY;
+}
+
+/** Routes that take raw bytes (files): their body is a stream, and their limit is the upload one. */
+export function takesUploads(config: unknown): boolean {
+  const types = bodyTypesOf(config);
+  return types.includes(ANY_TYPE) || types.includes('application/octet-stream');
+}
+
+/**
+ * Body handling every mloop app shares: uploads may be as large as `bodyLimitBytes`, other
+ * bodies (small JSON) at most `jsonBodyLimitBytes`, which stops a memory-exhausting body early;
+ * uploads stay streams; each route's types enforced.
+ */
+export function registerBodyTypes(
+  app: App,
+  limits: { bodyLimitBytes: number; jsonBodyLimitBytes: number },
+): void {
+  app.addHook('onRoute', (route) => {
+    if (route.bodyLimit === undefined && !takesUploads(route.config))
+      route.bodyLimit = Math.min(limits.jsonBodyLimitBytes, limits.bodyLimitBytes);
+    // A route's own hook runs after the app's: a caller who may not act hears 403, whatever it sent.
+    const own = route.preValidation ?? [];
+    route.preValidation = [...(Array.isArray(own) ? own : [own]), refuseOtherTypes];
+  });
+  // Fastify parses text/plain by default; no route takes it, and it is what a cross-site page may send.
+  app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+  // A file is stored as sent whatever type the client guessed from its name (MLflow's client
+  // labels `x.json` application/json and `x.csv` text/csv): the stream parser reads it, not the
+  // JSON or CSV one.
+  app.addHook('preParsing', async (request) => {
+    if (hasBody(request) && bodyTypesOf(request.routeOptions.config).includes(ANY_TYPE))
+      request.headers['content-type'] = 'application/octet-stream';
+  });
+}
+
+async function refuseOtherTypes(request: FastifyRequest): Promise<void> {
+  if (!hasBody(request)) return;
+  const accepted = bodyTypesOf(request.routeOptions.config);
+  const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  if (accepted.includes(ANY_TYPE) || accepted.includes(type)) return;
+  throw new MloopError(
+    'BAD_REQUEST',
+    `${request.method} ${request.routeOptions.url ?? request.url} takes ${accepted.join(' or ')}, not ${type || 'a body without Content-Type'}`,
+  );
+}
+
+function hasBody(request: FastifyRequest): boolean {
+  if (request.method === 'GET' || request.method === 'HEAD') return false; // Fastify never reads their bodies
+  const length = request.headers['content-length'];
+  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
