@@ -85,6 +85,12 @@ describe('placeholders in shell commands', () => {
     );
   });
 
+  it('reads a here-string as a word, not a heredoc', () => {
+    expect(rewriteCommand('cat <<< ${params.v}\necho ${params.w}').script).toBe(
+      'cat <<< "${MLOOP_PARAM_V}"\necho "${MLOOP_PARAM_W}"',
+    );
+  });
+
   it('leaves escaped placeholders and comments as written', () => {
     expect(rewriteCommand('echo \\${params.v} # uses ${params.v}').script).toBe(
       'echo \\${params.v} # uses ${params.v}',

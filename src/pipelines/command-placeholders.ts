@@ -128,7 +128,9 @@ class Rewriter {
         this.copy(1);
         if (depth-- === 0) return;
       } else if (c === '#' && this.startsWord()) this.comment();
-      else if (this.at('<<') && !this.at('<<<')) this.heredocOperator();
+      else if (this.at('<<<'))
+        this.copy(3); // bash's here-string: a word, not a heredoc
+      else if (this.at('<<')) this.heredocOperator();
       else if (c === '\n') {
         this.copy(1);
         for (const heredoc of this.heredocs.splice(0)) this.heredocBody(heredoc);
