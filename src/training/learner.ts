@@ -18,6 +18,12 @@ export interface TrainingTarget {
   y: Float64Array;
 }
 
+/**
+ * What values a hyperparameter takes: search spaces read it, so a range over an `integer` one
+ * draws whole numbers without the user saying so.
+ */
+export type HyperparameterKind = 'number' | 'integer' | 'choice';
+
 /** Hyperparameters as the CLI and search spaces give them: `--param l2=0.1`. */
 export type RawParams = Record<string, string | number | boolean>;
 
@@ -47,6 +53,8 @@ export interface Learner<P> {
   /** The `--model` name. */
   readonly name: string;
   readonly tasks: ReadonlyArray<LearningTask['kind']>;
+  /** Every hyperparameter `parseParams` takes, by its `--param` name, with the values it takes. */
+  readonly hyperparameters: Readonly<Record<string, HyperparameterKind>>;
   /** Preprocessing this learner wants instead of the default (trees keep numbers raw, NaN included). */
   readonly preprocessing?: PreprocessingOptions;
   /** Checks and completes hyperparameters (defaults filled in); errors name the parameter. */

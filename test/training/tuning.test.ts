@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { seededRandom } from '../../src/core/random.js';
+import { learners } from '../../src/training/learners.js';
 import type { Platform } from '../../src/platform.js';
 import type { TrainingTable } from '../../src/training/data/training-table.js';
 import type { TrainingServices } from '../../src/training/trainer.js';
@@ -123,4 +124,40 @@ describeEachDialect('tune', (dialect) => {
       }),
     ).rejects.toMatchObject({ field: 'space.l2' });
   });
+
+  it('draws whole numbers for a range over an integer parameter, in random, halving and grid search', async () => {
+    // The space does not say `integer: true`: gbdt declares max_leaf_nodes and max_iter integers.
+    const space = parseSearchSpace('{max_leaf_nodes: {low: 10, high: 60}, max_iter: {low: 3, high: 5}}');
+    const request = { data, dataset, label: 'label', model: 'gbdt', space, run: { experimentId } };
+    const random = await tune(services, { ...request, search: 'random', trials: 3, seed: 1 });
+    const halving = await tune(services, { ...request, search: 'halving', trials: 3, eta: 3 });
+    for (const trial of [...random.trials, ...halving.trials]) {
+      expect(Number.isInteger(trial.params.max_leaf_nodes), String(trial.params.max_leaf_nodes)).toBe(true);
+      expect(trial.params.max_leaf_nodes).toBeGreaterThanOrEqual(10);
+      expect(trial.params.max_leaf_nodes).toBeLessThanOrEqual(60);
+      expect([3, 4, 5]).toContain(trial.params.max_iter);
+    }
+    const grid = await tune(services, {
+      ...request,
+      space: parseSearchSpace('{max_iter: {low: 2, high: 4}, max_leaf_nodes: [8]}'),
+      search: 'grid',
+    });
+    expect(grid.trials.map((t) => t.params)).toEqual([
+      { max_iter: 2, max_leaf_nodes: 8 },
+      { max_iter: 3, max_leaf_nodes: 8 },
+      { max_iter: 4, max_leaf_nodes: 8 },
+    ]);
+  });
+});
+
+it("each learner's declared hyperparameters are those it parses, integers refusing fractions", () => {
+  for (const learner of learners) {
+    for (const [name, kind] of Object.entries(learner.hyperparameters)) {
+      if (kind === 'choice') continue;
+      expect(() => learner.parseParams({ [name]: kind === 'integer' ? 2 : 0.5 }), name).not.toThrow();
+      if (kind === 'integer')
+        expect(() => learner.parseParams({ [name]: 2.5 }), name).toThrow(/whole number/);
+    }
+    expect(() => learner.parseParams({ undeclared: 1 })).toThrow(/has no parameter/);
+  }
 });

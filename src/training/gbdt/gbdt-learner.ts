@@ -1,4 +1,4 @@
-import type { FittedModel, Learner, LearningTask } from '../learner.js';
+import type { FittedModel, HyperparameterKind, Learner, LearningTask } from '../learner.js';
 import { choiceParam, numberParam, rejectUnknownParams } from '../params.js';
 import type { FeatureMatrix } from '../preprocessing/transform.js';
 import { fitGbdt, type GbdtOptions } from './gbdt.js';
@@ -10,19 +10,19 @@ import { leafCount } from './tree.js';
 /** GBDT hyperparameters, named as scikit-learn's HistGradientBoosting names them. */
 export type GbdtParams = Omit<GbdtOptions, 'onIteration' | 'seed'>;
 
-const known = [
-  'learning_rate',
-  'max_iter',
-  'max_leaf_nodes',
-  'max_depth',
-  'min_samples_leaf',
-  'l2_regularization',
-  'max_bins',
-  'early_stopping',
-  'validation_fraction',
-  'n_iter_no_change',
-  'tol',
-] as const;
+const hyperparameters = {
+  learning_rate: 'number',
+  max_iter: 'integer',
+  max_leaf_nodes: 'integer',
+  max_depth: 'integer',
+  min_samples_leaf: 'integer',
+  l2_regularization: 'number',
+  max_bins: 'integer',
+  early_stopping: 'choice',
+  validation_fraction: 'number',
+  n_iter_no_change: 'integer',
+  tol: 'number',
+} as const satisfies Record<string, HyperparameterKind>;
 
 /** Column-major copies of a row-major matrix: the trees read one feature at a time. */
 export function columnsOf(x: FeatureMatrix): Float64Array[] {
@@ -63,8 +63,9 @@ export const gbdt: Learner<GbdtParams> = {
   name: 'gbdt',
   tasks: ['classification', 'regression'],
   preprocessing: { numericImpute: 'none', standardize: false },
+  hyperparameters,
   parseParams(raw) {
-    rejectUnknownParams(raw, known, 'gbdt');
+    rejectUnknownParams(raw, Object.keys(hyperparameters), 'gbdt');
     const earlyStopping = choiceParam(raw, 'early_stopping', ['auto', 'true', 'false'], 'auto');
     const maxDepth =
       raw.max_depth === undefined ? undefined : numberParam(raw, 'max_depth', 0, { min: 1, integer: true });

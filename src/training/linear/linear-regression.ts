@@ -17,6 +17,7 @@ export interface LinearRegressionParams {
 export const linearRegression: Learner<LinearRegressionParams> = {
   name: 'linear',
   tasks: ['regression'],
+  hyperparameters: { l2: 'number' },
   parseParams(raw) {
     rejectUnknownParams(raw, ['l2'], 'linear');
     return { l2: numberParam(raw, 'l2', 1e-4, { min: 0 }) };

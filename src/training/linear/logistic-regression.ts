@@ -19,6 +19,7 @@ export interface LogisticRegressionParams {
 export const logisticRegression: Learner<LogisticRegressionParams> = {
   name: 'logistic',
   tasks: ['classification'],
+  hyperparameters: { l2: 'number', max_iter: 'integer' },
   parseParams(raw) {
     rejectUnknownParams(raw, ['l2', 'max_iter'], 'logistic');
     return {

@@ -6,7 +6,7 @@ import { metricDirections } from '../evaluation/metrics.js';
 import type { RawParams } from '../learner.js';
 import { findLearner } from '../learners.js';
 import { fileDataset, train, type TrainingServices, type TrainRequest } from '../trainer.js';
-import { gridCandidates, randomCandidates, type SearchSpace } from './search-space.js';
+import { gridCandidates, randomCandidates, typedSpace, type SearchSpace } from './search-space.js';
 
 export type SearchStrategy = 'grid' | 'random' | 'halving';
 
@@ -63,13 +63,13 @@ export async function tune(services: TrainingServices, request: TuneRequest): Pr
     throw invalidParameter('trials', `trials must be a whole number ≥ 1, got ${trials}`);
   const eta = request.eta ?? 3;
   if (!(eta >= 2)) throw invalidParameter('eta', `eta must be at least 2, got ${eta}`);
+  const learner = findLearner(request.model);
+  // The learner knows which parameters are integers: a range over one draws whole numbers.
+  const space = typedSpace(request.space, learner.hyperparameters);
   const candidates =
-    request.search === 'grid'
-      ? gridCandidates(request.space)
-      : randomCandidates(request.space, trials, random);
+    request.search === 'grid' ? gridCandidates(space) : randomCandidates(space, trials, random);
 
   // Every candidate's parameters are checked before any run starts.
-  const learner = findLearner(request.model);
   for (const candidate of candidates) learner.parseParams({ ...request.params, ...candidate });
 
   const dataset =
