@@ -134,6 +134,16 @@ describe('deployment routes', () => {
       candidate: { requests: 4, errors: 1, p99LatencyMs: 12 },
       primary: { requests: 0, errors: 0 },
     });
+    const minutes = await call('GET', '/api/v1/deployments/roll/stats/minutes?minutes=5');
+    expect(minutes.body.minutes).toEqual([
+      {
+        time: Math.floor(clock.now() / 60_000) * 60_000,
+        arm: 'candidate',
+        requests: 4,
+        errors: 1,
+        p99LatencyMs: 12,
+      },
+    ]);
 
     const aborted = await call('POST', '/api/v1/deployments/roll/rollout/abort', {
       reason: 'changed my mind',

@@ -171,6 +171,36 @@ describeWithChromium('web dashboard in a real browser', () => {
     expect(path()).toBe(`/runs/${otherRunId}`);
   }, 60_000);
 
+  it("charts a deployment's last hour per minute, p99 latency on a millisecond axis", async () => {
+    const predict = await fetch(`${server.url}/api/v1/deployments/churn-live/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ records: [{ x1: 2, x2: 3 }] }),
+    });
+    expect(predict.status).toBe(200);
+    const { minutes } = (await (
+      await fetch(`${server.url}/api/v1/deployments/churn-live/stats/minutes`)
+    ).json()) as { minutes: { arm: string; p99LatencyMs: number }[] };
+    const p99 = Math.max(...minutes.filter((m) => m.arm === 'primary').map((m) => m.p99LatencyMs));
+    expect(p99).toBeGreaterThan(0);
+
+    await page.goto(`${server.url}/deployments/churn-live`);
+    const chart = page.locator('[data-testid=latency-chart]');
+    await chart.locator('canvas').waitFor();
+    const range = async (key: string) => Number(await chart.getAttribute(`data-${key}`));
+    // The time axis is the last hour (not the seconds since the page opened) ...
+    expect((await range('x-max')) - (await range('x-min'))).toBeCloseTo(3600);
+    expect(Math.abs((await range('x-max')) - Date.now() / 1000)).toBeLessThan(60);
+    // ... and the latency axis runs from 0 ms past the slowest minute's p99, without dwarfing it.
+    expect(await range('y-min')).toBe(0);
+    expect(await range('y-max')).toBeGreaterThanOrEqual(p99);
+    expect(await range('y-max')).toBeLessThanOrEqual(Math.max(2 * p99, 2));
+    expect(await chart.locator('.u-legend').textContent()).toContain('primary');
+    const primary = page.locator('[data-testid=arm-stats] tbody tr', { hasText: 'primary' });
+    expect(await primary.locator('td').last().textContent()).toMatch(/^[\d.]+ ms$/);
+    await browser.shoot('deployment-per-minute');
+  }, 60_000);
+
   it('follows lineage from a prediction to its training run and its dataset', async () => {
     const openPrediction = async () => {
       await page.goto(`${server.url}/predictions`);

@@ -101,6 +101,12 @@ export interface Deployment {
   updatedTime: number;
   revision: number;
 }
+/** One arm's requests in one minute (GET /api/v1/deployments/:name/stats/minutes). */
+export interface MinuteStats extends ArmStats {
+  /** Start of the minute, ms since the epoch. */
+  time: number;
+  arm: string;
+}
 export interface DeploymentStats {
   sinceTime: number;
   primary: ArmStats;

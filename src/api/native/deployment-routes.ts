@@ -7,6 +7,7 @@ import {
   CandidateInputSchema,
   DeploymentEventSchema,
   DeploymentSchema,
+  MinuteStatsSchema,
   ReasonBody,
   RolloutBoundsSchema,
 } from './deployment-schemas.js';
@@ -235,6 +236,35 @@ export function registerDeploymentRoutes(app: App, platform: Platform): void {
         primary: arm('primary'),
         candidate: arm('candidate'),
         shadow: arm('shadow'),
+      };
+    },
+  );
+
+  app.get(
+    `${base}/:name/stats/minutes`,
+    {
+      schema: {
+        tags,
+        summary: 'Per-minute requests, errors and p99 latency of each arm this server measured',
+        description:
+          'Over the last `minutes` minutes (60 by default); minutes without requests are left out.',
+        params: NameParam,
+        querystring: Type.Object({ minutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 1440 })) }),
+        response: {
+          200: Type.Object({ sinceTime: Type.Integer(), minutes: Type.Array(MinuteStatsSchema) }),
+          ...errors,
+        },
+      },
+    },
+    async (req) => {
+      const deployment = await deployments.get(req.params.name);
+      const since = platform.clock.now() - (req.query.minutes ?? 60) * 60_000;
+      const arms = ['primary', 'candidate', 'shadow'] as const;
+      return {
+        sinceTime: since,
+        minutes: arms.flatMap((arm) =>
+          armStats.perMinute(deployment.name, arm, since).map((m) => ({ ...m, arm })),
+        ),
       };
     },
   );

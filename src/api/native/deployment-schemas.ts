@@ -75,6 +75,14 @@ export const ArmStatsSchema = Type.Object({
   p99LatencyMs: Type.Optional(Type.Number()),
 });
 
+export const MinuteStatsSchema = Type.Composite([
+  ArmStatsSchema,
+  Type.Object({
+    time: Type.Integer({ description: 'start of the minute, ms since the epoch' }),
+    arm: Type.String(),
+  }),
+]);
+
 export const StatsSnapshotSchema = Type.Object({
   primary: ArmStatsSchema,
   candidate: ArmStatsSchema,

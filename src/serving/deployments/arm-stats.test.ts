@@ -29,6 +29,22 @@ describe('ArmStatsRecorder', () => {
     });
   });
 
+  it('splits a window into minutes with their own counts and p99, skipping minutes without requests', () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 1, 12, 0, 30));
+    const recorder = new ArmStatsRecorder(clock);
+    recorder.record('a', 'primary', 900, true); // before the window
+    clock.advance(60_000); // 12:01:30
+    for (let i = 1; i <= 100; i++) recorder.record('a', 'primary', i, i !== 7);
+    clock.advance(120_000); // 12:03:30, nothing at 12:02
+    recorder.record('a', 'primary', 40, false);
+    const minute = (m: number) => Date.UTC(2026, 0, 1, 12, m);
+    expect(recorder.perMinute('a', 'primary', minute(1))).toEqual([
+      { time: minute(1), requests: 100, errors: 1, p99LatencyMs: 99 },
+      { time: minute(3), requests: 1, errors: 1, p99LatencyMs: 40 },
+    ]);
+    expect(recorder.perMinute('a', 'shadow', 0)).toEqual([]);
+  });
+
   it('keeps a bounded number of the newest samples', () => {
     const recorder = new ArmStatsRecorder(new ManualClock(), { maxSamplesPerArm: 100 });
     for (let i = 0; i < 1000; i++) recorder.record('a', 'primary', i, true);

@@ -12,6 +12,14 @@ export interface ArmStatsSink {
   record(deployment: string, arm: ArmLabel, latencyMs: number, ok: boolean): void;
 }
 
+/** One minute of one arm: the requests that arrived in it. */
+export interface MinuteStats extends ArmStats {
+  /** Start of the minute, ms since the epoch. */
+  time: number;
+}
+
+const minuteMs = 60_000;
+
 interface Samples {
   times: number[];
   latencies: number[];
@@ -69,6 +77,22 @@ export class ArmStatsRecorder implements ArmStatsSource, ArmStatsSink {
     const latencies = samples.latencies.slice(first);
     const errors = samples.oks.slice(first).filter((ok) => !ok).length;
     return { requests: latencies.length, errors, p99LatencyMs: percentile(latencies, 0.99) };
+  }
+
+  /** The same statistics minute by minute since `sinceTime`, oldest first; minutes without requests are left out. */
+  perMinute(deployment: string, arm: ArmLabel, sinceTime: number): MinuteStats[] {
+    const samples = this.arms.get(armKey(deployment, arm));
+    if (!samples) return [];
+    const minutes: MinuteStats[] = [];
+    for (let i = firstAtOrAfter(samples.times, sinceTime); i < samples.times.length;) {
+      const time = Math.floor((samples.times[i] as number) / minuteMs) * minuteMs;
+      const end = firstAtOrAfter(samples.times, time + minuteMs);
+      const latencies = samples.latencies.slice(i, end);
+      const errors = samples.oks.slice(i, end).filter((ok) => !ok).length;
+      minutes.push({ time, requests: end - i, errors, p99LatencyMs: percentile(latencies, 0.99) });
+      i = end;
+    }
+    return minutes;
   }
 
   /** Drops a deployment's samples (when it is deleted). */

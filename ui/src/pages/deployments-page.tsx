@@ -5,7 +5,7 @@ import { LineChart, type Series } from '../components/line-chart';
 import { Empty, Load } from '../components/status';
 import { num, percent, time } from '../format';
 import { Link } from '../router';
-import type { ArmStats, Deployment, DeploymentEvent, DeploymentStats } from '../types';
+import type { ArmStats, Deployment, DeploymentEvent, DeploymentStats, MinuteStats } from '../types';
 import { useApi } from '../use-api';
 
 export function DeploymentsPage() {
@@ -61,10 +61,20 @@ function split(d: Deployment): string {
 
 const pollMs = 5000;
 const windowMs = 60_000;
+/** The per-minute charts cover this much recent time. */
+const historyMinutes = 60;
+const arms = ['primary', 'candidate', 'shadow'] as const;
+
+interface Live {
+  /** When the answers came, ms: the charts' time axis ends here. */
+  time: number;
+  stats: DeploymentStats;
+  minutes: MinuteStats[];
+}
 
 /**
- * One deployment: the traffic split, live per-arm rates from successive stats snapshots (the
- * server counts requests over a window; the dashboard samples it every few seconds), and history.
+ * One deployment: the traffic split, the last minute per arm and the last hour minute by minute
+ * (the server measures both; the dashboard polls them every few seconds), and history.
  */
 export function DeploymentPage(props: { name: string }) {
   const path = `/api/v1/deployments/${seg(props.name)}`;
@@ -73,14 +83,18 @@ export function DeploymentPage(props: { name: string }) {
     () => api.get<{ events: DeploymentEvent[] }>(`${path}/events`, { maxResults: 500 }),
     [path],
   );
-  const [samples, setSamples] = useState<{ t: number; stats: DeploymentStats }[]>([]);
+  const [live, setLive] = useState<Live>();
   const stopped = useRef(false);
   useEffect(() => {
     stopped.current = false;
     const sample = () =>
-      api
-        .get<DeploymentStats>(`${path}/stats`, { windowMs })
-        .then((stats) => !stopped.current && setSamples((s) => [...s.slice(-59), { t: Date.now(), stats }]))
+      Promise.all([
+        api.get<DeploymentStats>(`${path}/stats`, { windowMs }),
+        api.get<{ minutes: MinuteStats[] }>(`${path}/stats/minutes`, { minutes: historyMinutes }),
+      ])
+        .then(([stats, history]) => {
+          if (!stopped.current) setLive({ time: Date.now(), stats, minutes: history.minutes });
+        })
         .catch(() => undefined);
     void sample();
     const timer = setInterval(sample, pollMs);
@@ -89,14 +103,7 @@ export function DeploymentPage(props: { name: string }) {
       clearInterval(timer);
     };
   }, [path]);
-  const latest = samples[samples.length - 1]?.stats;
-  const rateSeries: Series[] = (['primary', 'candidate', 'shadow'] as const).map((arm) => ({
-    label: `${arm} req/s`,
-    points: samples.map((s) => ({
-      x: Math.round((s.t - (samples[0]?.t ?? 0)) / 1000),
-      y: s.stats[arm].requests / (windowMs / 1000),
-    })),
-  }));
+  const latest = live?.stats;
   return (
     <section>
       <h1>
@@ -151,7 +158,8 @@ export function DeploymentPage(props: { name: string }) {
       ) : (
         <div className="loading">Loading…</div>
       )}
-      {samples.length > 1 && <LineChart series={rateSeries} xLabel="seconds" height={180} />}
+      <h2>Last hour, per minute</h2>
+      {live && <PerMinuteCharts live={live} />}
       <h2>Rollout history</h2>
       <Load state={events} what="Deployment history" endpoint="/api/v1/deployments/:name/events">
         {(data) => (
@@ -196,7 +204,57 @@ function ArmRow(props: { arm: string; stats: ArmStats }) {
       <td className="number">{stats.requests}</td>
       <td className="number">{num(stats.requests / (windowMs / 1000))}</td>
       <td className="number">{stats.requests ? percent(stats.errors / stats.requests) : ''}</td>
-      <td className="number">{stats.p99LatencyMs === undefined ? '' : `${num(stats.p99LatencyMs)} ms`}</td>
+      <td className="number">{stats.p99LatencyMs === undefined ? '—' : `${num(stats.p99LatencyMs)} ms`}</td>
     </tr>
+  );
+}
+
+/** Requests and p99 latency of each arm that served any, minute by minute, on a time axis of the last hour. */
+function PerMinuteCharts({ live }: { live: Live }) {
+  if (live.minutes.length === 0) return <Empty>No requests in the last {historyMinutes} minutes.</Empty>;
+  const served = arms.filter((arm) => live.minutes.some((m) => m.arm === arm));
+  const seriesOf = (y: (m: MinuteStats) => number | undefined): Series[] =>
+    served.map((arm) => ({
+      label: arm,
+      points: live.minutes
+        .filter((m) => m.arm === arm && y(m) !== undefined)
+        .map((m) => ({ x: m.time / 1000, y: y(m) as number })),
+    }));
+  const end = live.time / 1000;
+  const xRange: [number, number] = [end - historyMinutes * 60, end];
+  // From zero, with headroom over the highest minute: the axis reads as an amount, not a wobble.
+  const upTo = (values: (number | undefined)[]): [number, number] => [
+    0,
+    Math.max(1, ...values.filter((v) => v !== undefined)) * 1.2,
+  ];
+  return (
+    <div className="chart-grid">
+      <div>
+        <h3>Requests per minute</h3>
+        <LineChart
+          series={seriesOf((m) => m.requests)}
+          xLabel="time"
+          yLabel="requests"
+          time
+          xRange={xRange}
+          yRange={upTo(live.minutes.map((m) => m.requests))}
+          height={180}
+          testId="requests-chart"
+        />
+      </div>
+      <div>
+        <h3>p99 latency</h3>
+        <LineChart
+          series={seriesOf((m) => m.p99LatencyMs)}
+          xLabel="time"
+          yLabel="ms"
+          time
+          xRange={xRange}
+          yRange={upTo(live.minutes.map((m) => m.p99LatencyMs))}
+          height={180}
+          testId="latency-chart"
+        />
+      </div>
+    </div>
   );
 }
