@@ -33,6 +33,8 @@ export async function startMloop(dataDir: string): Promise<BenchServer> {
         ...process.env,
         MLOOP_HOME: dataDir,
         MLOOP_DATABASE_URL: `sqlite:${databaseFile('mloop', dataDir)}`,
+        // One client sends every request of the workload; MLflow's server has no rate limit.
+        MLOOP_RATE_LIMIT_PER_MINUTE: '0',
       },
       logPath: join(dataDir, 'server.log'),
     },

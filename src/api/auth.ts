@@ -78,17 +78,16 @@ export function registerAccessControl(app: App, platform: Platform, options: { e
       after: undefined,
     };
     state.set(request, s);
-    // Limits are per token: without auth there is no caller to limit (benchmarks run there).
-    if (options.enabled && action !== 'public') {
-      const wait = buckets.take(token?.id ?? `ip:${request.ip}`);
-      if (wait > 0) {
-        void reply.header('retry-after', String(Math.ceil(wait / 1000)));
-        return sendError(
-          new MloopError('RESOURCE_EXHAUSTED', `Rate limit exceeded; retry in ${Math.ceil(wait / 1000)} s`),
-          request,
-          reply,
-        );
-      }
+    // Every request counts, with tokens or without, public routes too (a webhook's secret is not
+    // to be guessed at full speed): per token, else per client address.
+    const wait = buckets.take(token?.id ?? clientKey(request.ip));
+    if (wait > 0) {
+      void reply.header('retry-after', String(Math.ceil(wait / 1000)));
+      return sendError(
+        new MloopError('RESOURCE_EXHAUSTED', `Rate limit exceeded; retry in ${Math.ceil(wait / 1000)} s`),
+        request,
+        reply,
+      );
     }
     if (action === 'public') return;
     if (!options.enabled) {
@@ -217,6 +216,25 @@ export function registerAccessControl(app: App, platform: Platform, options: { e
 /** Routes marked `config: { runsCode: true }` start code on the server (pipeline runs). */
 function runsCode(config: unknown): boolean {
   return (config as { runsCode?: unknown } | undefined)?.runsCode === true;
+}
+
+/**
+ * The rate-limit key of a caller without a token: its address, IPv6 by /64, the block one
+ * subscriber usually holds, so rotating through it does not buy fresh buckets.
+ */
+export function clientKey(ip: string): string {
+  if (ip.startsWith('::ffff:')) return `ip:${ip.slice(7)}`;
+  if (!ip.includes(':')) return `ip:${ip}`;
+  const [head = '', tail = ''] = ip.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = ip.includes('::')
+    ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right]
+    : left;
+  return `ip6:${groups
+    .slice(0, 4)
+    .map((g) => g.toLowerCase().replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }
 
 /** The token in `Authorization: Bearer T` or `Basic base64(anything:T)`. */

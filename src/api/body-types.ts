@@ -1,5 +1,7 @@
+import { Transform, type Readable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import { MloopError } from '../core/errors.js';
+import { payloadTooLarge } from './errors.js';
 import type { App } from './server.js';
 
 /** Any content type: artifact files arrive with whatever type the client guessed from their name. */
@@ -25,7 +27,7 @@ export function takesUploads(config: unknown): boolean {
 /**
  * Body handling every mloop app shares: uploads may be as large as `bodyLimitBytes`, other
  * bodies (small JSON) at most `jsonBodyLimitBytes`, which stops a memory-exhausting body early;
- * uploads stay streams; each route's types enforced.
+ * uploads stay streams, counted as they arrive and cut at the limit; each route's types enforced.
  */
 export function registerBodyTypes(
   app: App,
@@ -40,7 +42,11 @@ export function registerBodyTypes(
   });
   // Fastify parses text/plain by default; no route takes it, and it is what a cross-site page may send.
   app.removeContentTypeParser('text/plain');
-  app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+  app.addContentTypeParser('*', (request, payload, done) => {
+    const limit = request.routeOptions.bodyLimit ?? limits.bodyLimitBytes;
+    if (Number(request.headers['content-length']) > limit) return done(payloadTooLarge(limit), undefined);
+    done(null, counted(payload, limit));
+  });
   // A file is stored as sent whatever type the client guessed from its name (MLflow's client
   // labels `x.json` application/json and `x.csv` text/csv): the stream parser reads it, not the
   // JSON or CSV one.
@@ -65,4 +71,27 @@ function hasBody(request: FastifyRequest): boolean {
   if (request.method === 'GET' || request.method === 'HEAD') return false; // Fastify never reads their bodies
   const length = request.headers['content-length'];
   return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/**
+ * The upload as a stream that fails with a 413 once more than `limit` bytes arrived, whatever
+ * Content-Length claimed; the store then deletes what it had written.
+ */
+function counted(payload: Readable, limit: number): Readable {
+  let received = 0;
+  const meter = new Transform({
+    transform(chunk: Buffer, _encoding, next) {
+      received += chunk.length;
+      if (received <= limit) return next(null, chunk);
+      // Stop reading into the store; the rest of the body is discarded as the answer goes out.
+      payload.unpipe(meter);
+      payload.resume();
+      next(payloadTooLarge(limit));
+    },
+  });
+  payload.on('error', (error) => meter.destroy(error));
+  // The limit may be passed before the handler starts reading; the error stays on the stream
+  // (`errored`) for whoever reads it, and is not an uncaught one meanwhile.
+  meter.on('error', () => {});
+  return payload.pipe(meter);
 }

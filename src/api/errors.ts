@@ -34,10 +34,7 @@ export function toErrorResponse(
     );
   }
   const status = typeof fastifyError.statusCode === 'number' ? fastifyError.statusCode : 500;
-  if (status === 413)
-    return fromMloopError(
-      new MloopError('PAYLOAD_TOO_LARGE', 'Request body is larger than the server accepts'),
-    );
+  if (status === 413) return fromMloopError(payloadTooLarge(request.routeOptions.bodyLimit));
   if (status === 415)
     return fromMloopError(
       new MloopError('BAD_REQUEST', `Unsupported content type: ${request.headers['content-type'] ?? 'none'}`),
@@ -47,6 +44,14 @@ export function toErrorResponse(
   request.log.error({ err: error }, 'unhandled error');
   return fromMloopError(
     new MloopError('INTERNAL_ERROR', 'Internal server error; see the server log for details'),
+  );
+}
+
+/** The 413 every body over its route's limit answers, parsed or streamed. */
+export function payloadTooLarge(limit: number): MloopError {
+  return new MloopError(
+    'PAYLOAD_TOO_LARGE',
+    `Request body is larger than this route's limit of ${limit} bytes (${Math.floor(limit / 1024)} KiB)`,
   );
 }
 

@@ -5,8 +5,11 @@ from pathlib import Path
 
 import mlflow
 import pytest
+import requests
 import yaml
 from mlflow.artifacts import download_artifacts
+
+from conftest import unique_name
 
 
 def listing(client, run_id, path=None):
@@ -125,3 +128,30 @@ def test_runs_do_not_see_each_others_artifacts(client, experiment_id):
     assert first.info.artifact_uri != second.info.artifact_uri
     assert mlflow.artifacts.load_text(f"{first.info.artifact_uri}/shared-name.txt") == "first"
     assert mlflow.artifacts.load_text(f"{second.info.artifact_uri}/shared-name.txt") == "second"
+
+
+@pytest.mark.parametrize(
+    ("filename", "content_type"),
+    [
+        ("notes.txt", "text/plain"),
+        ("MLmodel", "text/plain"),
+        ("model.pkl", "application/octet-stream"),
+        ("plot.png", "image/png"),
+        ("report.pdf", "application/pdf"),
+    ],
+)
+def test_artifact_downloads_are_typed_by_file_name_as_attachments(
+    tracking_uri, filename, content_type
+):
+    # A browser must neither render an uploaded file on the server's origin nor be talked into
+    # another type: the type comes from the name, whatever the client asks for in Accept.
+    url = f"{tracking_uri}/api/2.0/mlflow-artifacts/artifacts/{unique_name('dl')}/dir/{filename}"
+    requests.put(url, data=b"\x89PNG", timeout=60).raise_for_status()
+
+    response = requests.get(url, headers={"Accept": "text/html"}, timeout=60)
+
+    assert response.status_code == 200, response.text
+    assert response.content == b"\x89PNG"
+    assert response.headers["Content-Type"] == content_type
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Content-Disposition"] == f"attachment; filename={filename}"

@@ -4,6 +4,7 @@ import { invalidParameter } from '../../core/errors.js';
 import type { Platform } from '../../platform.js';
 import { ANY_TYPE } from '../body-types.js';
 import type { App } from '../server.js';
+import { sendArtifactFile } from './artifact-download.js';
 
 const prefix = '/api/2.0/mlflow-artifacts/artifacts';
 const tags = ['mlflow-artifacts'];
@@ -29,10 +30,8 @@ export function registerMlflowArtifactRoutes(app: App, platform: Platform): void
   );
 
   app.get(`${prefix}/*`, { schema: { tags, summary: 'Download one artifact file' } }, async (req, reply) => {
-    const file = await artifacts.get(pathParam(req.params));
-    reply.header('content-length', file.size);
-    if (file.sha256) reply.header('x-mloop-sha256', file.sha256);
-    return reply.type('application/octet-stream').send(file.stream);
+    const path = pathParam(req.params);
+    return sendArtifactFile(reply, path, await artifacts.get(path));
   });
 
   app.delete(
