@@ -152,6 +152,19 @@ describeEachDialect('pipeline triggers', (dialect) => {
     expect(run.trigger).toEqual({ kind: 'webhook', detail: { commit: 'abc123', ref: 'refs/heads/main' } });
   });
 
+  it('skips a stored cron trigger it cannot read and still starts the other schedules', async () => {
+    // As if stored by an older version that accepted it: registration would refuse it today.
+    await pipelines.store.savePipeline(
+      'unreadable-cron',
+      { triggers: { cron: ['61 * * * *', { schedule: '@daily', timezone: 'Nowhere/Town' }] } },
+      { kind: 'yaml', path: '', text: '' },
+    );
+    clock.advance(24 * 3_600_000); // Tuesday 09:01: nightly is due again
+    await expect(scheduler.tick()).resolves.toBeUndefined();
+    await waitFor(async () => (await pipelines.listRuns('nightly', 10)).length === 2);
+    expect(await pipelines.listRuns('unreadable-cron', 10)).toHaveLength(0);
+  });
+
   it('records manual runs as manual', async () => {
     const run = await (await pipelines.start('from-ci')).done;
     expect(run.trigger).toEqual({ kind: 'manual', detail: {} });

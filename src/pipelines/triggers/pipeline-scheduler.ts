@@ -4,7 +4,7 @@ import type { PipelineService } from '../pipeline-service.js';
 import type { StoredPipeline } from '../pipeline-store.js';
 import type { RunHandle } from '../runner.js';
 import type { PipelineTriggers, Trigger } from '../types.js';
-import { cronOf } from './cron.js';
+import { cronOf, type CronSchedule } from './cron.js';
 
 export interface SchedulerLog {
   info(obj: object, msg: string): void;
@@ -55,7 +55,14 @@ export class PipelineScheduler {
     for (const pipeline of await this.pipelines.list()) {
       for (const trigger of triggersOf(pipeline).cron ?? []) {
         // The previous tick covered minutes up to `since`; this one covers (since, now].
-        const schedule = cronOf(trigger);
+        let schedule: CronSchedule;
+        try {
+          schedule = cronOf(trigger);
+        } catch (error) {
+          // Stored before today's checks (or by an older version): skip it, keep the others running.
+          this.deps.log?.error({ pipeline: pipeline.name, trigger, err: error }, 'invalid cron trigger');
+          continue;
+        }
         const next = schedule.nextAfter(since);
         if (next === undefined || next > now) continue;
         await this.launch(pipeline.name, {
