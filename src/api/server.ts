@@ -130,6 +130,23 @@ export async function createApp(
     openapi: {
       openapi: '3.0.3',
       info: { title: 'mloop', version: '0.1.0', description },
+      components: {
+        securitySchemes: {
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An API token, mlp_… (`mloop tokens create`)',
+          },
+          basic: {
+            type: 'http',
+            scheme: 'basic',
+            description: "Any user name, the token as password (MLflow's MLFLOW_TRACKING_USERNAME/PASSWORD)",
+          },
+        },
+      },
+      // Tokens are required with auth on (off loopback by default); `{}`: a loopback server takes
+      // requests without one, except those that run code.
+      security: [{ bearer: [] }, { basic: [] }, {}],
     },
   });
   return app;
