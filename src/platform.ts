@@ -144,6 +144,7 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
     database,
     clock,
     events,
+    webhook: { allowedHosts: config.webhookAllowedHosts },
     registry,
     predictionLog: serving.log,
     requestCounters: servingRequestCounters(serving.metrics),

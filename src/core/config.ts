@@ -49,6 +49,11 @@ export interface Config {
    * address, localhost and 127.0.0.1 (any name when listening on every interface with auth on).
    */
   allowedHosts: string[];
+  /**
+   * Hosts alert webhooks may reach though they are loopback, private or link-local (comma-separated
+   * in MLOOP_WEBHOOK_ALLOWED_HOSTS); any other webhook must resolve to public addresses only.
+   */
+  webhookAllowedHosts: string[];
 }
 
 export type ConfigOverrides = Partial<Config>;
@@ -74,6 +79,7 @@ const configKeys = [
   'redisUrl',
   'allowedOrigins',
   'allowedHosts',
+  'webhookAllowedHosts',
 ] as const satisfies ReadonlyArray<keyof Config>;
 // Fails to compile when Config gains a key this list does not name.
 const everyKeyListed: Record<Exclude<keyof Config, (typeof configKeys)[number]>, never> = {};
@@ -165,6 +171,7 @@ export function loadConfig(
       o.replace(/\/+$/, '').toLowerCase(),
     ),
     allowedHosts: listOf(pick('allowedHosts', 'MLOOP_ALLOWED_HOSTS') ?? []).map((h) => h.toLowerCase()),
+    webhookAllowedHosts: listOf(pick('webhookAllowedHosts', 'MLOOP_WEBHOOK_ALLOWED_HOSTS') ?? []),
   };
 }
 

@@ -11,6 +11,7 @@ import { RequestErrorRates, type RequestCounters } from './alerts/request-error-
 import { RuleValues, type DeploymentLookup } from './alerts/rule-values.js';
 import type { AlertTables } from './alerts/tables.js';
 import type { WebhookOptions } from './alerts/webhook.js';
+import { WebhookTargets } from './alerts/webhook-target.js';
 import { MonitorReports } from './monitor-report.js';
 import type { PerformanceSource } from './performance-source.js';
 import type { DatasetVersionFiles } from './reference-data.js';
@@ -53,7 +54,7 @@ export function createMonitoringServices(deps: MonitoringDependencies): Monitori
     datasets: deps.datasets,
   });
   const alertDb = deps.database.tables<AlertTables>();
-  const rules = new AlertRuleService(alertDb, deps.clock);
+  const rules = new AlertRuleService(alertDb, deps.clock, new WebhookTargets(deps.webhook?.allowedHosts));
   const log = new AlertLog(alertDb);
   const values = new RuleValues({
     registry: deps.registry,

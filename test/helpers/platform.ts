@@ -1,18 +1,25 @@
 import { join } from 'node:path';
 import { describe } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
-import { loadConfig } from '../../src/core/config.js';
+import { loadConfig, type ConfigOverrides } from '../../src/core/config.js';
 import { openPlatform, type Platform } from '../../src/platform.js';
 import { freshPostgresUrl, postgresAvailable } from './postgres.js';
 import { tempDir } from './tmp.js';
 
 export type TestDialect = 'sqlite' | 'postgres';
 
-/** A platform on a fresh database of the given dialect and a fresh artifact directory. */
-export async function openTestPlatform(dialect: TestDialect, clock?: ManualClock): Promise<Platform> {
+/**
+ * A platform on a fresh database of the given dialect and a fresh artifact directory, with any
+ * other settings given.
+ */
+export async function openTestPlatform(
+  dialect: TestDialect,
+  clock?: ManualClock,
+  settings: ConfigOverrides = {},
+): Promise<Platform> {
   const home = tempDir('mloop-platform-');
   const databaseUrl = dialect === 'sqlite' ? `sqlite:${join(home, 'mloop.db')}` : await freshPostgresUrl();
-  const config = loadConfig({ home, databaseUrl }, {});
+  const config = loadConfig({ ...settings, home, databaseUrl }, {});
   return openPlatform(config, clock ? { clock } : {});
 }
 

@@ -34,14 +34,15 @@ describeEachDialect('alert routes', (dialect) => {
   };
 
   it('creates, lists, evaluates, disables and deletes a rule; lists its alerts by rule and time', async () => {
-    const reference = writeReferenceCsv(tempDir());
+    // Over HTTP a reference is stored data: a dataset version.
+    await platform.data.datasets.add(`ref-${model}`, writeReferenceCsv(tempDir()));
     const created = await call('POST', '/api/v1/alert-rules', {
       name: 'drift',
       model: `${model}@champion`,
       kind: 'drift_share',
       threshold: 0.3,
       window: '1h',
-      reference,
+      reference: `ref-${model}/1`,
     });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({

@@ -51,7 +51,8 @@ describeEachDialect('alert rules', (dialect) => {
 
   beforeEach(async () => {
     clock = testClock();
-    platform = await openTestPlatform(dialect, clock);
+    // The webhook receivers listen on loopback, which webhooks reach only when allowed.
+    platform = await openTestPlatform(dialect, clock, { webhookAllowedHosts: ['127.0.0.1'] });
     model = await registerMonitoredModel(platform);
     reference = writeReferenceCsv(tempDir());
     fired = [];

@@ -1,7 +1,10 @@
 import { Type } from '@sinclair/typebox';
+import { maskWebhookUrl } from '../../monitoring/alerts/webhook-target.js';
+import type { AlertRule } from '../../monitoring/alerts/types.js';
 import type { Platform } from '../../platform.js';
 import type { App } from '../server.js';
 import { AlertRuleInputSchema, AlertRuleSchema, AlertSchema, EvaluationSchema } from './alert-schemas.js';
+import { storedReference } from './monitoring-routes.js';
 import { ErrorSchema, Ok } from './tracking-schemas.js';
 
 const rulesBase = '/api/v1/alert-rules';
@@ -23,7 +26,10 @@ export function registerAlertRoutes(app: App, platform: Platform): void {
         response: { 201: AlertRuleSchema, ...errors },
       },
     },
-    async (req, reply) => reply.status(201).send(await rules.create(req.body)),
+    async (req, reply) => {
+      storedReference(req.body.reference);
+      return reply.status(201).send(shown(await rules.create(req.body)));
+    },
   );
 
   app.get(
@@ -35,7 +41,7 @@ export function registerAlertRoutes(app: App, platform: Platform): void {
         response: { 200: Type.Object({ rules: Type.Array(AlertRuleSchema) }) },
       },
     },
-    async () => ({ rules: await rules.list() }),
+    async () => ({ rules: (await rules.list()).map(shown) }),
   );
 
   app.get(
@@ -48,7 +54,7 @@ export function registerAlertRoutes(app: App, platform: Platform): void {
         response: { 200: AlertRuleSchema, ...errors },
       },
     },
-    async (req) => rules.get(req.params.name),
+    async (req) => shown(await rules.get(req.params.name)),
   );
 
   app.delete(
@@ -81,7 +87,7 @@ export function registerAlertRoutes(app: App, platform: Platform): void {
           response: { 200: AlertRuleSchema, ...errors },
         },
       },
-      async (req) => rules.setEnabled(req.params.name, enabled),
+      async (req) => shown(await rules.setEnabled(req.params.name, enabled)),
     );
   }
 
@@ -124,4 +130,9 @@ export function registerAlertRoutes(app: App, platform: Platform): void {
       }),
     }),
   );
+}
+
+/** A rule as the API shows it, to every role: its webhook's secret parts masked. */
+function shown(rule: AlertRule): AlertRule {
+  return rule.webhookUrl === undefined ? rule : { ...rule, webhookUrl: maskWebhookUrl(rule.webhookUrl) };
 }

@@ -59,12 +59,7 @@ export function registerMonitoringRoutes(app: App, platform: Platform): void {
 async function requestOf(platform: Platform, name: string, q: Static<typeof MonitorQuery>) {
   if (q.version !== undefined && q.alias !== undefined)
     throw invalidParameter('alias', 'give version or alias, not both');
-  // A caller over HTTP names stored data, never a path on the server's disk.
-  if (q.reference !== undefined && !/^window:|^[^/\\]+\/\d+$/.test(q.reference))
-    throw invalidParameter(
-      'reference',
-      'reference must be a dataset version NAME/VERSION or a past window such as window:-7d..-1d',
-    );
+  storedReference(q.reference);
   return {
     ref: await versionRef(platform, name, q),
     windowMs: parseWindowLength(q.window ?? '24h', 'window'),
@@ -98,4 +93,16 @@ function wire(report: MonitorReport): MonitorReport {
       }),
     },
   };
+}
+
+/**
+ * A drift reference named over HTTP: stored data (a dataset version NAME/VERSION) or a past window,
+ * never a path on the server's disk, which the server would read for the caller.
+ */
+export function storedReference(reference: string | undefined): void {
+  if (reference !== undefined && !/^window:|^[^/\\]+\/\d+$/.test(reference))
+    throw invalidParameter(
+      'reference',
+      'reference must be a dataset version NAME/VERSION or a past window such as window:-7d..-1d, not a file path',
+    );
 }

@@ -13,6 +13,7 @@ import {
   type Evaluation,
   type EvaluationOutcome,
 } from './types.js';
+import { WebhookTargets } from './webhook-target.js';
 
 const namePattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const defaultCooldownMs = 3_600_000;
@@ -25,11 +26,13 @@ export class AlertRuleService {
   constructor(
     private readonly db: Kysely<AlertTables>,
     private readonly clock: Clock,
+    private readonly webhooks: WebhookTargets = new WebhookTargets(),
   ) {}
 
   /** Creates a rule; its name must be new. Every field is checked here, so evaluation can trust it. */
   async create(input: AlertRuleInput): Promise<AlertRule> {
     const row = validRuleRow(input, this.clock.now());
+    if (row.webhook_url !== null) await this.webhooks.check(row.webhook_url);
     const existing = await this.db
       .selectFrom('alert_rules')
       .select('name')
@@ -144,7 +147,7 @@ function validRuleRow(input: AlertRuleInput, now: number): AlertRuleRow {
     metric: metric ?? null,
     reference: reference ?? null,
     all_versions: input.allVersions ? 1 : 0,
-    webhook_url: validWebhookUrl(input.webhookUrl) ?? null,
+    webhook_url: input.webhookUrl || null,
     cooldown_ms: cooldownMs(input.cooldown),
     enabled: input.enabled === false ? 0 : 1,
     description: input.description ?? null,
@@ -155,20 +158,6 @@ function validRuleRow(input: AlertRuleInput, now: number): AlertRuleRow {
     last_outcome: null,
     last_message: null,
   };
-}
-
-function validWebhookUrl(url: string | undefined): string | undefined {
-  if (url === undefined || url === '') return undefined;
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw invalidParameter('webhookUrl', `webhookUrl "${url}" is not a URL`);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw invalidParameter('webhookUrl', 'webhookUrl must be an http:// or https:// URL');
-  }
-  return url;
 }
 
 function cooldownMs(text: string | undefined): number {

@@ -1,4 +1,8 @@
-/** How hard a webhook is tried before its delivery is recorded as failed. */
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { WebhookTargets } from './webhook-target.js';
+
+/** How hard a webhook is tried before its delivery is recorded as failed, and where it may go. */
 export interface WebhookOptions {
   /** Tries in all (default 3). */
   attempts?: number;
@@ -6,6 +10,8 @@ export interface WebhookOptions {
   timeoutMs?: number;
   /** Wait before the second try, doubled before each next one, ms (default 500). */
   backoffMs?: number;
+  /** Hosts a webhook may reach though they are loopback or private (`MLOOP_WEBHOOK_ALLOWED_HOSTS`). */
+  allowedHosts?: readonly string[] | undefined;
 }
 
 export interface WebhookDelivery {
@@ -18,7 +24,9 @@ export interface WebhookDelivery {
 /**
  * POSTs a JSON body to a webhook, retrying network errors, timeouts, 429 and 5xx answers with
  * exponential backoff; a 4xx other than 429 is not retried (the receiver refused this body, and
- * would refuse it again). Never throws: the outcome is returned, for the alert's record.
+ * would refuse it again). Only public addresses (or allowed hosts) are reached, checked after DNS
+ * resolution on the address actually connected to; redirects are not followed, since each would
+ * need the same check. Never throws: the outcome is returned, for the alert's record.
  */
 export async function deliverWebhook(
   url: string,
@@ -27,26 +35,27 @@ export async function deliverWebhook(
 ): Promise<WebhookDelivery> {
   const attempts = Math.max(1, options.attempts ?? 3);
   const timeoutMs = options.timeoutMs ?? 5000;
+  const targets = new WebhookTargets(options.allowedHosts);
+  const target = new URL(url);
+  const refused = targets.refusedLiteral(target.hostname);
+  if (refused) return { ok: false, attempts: 0, error: `webhook refused: ${refused}` };
   let wait = options.backoffMs ?? 500;
   let error = 'not tried';
   for (let attempt = 1; attempt <= attempts; attempt++) {
     try {
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'mloop-alerts' },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      await response.arrayBuffer().catch(() => undefined);
-      if (response.ok) return { ok: true, attempts: attempt };
-      error = `HTTP ${response.status}`;
-      if (response.status < 500 && response.status !== 429) return { ok: false, attempts: attempt, error };
+      const status = await post(target, JSON.stringify(body), targets, timeoutMs);
+      if (status >= 200 && status < 300) return { ok: true, attempts: attempt };
+      error =
+        status >= 300 && status < 400 ? `HTTP ${status} (redirects are not followed)` : `HTTP ${status}`;
+      if (status < 500 && status !== 429) return { ok: false, attempts: attempt, error };
     } catch (caught) {
-      const cause = (caught as { cause?: { code?: string } }).cause?.code;
+      const code = (caught as NodeJS.ErrnoException).code;
+      if (code === 'EREFUSED_ADDRESS')
+        return { ok: false, attempts: attempt, error: (caught as Error).message };
       error =
         caught instanceof Error && caught.name === 'TimeoutError'
           ? `timed out after ${timeoutMs} ms`
-          : `${caught instanceof Error ? caught.message : String(caught)}${cause ? ` (${cause})` : ''}`;
+          : `${caught instanceof Error ? caught.message : String(caught)}${code && !(caught as Error).message.includes(code) ? ` (${code})` : ''}`;
     }
     if (attempt < attempts) {
       await new Promise((resolve) => setTimeout(resolve, wait));
@@ -54,4 +63,37 @@ export async function deliverWebhook(
     }
   }
   return { ok: false, attempts, error };
+}
+
+/** One POST; resolves with the answer's status once its body is read. */
+function post(target: URL, payload: string, targets: WebhookTargets, timeoutMs: number): Promise<number> {
+  const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = send(
+      target,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(payload),
+          'user-agent': 'mloop-alerts',
+        },
+        lookup: targets.lookup,
+        signal: AbortSignal.timeout(timeoutMs),
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
+      },
+    );
+    // A timed-out request fails with AbortError, whose cause is the signal's TimeoutError.
+    req.on('error', (error) => reject(error.name === 'AbortError' ? (causeOf(error) ?? error) : error));
+    req.end(payload);
+  });
+}
+
+function causeOf(error: Error): Error | undefined {
+  const cause = (error as { cause?: unknown }).cause;
+  return cause instanceof Error ? cause : undefined;
 }
