@@ -9,6 +9,8 @@ import { DatasetValidationService } from './data/validation/validations.js';
 import { versionDataOf } from './data/validation/version-data.js';
 import { driftDistributionTest } from './monitoring/drift/distribution-test.js';
 import type { DatasetTables } from './data/tables.js';
+import { AuditLog } from './governance/audit.js';
+import { auditHeadKey } from './governance/audit-key.js';
 import { createGovernanceServices, type GovernanceServices } from './governance/governance-services.js';
 import { lineageSources } from './governance/lineage-sources.js';
 import { PipelineStore } from './pipelines/pipeline-store.js';
@@ -87,12 +89,15 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
   const database = await openDatabase(config.databaseUrl);
   const artifactStore = new LocalArtifactStore(config.artifactRoot);
   const events = new EventBus();
+  // Made first: every domain records its changes here, whichever way they come in.
+  const audit = new AuditLog(database, clock, auditHeadKey(config));
   const { tracking, registry } = createTrackingServices({
     database,
     artifactStore,
     clock,
     events,
     protectedAliases: config.protectedAliases,
+    audit,
   });
   const personalData = new PersonalData(() =>
     piiHashKey(config.piiHashKey, join(config.home, 'pii-hash-key')),
@@ -114,6 +119,7 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
     versions: registryModelVersions(registry),
     scorer: serving.predictions,
     predictor: options.deployments,
+    audit,
   });
   const labelled = new SqlLabelledPredictions(database.tables<FeedbackTables>());
   const feedback = {
@@ -139,6 +145,7 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
     clock,
     cacheDir: join(config.home, 'cache'),
     events,
+    audit,
   });
   const monitoring = createMonitoringServices({
     database,
@@ -188,6 +195,8 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
     governance: createGovernanceServices({
       database,
       clock,
+      events,
+      audit,
       aliases: registry.aliases,
       lineage: lineageSources({
         registry,

@@ -1,7 +1,10 @@
+import type { AuditTrail } from './core/audit-trail.js';
 import type { Clock } from './core/clock.js';
 import { systemClock } from './core/clock.js';
 import type { Config } from './core/config.js';
 import { EventBus } from './core/events.js';
+import { AuditLog } from './governance/audit.js';
+import { auditHeadKey } from './governance/audit-key.js';
 import { RegistryService } from './registry/registry.js';
 import type { RegistryTables } from './registry/tables.js';
 import type { ArtifactStore } from './store/artifacts/artifact-store.js';
@@ -29,6 +32,8 @@ export interface TrackingWiring {
   events: EventBus;
   /** From the configuration: aliases guarded by evaluation gates (and by governance). */
   protectedAliases?: readonly string[] | undefined;
+  /** Where registry changes are recorded (the governance audit log). */
+  audit?: AuditTrail | undefined;
 }
 
 /**
@@ -52,6 +57,7 @@ export function createTrackingServices(wiring: TrackingWiring): {
     runs,
     loggedModels,
     protectedAliases: wiring.protectedAliases,
+    audit: wiring.audit,
   });
   const artifacts = new ArtifactService(trackingDb, artifactStore, clock);
   return { tracking: { experiments, runs, artifacts, loggedModels }, registry };
@@ -80,12 +86,15 @@ export async function openTrackingPlatform(
 ): Promise<TrackingPlatform> {
   const database = await openDatabase(config.databaseUrl);
   const artifactStore = new LocalArtifactStore(config.artifactRoot);
+  const clock = options.clock ?? systemClock;
   const services = createTrackingServices({
     database,
     artifactStore,
-    clock: options.clock ?? systemClock,
+    clock,
     events: new EventBus(),
     protectedAliases: config.protectedAliases,
+    // `mloop models register|alias` change the registry here: recorded as on a server.
+    audit: new AuditLog(database, clock, auditHeadKey(config)),
   });
   return { config, database, artifactStore, ...services, close: () => database.close() };
 }

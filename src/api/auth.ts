@@ -1,5 +1,7 @@
 import type { FastifyRequest } from 'fastify';
+import { actingAs, type ActingAs } from '../core/acting-as.js';
 import { MloopError } from '../core/errors.js';
+import { kindOfAction } from '../governance/audit-kinds.js';
 import { LOCAL_ADMIN_TOKEN_FILE } from '../governance/local-admin-token.js';
 import { DEFAULT_PROJECT } from '../governance/projects.js';
 import { can, leastRoleFor, type Action, type Role } from '../governance/roles.js';
@@ -18,8 +20,8 @@ interface RequestState {
   object: RequestObject | undefined;
   project: string;
   denied: boolean;
-  /** Ids the answer named (`id`, `run_id`, `version`…), for the audit entry's "after". */
-  after: Record<string, unknown> | undefined;
+  /** Who the handler acted as; services count the entries they recorded in it. */
+  actingAs?: ActingAs;
 }
 
 const state = new WeakMap<FastifyRequest, RequestState>();
@@ -61,6 +63,23 @@ export function registerAccessControl(app: App, platform: Platform, options: { e
     const configured = (route.config as { action?: unknown } | undefined)?.action;
     for (const method of methods)
       mapped.push({ method, url: route.url, action: actionOfRoute(method, route.url, configured) });
+    // The handler runs as the token's user: the services it calls record their changes for them.
+    const handler = route.handler;
+    route.handler = function (this: unknown, request, reply) {
+      const s = state.get(request);
+      if (!s) return handler.call(this as never, request, reply);
+      s.actingAs = {
+        actor: s.token?.user ?? 'anonymous',
+        via: 'http',
+        method: request.method,
+        path: request.url.split('?')[0] ?? request.url,
+        ip: request.ip,
+        requestId: request.id,
+        details: { ...(s.token ? { token: s.token.name } : {}), project: s.project },
+        recorded: 0,
+      };
+      return actingAs(s.actingAs, () => handler.call(this as never, request, reply));
+    };
   });
   const buckets = new TokenBuckets(platform.config.rateLimitPerMinute, () => platform.clock.now());
 
@@ -75,7 +94,6 @@ export function registerAccessControl(app: App, platform: Platform, options: { e
       object: undefined,
       project: DEFAULT_PROJECT,
       denied: false,
-      after: undefined,
     };
     state.set(request, s);
     // Every request counts, with tokens or without, public routes too (a webhook's secret is not
@@ -165,26 +183,19 @@ export function registerAccessControl(app: App, platform: Platform, options: { e
     }
   });
 
+  // Written before the answer leaves, so a client that got its answer finds the entry.
   app.addHook('onSend', async (request, reply, payload) => {
     const s = state.get(request);
-    if (
-      s &&
-      MUTATING.has(request.method) &&
-      reply.statusCode < 400 &&
-      typeof payload === 'string' &&
-      payload.length < 65_536
-    )
-      s.after = idsOf(payload);
-    return payload;
-  });
-
-  app.addHook('onResponse', async (request, reply) => {
-    const s = state.get(request);
-    if (!s || !MUTATING.has(request.method) || (s.action && UNAUDITED.has(s.action))) return;
+    if (!s || !MUTATING.has(request.method) || (s.action && UNAUDITED.has(s.action))) return payload;
     const denied = s.denied || reply.statusCode === 401 || reply.statusCode === 403;
-    if (!denied && reply.statusCode >= 400) return;
+    if (!denied && reply.statusCode >= 400) return payload;
+    // A change the services recorded is in the log already; this entry is for refused attempts
+    // and for writes no service records (runs, experiments, labels, alert rules).
+    if (!denied && (s.actingAs?.recorded ?? 0) > 0) return payload;
+    const after = typeof payload === 'string' && payload.length < 65_536 ? idsOf(payload) : undefined;
     try {
       await audit.append({
+        kind: kindOfAction(s.action ?? 'unmapped'),
         actor: s.token?.user ?? 'anonymous',
         action: s.action ?? 'unmapped',
         outcome: denied ? 'denied' : 'ok',
@@ -198,13 +209,14 @@ export function registerAccessControl(app: App, platform: Platform, options: { e
           project: s.project,
           ...(s.object?.id ? { [s.object.kind]: s.object.id } : {}),
         },
-        after: s.after,
+        after: denied ? undefined : after,
         ip: request.ip,
         requestId: request.id,
       });
     } catch (error) {
       request.log.error({ err: error }, 'could not write the audit entry');
     }
+    return payload;
   });
 
   async function tokenOf(request: FastifyRequest): Promise<ApiToken | undefined> {

@@ -1,4 +1,5 @@
 import { loadConfig } from '../core/config.js';
+import { localUser } from './local-user.js';
 import type { AuditEntry, AuditFilter, AuditVerification } from '../governance/audit.js';
 import type { LineageGraph } from '../governance/lineage-graph.js';
 import type { ForgetResult, ForgetSubject } from '../governance/privacy.js';
@@ -73,23 +74,7 @@ export async function withGovernance<T>(
         decidePromotion: (id, d, by) =>
           d === 'approve' ? promotionRequests.approve(id, by) : promotionRequests.reject(id, by),
         lineage: (kind, id) => platform.governance.lineage.graph(kind, id),
-        forget: async (subject) => {
-          const result = await platform.governance.privacy.forget(subject);
-          // On the embedded store there is no HTTP hook: record the request here.
-          await audit.append({
-            actor: localUser(),
-            action: 'privacy.forget',
-            outcome: 'ok',
-            method: 'CLI',
-            path: 'mloop privacy forget',
-            status: 200,
-            after: {
-              predictions_deleted: result.predictionsDeleted,
-              feedback_deleted: result.feedbackDeleted,
-            },
-          });
-          return result;
-        },
+        forget: (subject) => platform.governance.privacy.forget(subject),
       },
       true,
     );
@@ -98,7 +83,4 @@ export async function withGovernance<T>(
   }
 }
 
-/** Who acts on the embedded store: MLOOP_USER, else the login name. */
-export function localUser(): string {
-  return process.env.MLOOP_USER || process.env.USER || process.env.USERNAME || 'local';
-}
+export { localUser } from './local-user.js';

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Help } from 'commander';
+import { actAsFromNowOn } from '../core/acting-as.js';
 import { isMloopError } from '../core/errors.js';
 import { commandTable, entriesFor } from './command-table.js';
 import { exitCodeFor, exitCodes, exitCodesHelp } from './exit-codes.js';
+import { localUser } from './local-user.js';
 
 const program = new Command();
 program
@@ -25,6 +27,11 @@ if (entries === 'help-only') {
   const registrations = await Promise.all([...new Set(entries.map((e) => e.register))].map((r) => r()));
   for (const register of new Set(registrations)) register(program);
 }
+
+// What a command changes on the embedded store is audited as the OS user running it; long-running
+// services act for each request's token, or as themselves for their own work.
+if (!['server', 'worker', 'serve'].includes(process.argv[2] ?? ''))
+  actAsFromNowOn({ actor: localUser(), via: 'cli' });
 
 try {
   await program.parseAsync(process.argv);

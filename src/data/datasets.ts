@@ -1,3 +1,4 @@
+import { noAuditTrail, type AuditTrail } from '../core/audit-trail.js';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -45,6 +46,8 @@ export interface DatasetServiceDeps {
   cacheDir: string;
   /** Told of each new version ('data.version-added'), so pipelines can retrain on new data. */
   events?: EventBus;
+  /** Where each new version is recorded, whoever adds it. */
+  audit?: AuditTrail;
 }
 
 /**
@@ -58,6 +61,7 @@ export class DatasetService {
   private readonly cacheDir: string;
   private readonly files: VersionFiles;
   private readonly events: EventBus | undefined;
+  private readonly audit: AuditTrail;
 
   constructor(deps: DatasetServiceDeps) {
     this.db = deps.db;
@@ -65,6 +69,7 @@ export class DatasetService {
     this.clock = deps.clock;
     this.cacheDir = deps.cacheDir;
     this.events = deps.events;
+    this.audit = deps.audit ?? noAuditTrail;
     this.files = new VersionFiles(deps.store, join(deps.cacheDir, 'datasets'));
   }
 
@@ -101,6 +106,17 @@ export class DatasetService {
       if (added.created) {
         const { version, digest } = added.version;
         this.events?.emit('data.version-added', { name, version, digest });
+        await this.audit.record({
+          kind: 'dataset',
+          action: 'dataset.version-add',
+          objectKind: 'dataset',
+          objectId: `${name}/${version}`,
+          after: {
+            digest,
+            rows: added.version.rowCount,
+            ...(options.source ? { source: options.source } : {}),
+          },
+        });
       }
       return added;
     } catch (error) {

@@ -1,24 +1,42 @@
 import type { Kysely } from 'kysely';
+import { currentActor } from '../core/acting-as.js';
+import type { AuditTrail, Change, ChangeKind } from '../core/audit-trail.js';
 import type { Clock } from '../core/clock.js';
-import { sha256Hex } from '../core/hashing.js';
+import type { Database } from '../store/database.js';
+import { serializedTransaction } from '../store/serialized-transaction.js';
+import {
+  entryHash,
+  GENESIS_HASH,
+  headMac,
+  normalize,
+  verifyChain,
+  type AuditVerification,
+} from './audit-chain.js';
+import { actionsOfKinds } from './audit-kinds.js';
 import type { AuditRow, GovernanceTables } from './tables.js';
+
+export { GENESIS_HASH, type AuditVerification } from './audit-chain.js';
 
 /** What happened, as the caller describes it; the log adds seq, time and the hashes. */
 export interface AuditEvent {
+  /** The kind of change (`model`, `alias`, `tracking`…), which `mloop audit --kind` filters on. */
+  kind: ChangeKind;
   actor: string;
   action: string;
   /** `ok` for a change that happened, `denied` for a refused attempt. */
   outcome: 'ok' | 'denied';
+  /** The HTTP method, or the way in for changes made otherwise (`cli`, `pipeline`, `system`). */
   method: string;
   path: string;
+  /** The HTTP status; 0 for an entry a service recorded as it made the change. */
   status: number;
-  objectKind?: string;
-  objectId?: string;
+  objectKind?: string | undefined;
+  objectId?: string | undefined;
   /** Ids (not contents) before and after the change, as small JSON-able objects. */
   before?: unknown;
   after?: unknown;
-  ip?: string;
-  requestId?: string;
+  ip?: string | undefined;
+  requestId?: string | undefined;
 }
 
 export interface AuditEntry extends Required<
@@ -26,6 +44,8 @@ export interface AuditEntry extends Required<
 > {
   seq: number;
   time: number;
+  /** Undefined on entries written before kinds were recorded. */
+  kind: string | undefined;
   objectKind: string | undefined;
   objectId: string | undefined;
   before: unknown;
@@ -37,72 +57,113 @@ export interface AuditEntry extends Required<
 }
 
 export interface AuditFilter {
-  actor?: string;
+  actor?: string | undefined;
   /** `KIND` or `KIND/ID` (`model/churn`) or a bare id. */
-  object?: string;
-  since?: number;
-  until?: number;
-  limit?: number;
+  object?: string | undefined;
+  /** Only these kinds of change (all when absent). */
+  kinds?: readonly ChangeKind[] | undefined;
+  since?: number | undefined;
+  until?: number | undefined;
+  limit?: number | undefined;
 }
 
-export type AuditVerification =
-  { ok: true; entries: number } | { ok: false; entries: number; firstBadSeq: number; reason: string };
-
-/** The hash the chain starts from. */
-export const GENESIS_HASH = '0'.repeat(64);
+const HEAD_LOCK = 'mloop.audit_log';
 
 /**
- * The append-only audit log. Each entry's hash covers the previous entry's hash and every
- * field of its own, so editing or deleting any entry breaks the chain from that point on,
- * which `verify` reports by the first seq that does not match.
+ * The append-only audit log. Each entry's hash covers the previous entry's hash and every field
+ * of its own, so editing or deleting any entry breaks the chain from that point on; the head
+ * record, moved with each append and sealed with a key held outside the database, shows when the
+ * newest entries were cut off. Appends take one lock (across processes and servers), so two
+ * writers never take the same seq or fork the chain.
  */
-export class AuditLog {
-  // Appends are serialized in this process so seq and prev_hash are read and written as one step.
-  private tail: Promise<unknown> = Promise.resolve();
+export class AuditLog implements AuditTrail {
+  private readonly db: Kysely<GovernanceTables>;
 
   constructor(
-    private readonly db: Kysely<GovernanceTables>,
+    private readonly database: Database,
     private readonly clock: Clock,
-  ) {}
-
-  append(event: AuditEvent): Promise<AuditEntry> {
-    const next = this.tail.then(() => this.appendNow(event, 3));
-    this.tail = next.catch(() => undefined);
-    return next;
+    /** The key sealing the head (derived from the server's secret key, never stored in the database). */
+    private readonly key: () => Buffer,
+  ) {
+    this.db = database.tables<GovernanceTables>();
   }
 
-  private async appendNow(event: AuditEvent, attempts: number): Promise<AuditEntry> {
-    const last = await this.db
-      .selectFrom('audit_log')
-      .select(['seq', 'hash'])
-      .orderBy('seq', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    const partial = {
-      seq: last ? Number(last.seq) + 1 : 1,
-      time: this.clock.now(),
-      actor: event.actor,
-      action: event.action,
-      outcome: event.outcome,
-      method: event.method,
-      path: event.path,
-      status: event.status,
-      object_kind: event.objectKind ?? null,
-      object_id: event.objectId ?? null,
-      before_json: event.before === undefined ? null : JSON.stringify(event.before),
-      after_json: event.after === undefined ? null : JSON.stringify(event.after),
-      ip: event.ip ?? null,
-      request_id: event.requestId ?? null,
-      prev_hash: last?.hash ?? GENESIS_HASH,
-    };
-    const row: AuditRow = { ...partial, hash: entryHash(partial) };
-    try {
-      await this.db.insertInto('audit_log').values(row).execute();
-    } catch (error) {
-      // Another process (the embedded CLI next to a server) took this seq: chain onto its entry.
-      if (attempts > 1) return this.appendNow(event, attempts - 1);
-      throw error;
-    }
+  /**
+   * Records a change a service made, for whoever the entry point says is acting (the token's
+   * user, the OS user of the embedded CLI, a pipeline or `system:rollout`).
+   */
+  async record(change: Change): Promise<void> {
+    const who = currentActor();
+    if (who) who.recorded += 1;
+    const details = who?.details;
+    const before =
+      details && (change.before === undefined || isPlainObject(change.before))
+        ? { ...details, ...(change.before as object | undefined) }
+        : change.before;
+    await this.append({
+      kind: change.kind,
+      actor: who?.actor ?? 'system',
+      action: change.action,
+      outcome: 'ok',
+      method: who?.method ?? who?.via ?? 'system',
+      path: who?.path ?? '',
+      status: 0,
+      objectKind: change.objectKind,
+      objectId: change.objectId,
+      before,
+      after: change.after,
+      ip: who?.ip,
+      requestId: who?.requestId,
+    });
+  }
+
+  async append(event: AuditEvent): Promise<AuditEntry> {
+    const row = await serializedTransaction<AuditRow, GovernanceTables>(
+      this.database,
+      HEAD_LOCK,
+      async (tx) => {
+        const head = await tx.selectFrom('audit_head').selectAll().where('id', '=', 1).executeTakeFirst();
+        // The head is where the chain continues, not the table's last row: entries cut from the end
+        // stay missing between the head and the next entry, where verification finds them.
+        const tail =
+          head ??
+          (await tx
+            .selectFrom('audit_log')
+            .select(['seq', 'hash'])
+            .orderBy('seq', 'desc')
+            .limit(1)
+            .executeTakeFirst());
+        const seq = tail ? Number(tail.seq) + 1 : 1;
+        const partial: Omit<AuditRow, 'hash'> = {
+          seq,
+          time: this.clock.now(),
+          actor: event.actor,
+          action: event.action,
+          outcome: event.outcome,
+          method: event.method,
+          path: event.path,
+          status: event.status,
+          object_kind: event.objectKind ?? null,
+          object_id: event.objectId ?? null,
+          before_json: event.before === undefined ? null : JSON.stringify(event.before),
+          after_json: event.after === undefined ? null : JSON.stringify(event.after),
+          ip: event.ip ?? null,
+          request_id: event.requestId ?? null,
+          prev_hash: tail?.hash ?? GENESIS_HASH,
+          kind: event.kind,
+        };
+        const row: AuditRow = { ...partial, hash: entryHash(partial) };
+        await tx.insertInto('audit_log').values(row).execute();
+        const sealed = { seq, hash: row.hash, mac: headMac(this.key(), seq, row.hash) };
+        if (head) await tx.updateTable('audit_head').set(sealed).where('id', '=', 1).execute();
+        else
+          await tx
+            .insertInto('audit_head')
+            .values({ id: 1, ...sealed })
+            .execute();
+        return row;
+      },
+    );
     return toEntry(row);
   }
 
@@ -112,6 +173,18 @@ export class AuditLog {
     if (filter.actor) query = query.where('actor', '=', filter.actor);
     if (filter.since !== undefined) query = query.where('time', '>=', filter.since);
     if (filter.until !== undefined) query = query.where('time', '<', filter.until);
+    const kinds = filter.kinds;
+    if (kinds) {
+      if (kinds.length === 0) return [];
+      // Entries from before kinds were recorded are matched by their permission's kind.
+      const legacy = actionsOfKinds(kinds);
+      query = query.where((eb) =>
+        eb.or([
+          eb('kind', 'in', [...kinds]),
+          ...(legacy.length > 0 ? [eb.and([eb('kind', 'is', null), eb('action', 'in', legacy)])] : []),
+        ]),
+      );
+    }
     if (filter.object) {
       const slash = filter.object.indexOf('/');
       const object = filter.object;
@@ -127,54 +200,16 @@ export class AuditLog {
     return (await query.execute()).map(toEntry);
   }
 
-  /** Walks the whole chain; names the first entry whose hash, link or seq is wrong. */
+  /** Walks the whole chain and its keyed head; names the first entry altered, missing or cut off. */
   async verify(): Promise<AuditVerification> {
     const rows = await this.db.selectFrom('audit_log').selectAll().orderBy('seq', 'asc').execute();
-    let prevHash = GENESIS_HASH;
-    let expectedSeq = 1;
-    for (const raw of rows) {
-      const row = normalize(raw);
-      if (row.seq !== expectedSeq)
-        return bad(rows.length, expectedSeq, `entry ${expectedSeq} is missing (next is ${row.seq})`);
-      if (row.prev_hash !== prevHash)
-        return bad(rows.length, row.seq, 'its link to the previous entry does not match');
-      const { hash, ...rest } = row;
-      if (entryHash(rest) !== hash) return bad(rows.length, row.seq, 'its content does not match its hash');
-      prevHash = hash;
-      expectedSeq += 1;
-    }
-    return { ok: true, entries: rows.length };
+    const head = await this.db.selectFrom('audit_head').selectAll().where('id', '=', 1).executeTakeFirst();
+    return verifyChain(rows, head, this.key);
   }
 }
 
-function bad(entries: number, seq: number, reason: string): AuditVerification {
-  return { ok: false, entries, firstBadSeq: seq, reason };
-}
-
-// The hashed form: a fixed-order JSON array, so the hash does not depend on key order.
-function entryHash(row: Omit<AuditRow, 'hash'>): string {
-  const fields = [
-    row.seq,
-    row.time,
-    row.actor,
-    row.action,
-    row.outcome,
-    row.method,
-    row.path,
-    row.status,
-    row.object_kind,
-    row.object_id,
-    row.before_json,
-    row.after_json,
-    row.ip,
-    row.request_id,
-  ];
-  return sha256Hex(row.prev_hash + JSON.stringify(fields));
-}
-
-// PostgreSQL returns bigint as a string; hashes are computed over numbers.
-function normalize(row: AuditRow): AuditRow {
-  return { ...row, seq: Number(row.seq), time: Number(row.time), status: Number(row.status) };
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function toEntry(raw: AuditRow): AuditEntry {
@@ -182,6 +217,7 @@ function toEntry(raw: AuditRow): AuditEntry {
   return {
     seq: row.seq,
     time: row.time,
+    kind: row.kind ?? undefined,
     actor: row.actor,
     action: row.action,
     outcome: row.outcome as 'ok' | 'denied',

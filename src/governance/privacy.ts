@@ -1,3 +1,4 @@
+import { noAuditTrail, type AuditTrail } from '../core/audit-trail.js';
 import { sql, type Kysely } from 'kysely';
 import { invalidParameter } from '../core/errors.js';
 import type { FeedbackTables } from '../feedback/tables.js';
@@ -35,6 +36,7 @@ export class PrivacyService {
     private readonly personalData: PersonalData,
     /** Writes what the prediction log still holds in memory, so no queued row escapes. */
     private readonly flushPredictions: () => Promise<void>,
+    private readonly audit: AuditTrail = noAuditTrail,
   ) {}
 
   async forget(subject: ForgetSubject): Promise<ForgetResult> {
@@ -67,6 +69,14 @@ export class PrivacyService {
       const ids = await this.idsWithInput(subject.column, subject.value);
       for (let i = 0; i < ids.length; i += SLICE) await deleteSlice(ids.slice(i, i + SLICE));
     }
+    // Who asked, when and how much went; never the subject, whose id would outlive it here.
+    await this.audit.record({
+      kind: 'privacy',
+      action: 'privacy.forget',
+      objectKind: 'predictions',
+      objectId: 'column' in subject ? `column:${subject.column}` : 'request-key',
+      after: { predictions_deleted: predictionsDeleted, feedback_deleted: feedbackDeleted },
+    });
     return { subject, predictionsDeleted, feedbackDeleted };
   }
 

@@ -1,3 +1,4 @@
+import { noAuditTrail, type AuditTrail } from '../core/audit-trail.js';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import { invalidParameter, notFound } from '../core/errors.js';
@@ -28,6 +29,7 @@ export class ProjectService {
   constructor(
     private readonly db: Kysely<GovernanceTables>,
     private readonly clock: Clock,
+    private readonly audit: AuditTrail = noAuditTrail,
   ) {}
 
   /** Gives `user` a role in `project` (replacing any earlier role). */
@@ -45,6 +47,13 @@ export class ProjectService {
       .values({ project, user_name: user, role, created_time: this.clock.now() })
       .execute();
     this.roleCache.clear();
+    await this.audit.record({
+      kind: 'access',
+      action: 'access.member-set',
+      objectKind: 'project',
+      objectId: project,
+      after: { user, role },
+    });
     return { project, user, role };
   }
 
@@ -57,6 +66,13 @@ export class ProjectService {
     if (Number(result.numDeletedRows) === 0)
       throw notFound(`'${user}' is not a member of project '${project}'`);
     this.roleCache.clear();
+    await this.audit.record({
+      kind: 'access',
+      action: 'access.member-remove',
+      objectKind: 'project',
+      objectId: project,
+      before: { user },
+    });
   }
 
   async members(project?: string): Promise<ProjectMember[]> {

@@ -1,3 +1,4 @@
+import { noAuditTrail, type AuditTrail } from '../core/audit-trail.js';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import { MloopError, notFound } from '../core/errors.js';
@@ -27,6 +28,7 @@ export class PromotionRequestService {
     private readonly db: Kysely<GovernanceTables>,
     private readonly aliases: Pick<AliasService, 'set'>,
     private readonly clock: Clock,
+    private readonly audit: AuditTrail = noAuditTrail,
   ) {}
 
   async request(input: {
@@ -49,6 +51,13 @@ export class PromotionRequestService {
       decided_time: null,
     };
     await this.db.insertInto('promotion_requests').values(row).execute();
+    await this.audit.record({
+      kind: 'alias',
+      action: 'alias.promotion-request',
+      objectKind: 'model',
+      objectId: input.model,
+      after: { id: row.id, alias: input.alias, version: input.version },
+    });
     return toRequest(row);
   }
 
@@ -90,6 +99,13 @@ export class PromotionRequestService {
   private async decide(row: PromotionRequestRow, status: 'approved' | 'rejected', by: string) {
     const decided = { status, decided_by: by, decided_time: this.clock.now() };
     await this.db.updateTable('promotion_requests').set(decided).where('id', '=', row.id).execute();
+    await this.audit.record({
+      kind: 'alias',
+      action: status === 'approved' ? 'alias.promotion-approve' : 'alias.promotion-reject',
+      objectKind: 'model',
+      objectId: row.model,
+      after: { id: row.id, alias: row.alias, version: Number(row.version), by },
+    });
     return toRequest({ ...row, ...decided });
   }
 }

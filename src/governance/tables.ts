@@ -53,6 +53,16 @@ export interface AuditRow {
   request_id: string | null;
   prev_hash: string;
   hash: string;
+  /** The kind of change (migration 0016); null on entries written before it. */
+  kind: string | null;
+}
+
+/** The one row (id 1) naming the newest audit entry, sealed with a MAC under a key outside the database. */
+export interface AuditHeadRow {
+  id: number;
+  seq: number;
+  hash: string;
+  mac: string | null;
 }
 
 export interface GovernanceTables {
@@ -61,4 +71,5 @@ export interface GovernanceTables {
   object_projects: ObjectProjectRow;
   promotion_requests: PromotionRequestRow;
   audit_log: AuditRow;
+  audit_head: AuditHeadRow;
 }

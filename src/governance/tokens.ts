@@ -1,3 +1,4 @@
+import { noAuditTrail, type AuditTrail } from '../core/audit-trail.js';
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../core/clock.js';
@@ -39,6 +40,7 @@ export class TokenService {
   constructor(
     private readonly db: Kysely<GovernanceTables>,
     private readonly clock: Clock,
+    private readonly audit: AuditTrail = noAuditTrail,
   ) {}
 
   /** Creates a token; the returned `secret` is the only time it is ever available. */
@@ -59,6 +61,13 @@ export class TokenService {
       revoked_time: null,
     };
     await this.db.insertInto('api_tokens').values(row).execute();
+    await this.audit.record({
+      kind: 'access',
+      action: 'access.token-create',
+      objectKind: 'token',
+      objectId: row.name,
+      after: { id: row.id, user: input.user, admin: Boolean(input.admin) },
+    });
     return { ...toToken(row), secret };
   }
 
@@ -77,6 +86,14 @@ export class TokenService {
     if (!row) throw notFound(`No token with id or name '${idOrName}'`);
     const revoked = row.revoked_time ?? this.clock.now();
     await this.db.updateTable('api_tokens').set({ revoked_time: revoked }).where('id', '=', row.id).execute();
+    if (row.revoked_time === null)
+      await this.audit.record({
+        kind: 'access',
+        action: 'access.token-revoke',
+        objectKind: 'token',
+        objectId: row.name,
+        before: { id: row.id, user: row.user_name },
+      });
     return toToken({ ...row, revoked_time: revoked });
   }
 

@@ -1,4 +1,6 @@
 import { hostname } from 'node:os';
+import { actingAs, currentActor } from '../core/acting-as.js';
+import { noAuditTrail, type AuditTrail } from '../core/audit-trail.js';
 import type { Clock } from '../core/clock.js';
 import { notFound } from '../core/errors.js';
 import type { ArtifactService } from '../tracking/artifacts.js';
@@ -21,11 +23,29 @@ export class PipelineService {
   constructor(
     readonly store: PipelineStore,
     readonly runner: PipelineRunner,
-    private readonly deps: { artifacts: ArtifactService; runs: RunService; clock: Clock },
+    private readonly deps: {
+      artifacts: ArtifactService;
+      runs: RunService;
+      clock: Clock;
+      /** Where registrations and runs started are recorded, with who started them. */
+      audit?: AuditTrail | undefined;
+    },
   ) {}
 
+  private get audit(): AuditTrail {
+    return this.deps.audit ?? noAuditTrail;
+  }
+
   async register(definition: PipelineDefinition, source: PipelineSource): Promise<StoredPipeline> {
-    return this.store.savePipeline(definition.name, definitionToJson(definition), source);
+    const stored = await this.store.savePipeline(definition.name, definitionToJson(definition), source);
+    await this.audit.record({
+      kind: 'pipeline',
+      action: 'pipeline.register',
+      objectKind: 'pipeline',
+      objectId: definition.name,
+      after: { source: source.kind },
+    });
+    return stored;
   }
 
   get(name: string): Promise<StoredPipeline> {
@@ -44,17 +64,50 @@ export class PipelineService {
   /** Starts a run of a registered pipeline. */
   async start(name: string, options: StartOptions = {}): Promise<RunHandle> {
     const { definition, source } = await this.definitionOf(name);
-    return this.runner.start(definition, source, options);
+    const trigger = options.trigger?.kind ?? 'manual';
+    return this.startAudited(name, trigger, () => this.runner.start(definition, source, options));
   }
 
   async rerun(runId: string, options: { noCache?: boolean } = {}): Promise<RunHandle> {
     const run = await this.store.runRow(runId);
     const { definition, source } = await this.definitionOf(run.pipeline);
-    return this.runner.rerun(runId, definition, source, options);
+    return this.startAudited(run.pipeline, 'rerun', () =>
+      this.runner.rerun(runId, definition, source, options),
+    );
   }
 
-  cancel(runId: string): Promise<void> {
-    return this.runner.cancel(runId);
+  /**
+   * Starts a run whose steps act as the pipeline (`pipeline:NAME`), naming the run, its trigger and
+   * who started it in each change a step makes; the start itself is recorded for the caller.
+   */
+  private async startAudited(
+    pipeline: string,
+    trigger: string,
+    start: () => Promise<RunHandle>,
+  ): Promise<RunHandle> {
+    const startedBy = currentActor()?.actor ?? 'system';
+    const details: Record<string, unknown> = { trigger, startedBy };
+    const handle = await actingAs({ actor: `pipeline:${pipeline}`, via: 'pipeline', details }, start);
+    // The steps run on after start returns, reading this same object: they see the run's id.
+    details.pipelineRun = handle.id;
+    await this.audit.record({
+      kind: 'pipeline',
+      action: 'pipeline.run',
+      objectKind: 'pipeline',
+      objectId: pipeline,
+      after: { run: handle.id, trigger },
+    });
+    return handle;
+  }
+
+  async cancel(runId: string): Promise<void> {
+    await this.runner.cancel(runId);
+    await this.audit.record({
+      kind: 'pipeline',
+      action: 'pipeline.cancel',
+      objectKind: 'pipeline-run',
+      objectId: runId,
+    });
   }
 
   /** A run with its steps in the DAG order of its pipeline's registered definition. */

@@ -1,3 +1,4 @@
+import type { AuditTrail } from '../core/audit-trail.js';
 import type { Clock } from '../core/clock.js';
 import type { Database } from '../store/database.js';
 import type { ArtifactService } from '../tracking/artifacts.js';
@@ -16,6 +17,7 @@ export interface PipelineDeps {
   experiments: ExperimentService;
   runs: RunService;
   artifacts: ArtifactService;
+  audit?: AuditTrail | undefined;
 }
 
 /** Pipelines wired to the platform's tracking; steps run in this process unless an executor is given. */
@@ -37,12 +39,21 @@ export function platformPipelineService(
     database: Database;
     clock: Clock;
     tracking: Pick<PipelineDeps, 'experiments' | 'runs' | 'artifacts'>;
+    /** The platform's audit log, which records pipeline changes and what their steps change. */
+    governance?: { audit: AuditTrail };
   },
   executor?: StepExecutor,
 ): PipelineService {
   const { experiments, runs, artifacts } = platform.tracking;
   return createPipelineService(
-    { database: platform.database, clock: platform.clock, experiments, runs, artifacts },
+    {
+      database: platform.database,
+      clock: platform.clock,
+      experiments,
+      runs,
+      artifacts,
+      audit: platform.governance?.audit,
+    },
     executor,
   );
 }

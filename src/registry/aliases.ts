@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { noAuditTrail, type AuditTrail } from '../core/audit-trail.js';
 import type { Clock } from '../core/clock.js';
 import { invalidParameter, MloopError, notFound } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
@@ -24,6 +25,7 @@ export class AliasService {
     private readonly events: EventBus,
     /** Guards protected aliases (`production`, `champion`) with the versions' gate reports. */
     private readonly gates?: GateService,
+    private readonly audit: AuditTrail = noAuditTrail,
   ) {}
 
   /**
@@ -91,7 +93,17 @@ export class AliasService {
       const change: AliasChange = { kind: 'moved', name: model.name, alias, fromVersion, toVersion: version };
       return { promotion, change };
     });
-    if (change) this.announce([change]);
+    if (change) {
+      this.announce([change]);
+      await this.audit.record({
+        kind: 'alias',
+        action: 'alias.set',
+        objectKind: 'model',
+        objectId: name,
+        before: { alias, version: change.fromVersion ?? null },
+        after: { alias, version, ...(promotion?.reason ? { reason: promotion.reason } : {}) },
+      });
+    }
     return promotion;
   }
 
@@ -113,6 +125,13 @@ export class AliasService {
     });
     if (!result) return undefined;
     this.announce([result.change]);
+    await this.audit.record({
+      kind: 'alias',
+      action: 'alias.delete',
+      objectKind: 'model',
+      objectId: name,
+      before: { alias, version: result.change.fromVersion },
+    });
     return result.promotion;
   }
 
@@ -246,6 +265,13 @@ export class AliasService {
       if (target.stage !== canonical)
         await recordPromotion(tx, this.clock, model, 'stage', canonical, undefined, version, by);
       return findVersionRow(tx, model, version);
+    });
+    await this.audit.record({
+      kind: 'alias',
+      action: 'alias.stage',
+      objectKind: 'model',
+      objectId: name,
+      after: { version, stage: canonical, archiveExisting },
     });
     const [loaded] = await loadVersions(this.db, [row]);
     return loaded as ModelVersion;

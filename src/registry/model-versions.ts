@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { noAuditTrail, type AuditTrail } from '../core/audit-trail.js';
 import type { Clock } from '../core/clock.js';
 import type { EventBus } from '../core/events.js';
 import { invalidParameter, isMloopError } from '../core/errors.js';
@@ -47,6 +48,7 @@ export class ModelVersionService {
     private readonly runs: RunService,
     private readonly loggedModels: LoggedModelService,
     private readonly aliases: AliasService,
+    private readonly audit: AuditTrail = noAuditTrail,
   ) {}
 
   /** Registers the files a source names as the model's next version. */
@@ -69,6 +71,17 @@ export class ModelVersionService {
     }
     if (resolved.loggedModelId) await this.noteRegistration(resolved.loggedModelId, name, version);
     const registered = await this.get(name, version);
+    await this.audit.record({
+      kind: 'model',
+      action: 'model.register',
+      objectKind: 'model',
+      objectId: name,
+      after: {
+        version,
+        source: registered.source,
+        ...(registered.runId ? { runId: registered.runId } : {}),
+      },
+    });
     return registered;
   }
 
@@ -261,6 +274,14 @@ export class ModelVersionService {
       return { changes: removed.map((r) => r.change), storagePath: row.storage_path };
     });
     this.aliases.announce(changes);
+    await this.audit.record({
+      kind: 'model',
+      action: 'model.delete-version',
+      objectKind: 'model',
+      objectId: name,
+      before: { version, aliases: changes.map((c) => c.alias) },
+      ...(by.reason ? { after: { reason: by.reason } } : {}),
+    });
     // Only the registry's own copy goes; files of versions registered before copies were made
     // belong to their run.
     if (isRegistryOwned(storagePath)) await this.store.delete(storagePath);

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { noAuditTrail, type AuditTrail } from '../core/audit-trail.js';
 import type { Clock } from '../core/clock.js';
 import { alreadyExists, notFound } from '../core/errors.js';
 import { newId } from '../core/ids.js';
@@ -54,6 +55,7 @@ export class RegisteredModelService {
     private readonly db: Kysely<RegistryTables>,
     private readonly clock: Clock,
     private readonly aliases: AliasService,
+    private readonly audit: AuditTrail = noAuditTrail,
   ) {}
 
   /** Creates a registered model with no versions; its name must be unused. */
@@ -89,6 +91,7 @@ export class RegisteredModelService {
           .values([...last].map(([key, value]) => ({ registered_model_id: id, key, value })))
           .execute();
     });
+    await this.audit.record({ kind: 'model', action: 'model.create', objectKind: 'model', objectId: name });
     return this.get(name);
   }
 
@@ -152,6 +155,14 @@ export class RegisteredModelService {
         .where('registered_model_id', '=', model.registered_model_id)
         .execute();
     });
+    await this.audit.record({
+      kind: 'model',
+      action: 'model.rename',
+      objectKind: 'model',
+      objectId: target,
+      before: { name },
+      after: { name: target },
+    });
     return this.get(target);
   }
 
@@ -167,6 +178,7 @@ export class RegisteredModelService {
         .where('registered_model_id', '=', model.registered_model_id)
         .execute();
     });
+    await this.audit.record({ kind: 'model', action: 'model.describe', objectKind: 'model', objectId: name });
     return this.get(name);
   }
 
@@ -181,6 +193,13 @@ export class RegisteredModelService {
         .onConflict((oc) => oc.columns(['registered_model_id', 'key']).doUpdateSet({ value }))
         .execute();
     });
+    await this.audit.record({
+      kind: 'model',
+      action: 'model.tag',
+      objectKind: 'model',
+      objectId: name,
+      after: { [key]: value },
+    });
   }
 
   /** Removes a tag; removing one that is not there is not an error (as in MLflow). */
@@ -193,6 +212,13 @@ export class RegisteredModelService {
       .where('registered_model_id', '=', model.registered_model_id)
       .where('key', '=', key)
       .execute();
+    await this.audit.record({
+      kind: 'model',
+      action: 'model.untag',
+      objectKind: 'model',
+      objectId: name,
+      before: { tag: key },
+    });
   }
 
   /**
@@ -220,6 +246,14 @@ export class RegisteredModelService {
       return removed.map((r) => r.change);
     });
     this.aliases.announce(changes);
+    await this.audit.record({
+      kind: 'model',
+      action: 'model.delete',
+      objectKind: 'model',
+      objectId: name,
+      before: { aliases: Object.fromEntries(changes.map((c) => [c.alias, c.fromVersion])) },
+      ...(by.reason ? { after: { reason: by.reason } } : {}),
+    });
   }
 
   /** Fails unless a model with this name exists. */

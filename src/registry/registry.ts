@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { noAuditTrail, type AuditTrail } from '../core/audit-trail.js';
 import type { Clock } from '../core/clock.js';
 import type { EventBus } from '../core/events.js';
 import type { ArtifactStore } from '../store/artifacts/artifact-store.js';
@@ -23,6 +24,8 @@ export interface RegistryDependencies {
   loggedModels: LoggedModelService;
   /** Aliases a version reaches only with a passing gate report (default production, champion). */
   protectedAliases?: readonly string[] | undefined;
+  /** Where registrations, alias moves, gates and deletions are recorded, whoever makes them. */
+  audit?: AuditTrail | undefined;
 }
 
 /**
@@ -37,9 +40,10 @@ export class RegistryService {
   readonly gates: GateService;
 
   constructor(deps: RegistryDependencies) {
-    this.gates = new GateService(deps.db.withTables<GateTables>(), deps.clock, deps.protectedAliases);
-    this.aliases = new AliasService(deps.db, deps.clock, deps.events, this.gates);
-    this.models = new RegisteredModelService(deps.db, deps.clock, this.aliases);
+    const audit = deps.audit ?? noAuditTrail;
+    this.gates = new GateService(deps.db.withTables<GateTables>(), deps.clock, deps.protectedAliases, audit);
+    this.aliases = new AliasService(deps.db, deps.clock, deps.events, this.gates, audit);
+    this.models = new RegisteredModelService(deps.db, deps.clock, this.aliases, audit);
     const sources = new ModelSources(deps.runs, deps.loggedModels, deps.store, (ref) => this.find(ref));
     this.versions = new ModelVersionService(
       deps.db,
@@ -50,6 +54,7 @@ export class RegistryService {
       deps.runs,
       deps.loggedModels,
       this.aliases,
+      audit,
     );
   }
 

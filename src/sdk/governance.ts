@@ -38,6 +38,7 @@ export class GovernanceClient {
   /** Audit entries, oldest first. */
   async audit(filter: AuditFilter = {}): Promise<AuditEntry[]> {
     const query = {
+      kind: filter.kinds?.join(','),
       actor: filter.actor,
       object: filter.object,
       since: filter.since,

@@ -5,9 +5,11 @@ import { buildServer } from '../../src/api/server.js';
 import { loadConfig } from '../../src/core/config.js';
 import { openPlatform, type Platform } from '../../src/platform.js';
 import { describeEachDialect, openTestPlatform } from '../helpers/platform.js';
+import { freshPostgresUrl } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const event = (n: number) => ({
+  kind: 'tracking' as const,
   actor: `user${n}`,
   action: 'runs.write',
   outcome: 'ok' as const,
@@ -51,6 +53,70 @@ describeEachDialect('audit log', (dialect) => {
     await db.deleteFrom('audit_log').where('seq', '=', 3).execute();
     expect(await audit.verify()).toMatchObject({ ok: false, firstBadSeq: 3 });
   });
+
+  it('detects the newest entries cut off, and a head moved back without the key', async () => {
+    platform = await openTestPlatform(dialect);
+    const { audit } = platform.governance;
+    for (const n of [1, 2, 3, 4, 5]) await audit.append(event(n));
+    expect(await audit.verify()).toEqual({ ok: true, entries: 5 });
+    const db = platform.database.tables<{
+      audit_log: { seq: number; hash: string };
+      audit_head: { id: number; seq: number; hash: string; mac: string | null };
+    }>();
+    await db.deleteFrom('audit_log').where('seq', '>', 3).execute();
+    expect(await audit.verify()).toMatchObject({
+      ok: false,
+      entries: 3,
+      firstBadSeq: 4,
+      reason: expect.stringContaining('entries 4-5 are missing'),
+    });
+    // Whoever cut the tail also points the head at the new last entry: without the key, the MAC fails.
+    const third = await db
+      .selectFrom('audit_log')
+      .select('hash')
+      .where('seq', '=', 3)
+      .executeTakeFirstOrThrow();
+    await db.updateTable('audit_head').set({ seq: 3, hash: third.hash }).where('id', '=', 1).execute();
+    expect(await audit.verify()).toMatchObject({ ok: false, reason: expect.stringContaining('MAC') });
+    await db.updateTable('audit_head').set({ mac: null }).where('id', '=', 1).execute();
+    expect(await audit.verify()).toMatchObject({ ok: false, reason: expect.stringContaining('not sealed') });
+    await db.deleteFrom('audit_head').execute();
+    expect(await audit.verify()).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('head record is missing'),
+    });
+  });
+
+  // Two servers share PostgreSQL; SQLite's writers are one process's connection (or a CLI beside it).
+  it.runIf(dialect === 'postgres')(
+    'keeps every entry of two servers appending at once to one database, in one chain',
+    async () => {
+      // Two platforms (two servers) on one database and one key, each appending concurrently.
+      const home = tempDir('mloop-audit-race-');
+      const databaseUrl =
+        dialect === 'sqlite' ? `sqlite:${join(home, 'mloop.db')}` : await freshPostgresUrl();
+      const config = loadConfig({ home, databaseUrl }, {});
+      platform = await openPlatform(config);
+      const other = await openPlatform(config);
+      try {
+        const perWriter = 60;
+        const writes = (p: Platform, writer: string) =>
+          Array.from({ length: perWriter }, (_, i) =>
+            p.governance.audit.append({ ...event(i), actor: writer }),
+          );
+        const appended = await Promise.all([...writes(platform, 'server-a'), ...writes(other, 'server-b')]);
+        expect(new Set(appended.map((e) => e.seq)).size).toBe(2 * perWriter);
+        const entries = await platform.governance.audit.list();
+        expect(entries.map((e) => e.seq)).toEqual(Array.from({ length: 2 * perWriter }, (_, i) => i + 1));
+        expect(entries.filter((e) => e.actor === 'server-a')).toHaveLength(perWriter);
+        expect(entries.filter((e) => e.actor === 'server-b')).toHaveLength(perWriter);
+        expect(await other.governance.audit.verify()).toEqual({ ok: true, entries: 2 * perWriter });
+      } finally {
+        await other.close();
+      }
+    },
+    60_000,
+  );
 });
 
 describe('audit trail of the HTTP API', () => {
@@ -86,7 +152,15 @@ describe('audit trail of the HTTP API', () => {
         headers: { authorization: `Bearer ${alice}` },
       });
 
-      const entries = await platform.governance.audit.list();
+      const all = await platform.governance.audit.list();
+      // The setup's own changes, made in this process outside any request, by the system.
+      expect(all.slice(0, 4).map((e) => [e.actor, e.action])).toEqual([
+        ['system', 'access.member-set'],
+        ['system', 'access.member-set'],
+        ['system', 'access.token-create'],
+        ['system', 'access.token-create'],
+      ]);
+      const entries = all.slice(4);
       expect(entries).toHaveLength(2); // reads are not audited
       expect(entries[0]).toMatchObject({
         actor: 'alice',

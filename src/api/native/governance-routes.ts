@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { parseChangeKinds } from '../../governance/audit-kinds.js';
 import { invalidParameter } from '../../core/errors.js';
 import type { ForgetSubject } from '../../governance/privacy.js';
 import type { Platform } from '../../platform.js';
@@ -86,8 +87,10 @@ export function registerGovernanceRoutes(app: App, platform: Platform): void {
       config: { action: 'audit.read' },
       schema: {
         tags,
-        summary: 'Audit entries, oldest first, filtered by actor, object (KIND or KIND/ID) and time',
+        summary:
+          'Audit entries, oldest first, filtered by kind of change (model,alias,… or all, the default), actor, object (KIND or KIND/ID) and time',
         querystring: Type.Object({
+          kind: Type.Optional(Type.String()),
           actor: Type.Optional(Type.String()),
           object: Type.Optional(Type.String()),
           since: Type.Optional(Type.Integer({ minimum: 0 })),
@@ -96,7 +99,10 @@ export function registerGovernanceRoutes(app: App, platform: Platform): void {
         }),
       },
     },
-    async (req) => ({ entries: await audit.list(req.query) }),
+    async (req) => {
+      const { kind, ...filter } = req.query;
+      return { entries: await audit.list({ ...filter, kinds: kind ? parseChangeKinds(kind) : undefined }) };
+    },
   );
   app.get(
     `${v1}/audit/verify`,

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { invalidParameter } from '../../core/errors.js';
+import { changeKinds, defaultChangeKinds } from '../../core/audit-trail.js';
 import type { AuditEntry } from '../../governance/audit.js';
+import { kindOfAction, parseChangeKinds } from '../../governance/audit-kinds.js';
 import { parseWindowLength } from '../../monitoring/window-spec.js';
 import { print, printJson, trackingCommand, type CommonOptions } from '../command-context.js';
 import { exitCodes } from '../exit-codes.js';
@@ -9,6 +11,7 @@ import { renderTable } from '../format/table.js';
 import { formatTime } from '../format/values.js';
 
 interface AuditOptions extends CommonOptions {
+  kind?: string;
   actor?: string;
   object?: string;
   since?: string;
@@ -22,6 +25,10 @@ export function registerAuditCommand(program: Command): void {
     program
       .command('audit')
       .description('The audit log of every change and refused attempt: filter, export, verify its hash chain')
+      .option(
+        '--kind <kinds>',
+        `kinds of change, comma-separated, or all (${changeKinds.join(', ')}); default: ${defaultChangeKinds.join(',')}, leaving out high-volume tracking writes (runs, metrics) and monitoring`,
+      )
       .option('--actor <user>', 'only entries by this user (`anonymous` without auth)')
       .option('--object <object>', 'only entries about KIND/ID (model/churn, run/abc…) or a KIND')
       .option('--since <time>', 'from this time: an ISO date or a length of time back (24h, 7d)')
@@ -29,6 +36,8 @@ export function registerAuditCommand(program: Command): void {
       .option('--limit <n>', 'at most this many entries'),
     [
       'mloop audit --since 24h',
+      'mloop audit --kind model,alias --since 7d',
+      'mloop audit --kind all --actor ci-bot         # with run and metric writes',
       'mloop audit --object model/churn --json > churn-audit.json',
       'mloop audit --actor alice --since 2026-01-01',
       'mloop audit verify',
@@ -41,6 +50,7 @@ export function registerAuditCommand(program: Command): void {
       if (limit !== undefined && !(Number.isInteger(limit) && limit > 0))
         throw invalidParameter('limit', `--limit must be a positive whole number, got "${opts.limit}"`);
       const entries = await ops.audit({
+        kinds: opts.kind === undefined ? defaultChangeKinds : parseChangeKinds(opts.kind),
         actor: opts.actor,
         object: opts.object,
         since: opts.since === undefined ? undefined : timeOf(opts.since, now, 'since'),
@@ -49,7 +59,10 @@ export function registerAuditCommand(program: Command): void {
       });
       if (opts.json) return printJson(entries);
       print(
-        renderTable(['SEQ', 'TIME', 'ACTOR', 'ACTION', 'OUTCOME', 'REQUEST', 'OBJECT'], entries.map(row)),
+        renderTable(
+          ['SEQ', 'TIME', 'KIND', 'ACTOR', 'ACTION', 'OUTCOME', 'REQUEST', 'OBJECT'],
+          entries.map(row),
+        ),
       );
     });
   });
@@ -78,10 +91,12 @@ function row(e: AuditEntry): string[] {
   return [
     String(e.seq),
     formatTime(e.time),
+    e.kind ?? kindOfAction(e.action),
     e.actor,
     e.action,
     e.outcome,
-    `${e.method} ${e.path} ${e.status}`,
+    // Entries a service recorded outside HTTP carry the way in (cli, pipeline, system) alone.
+    [e.method, e.path, e.status > 0 ? String(e.status) : ''].filter((x) => x !== '').join(' '),
     object,
   ];
 }

@@ -1,3 +1,4 @@
+import { noAuditTrail, type AuditTrail } from '../../core/audit-trail.js';
 import type { Kysely, Transaction } from 'kysely';
 import type { Clock } from '../../core/clock.js';
 import { invalidParameter } from '../../core/errors.js';
@@ -26,6 +27,7 @@ export class GateService {
     private readonly db: Kysely<Tables>,
     private readonly clock: Clock,
     private readonly protectedAliases: readonly string[] = defaultProtectedAliases,
+    private readonly audit: AuditTrail = noAuditTrail,
   ) {}
 
   /** Holds a model to a gate (a parsed spec, stored as given); replaces any earlier gate. */
@@ -47,6 +49,13 @@ export class GateService {
           oc.column('registered_model_id').doUpdateSet({ spec: JSON.stringify(spec), updated_time: now }),
         )
         .execute();
+    });
+    await this.audit.record({
+      kind: 'model',
+      action: 'model.gate-set',
+      objectKind: 'model',
+      objectId: name,
+      after: spec,
     });
   }
 
@@ -88,6 +97,13 @@ export class GateService {
         .values({ registered_model_id: model.registered_model_id, version, key: gatePassedTag, value })
         .onConflict((oc) => oc.columns(['registered_model_id', 'version', 'key']).doUpdateSet({ value }))
         .execute();
+    });
+    await this.audit.record({
+      kind: 'model',
+      action: 'model.gate-report',
+      objectKind: 'model',
+      objectId: name,
+      after: { version, passed: report.passed, report: id },
     });
     return { ...report, id, name, version, time: now };
   }

@@ -1,3 +1,4 @@
+import type { AuditTrail } from '../../core/audit-trail.js';
 import type { Clock } from '../../core/clock.js';
 import type { EventBus } from '../../core/events.js';
 import type { Database } from '../../store/database.js';
@@ -29,6 +30,8 @@ export interface DeploymentServicesOptions {
   /** Serving's inference path; without it deployments cannot answer requests. */
   scorer?: Scorer | undefined;
   predictor?: DeploymentPredictorOptions | undefined;
+  /** Where deployment changes (by people or the rollout controller) are recorded. */
+  audit?: AuditTrail | undefined;
 }
 
 /** Wires deployments' services to one database, clock, event bus, registry and scorer. */
@@ -39,6 +42,7 @@ export function createDeploymentServices(options: DeploymentServicesOptions): De
     clock,
     events,
     options.versions,
+    options.audit,
   );
   const armStats = new ArmStatsRecorder(clock);
   const predictor = options.scorer

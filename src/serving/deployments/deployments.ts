@@ -1,3 +1,4 @@
+import { noAuditTrail, type AuditTrail } from '../../core/audit-trail.js';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.js';
 import { alreadyExists, MloopError, notFound } from '../../core/errors.js';
@@ -57,6 +58,7 @@ export class DeploymentService {
     private readonly events: EventBus,
     /** The registry; without it versions are not checked and promotion pins the primary. */
     readonly versions: ModelVersions | undefined = undefined,
+    private readonly audit: AuditTrail = noAuditTrail,
   ) {}
 
   /** Creates a deployment; its name must be unused. Versions are checked against the registry. */
@@ -104,6 +106,18 @@ export class DeploymentService {
         await tx.insertInto('deployment_events').values(toEventRow(candidateEvent.event)).execute();
     });
     this.events.emit('deployment.changed', { name, kind: 'created' });
+    await this.audit.record({
+      kind: 'deployment',
+      action: 'deployment.created',
+      objectKind: 'deployment',
+      objectId: name,
+      after: {
+        model,
+        primary,
+        ...(primaryVersion ? { primaryVersion } : {}),
+        candidate: input.candidate?.version,
+      },
+    });
     return deployment;
   }
 
@@ -188,6 +202,13 @@ export class DeploymentService {
       await tx.insertInto('deployment_events').values(toEventRow(event)).execute();
     });
     this.events.emit('deployment.changed', { name, kind: 'deleted' });
+    await this.audit.record({
+      kind: 'deployment',
+      action: 'deployment.deleted',
+      objectKind: 'deployment',
+      objectId: name,
+      ...(options.reason ? { after: { reason: options.reason } } : {}),
+    });
   }
 
   /** Sets (or replaces) the candidate arm. Refused while a rollout runs: abort it first. */
@@ -266,6 +287,23 @@ export class DeploymentService {
       });
       if (ok) {
         this.events.emit('deployment.changed', { name, kind: event.kind });
+        await this.audit.record({
+          kind: 'deployment',
+          action: `deployment.${event.kind}`,
+          objectKind: 'deployment',
+          objectId: name,
+          before: {
+            revision: current.revision,
+            primary: current.primary,
+            candidate: current.candidate?.version,
+          },
+          after: {
+            revision: written.revision,
+            primary: written.primary,
+            candidate: written.candidate?.version,
+            ...(event.reason ? { reason: event.reason } : {}),
+          },
+        });
         return written;
       }
       if (options.expectedRevision !== undefined || attempt >= 4) throw conflict(name);

@@ -1,3 +1,4 @@
+import { actingAs } from '../../core/acting-as.js';
 import type { Clock } from '../../core/clock.js';
 import { isMloopError, MloopError } from '../../core/errors.js';
 import type { ArmStatsSource } from './arm-stats.js';
@@ -12,6 +13,9 @@ import type { DeploymentService } from './deployments.js';
 import { judgeStep, type RolloutDecision } from './rollout-policy.js';
 import type { Deployment, RolloutPlan, StatsSnapshot } from './types.js';
 import { checkRolloutPlan, isVersionNumber } from './validation.js';
+
+/** The actor the audit trail names for the controller's own decisions. */
+export const rolloutActor = 'system:rollout';
 
 export interface RolloutOutcome {
   deployment: string;
@@ -66,13 +70,18 @@ export class RolloutController {
     return this.deployments.change(name, abortRolloutChange(reason));
   }
 
-  /** Judges every running rollout at time `now` and acts on the decisions. */
+  /**
+   * Judges every running rollout at time `now` and acts on the decisions, as `system:rollout`
+   * (the audit trail names the controller, not whoever happened to trigger the tick).
+   */
   async evaluate(now: number = this.clock.now()): Promise<RolloutOutcome[]> {
-    const outcomes: RolloutOutcome[] = [];
-    for (const deployment of await this.deployments.listRollingOut()) {
-      outcomes.push(await this.evaluateOne(deployment, now));
-    }
-    return outcomes;
+    return actingAs({ actor: rolloutActor, via: 'system' }, async () => {
+      const outcomes: RolloutOutcome[] = [];
+      for (const deployment of await this.deployments.listRollingOut()) {
+        outcomes.push(await this.evaluateOne(deployment, now));
+      }
+      return outcomes;
+    });
   }
 
   /** The statistics of the current step's window of a deployment. */

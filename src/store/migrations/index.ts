@@ -15,6 +15,7 @@ import { gates } from './0012-gates.js';
 import { governance } from './0011-governance.js';
 import { datasetPii } from './0013-dataset-pii.js';
 import { wholeDatasetDigests } from './0014-whole-dataset-digests.js';
+import { auditAnchor } from './0016-audit-anchor.js';
 import { modelVersionFiles } from './0015-model-version-files.js';
 import { defaultExperimentTime } from './0017-default-experiment-time.js';
 
@@ -37,6 +38,7 @@ const steps: Record<string, MigrationStep> = {
   '0011-governance': governance,
   '0013-dataset-pii': datasetPii,
   '0014-whole-dataset-digests': wholeDatasetDigests,
+  '0016-audit-anchor': auditAnchor,
   '0015-model-version-files': modelVersionFiles,
   '0017-default-experiment-time': defaultExperimentTime,
 };
