@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { parseSuite } from '../../src/data/validation/suite.js';
 import type { Platform } from '../../src/platform.js';
 import { loadTrainingTable } from '../../src/training/data/load-table.js';
 import { describeEachDialect, openTestPlatform } from '../helpers/platform.js';
@@ -57,6 +58,19 @@ describeEachDialect('a dataset with yes/no columns', (dialect) => {
     expect(suite.checks).toContainEqual(
       expect.objectContaining({ column: 'churned', type: 'string', allowed: ['no', 'yes'] }),
     );
+  });
+
+  it('passes yes/no, Y/N and true/false text columns as boolean in a validation suite, and ids not', async () => {
+    const suite = parseSuite({
+      checks: ['churned', 'member', 'opted_in', 'customer_id'].map((column) => ({ column, type: 'boolean' })),
+    });
+    const { report } = await platform.data.validation.validate('answers/1', suite);
+    expect(report.checks.map((c) => [c.check.column, c.passed])).toEqual([
+      ['churned', true],
+      ['member', true],
+      ['opted_in', true],
+      ['customer_id', false],
+    ]);
   });
 
   it('is read by training as the dataset shows it: the same kinds, the same category values', async () => {

@@ -29,13 +29,16 @@ export function rowAssertions(check: ColumnCheck, index: number, duckDbType: str
   const countJudge = (failing: number) => ({ passed: failing === 0, observed: failing });
   if (check.type !== undefined) {
     const matches = typeMatches(check.type, duckDbType);
+    // Data files are read with no BOOLEAN type (a yes/no label stays text), so a text column is
+    // boolean when every present value reads as one: true/false, yes/no, Y/N, 1/0.
+    const textBooleans = check.type === 'boolean' && duckDbType === 'VARCHAR';
     assertions.push({
       check: ref('type', 'type'),
       expected: check.type,
       // With a matching type every present value fits; otherwise show the values that do not.
       offending: matches ? 'false' : notOfTypeSql(check.type, column),
       aggregates: {},
-      judge: () => ({ passed: matches, observed: duckDbType }),
+      judge: (failing) => ({ passed: matches || (textBooleans && failing === 0), observed: duckDbType }),
     });
   }
   if (check.max_missing !== undefined) {
