@@ -15,8 +15,9 @@ export interface ProfileOptions {
 
 /**
  * Counting distinct values exactly costs about 150 ms per column at 1,000,000 rows (DuckDB,
- * 2 cores), eight times HyperLogLog's cost; past that the estimate (±2 %, and labelled so) keeps
- * a wide table's profile from taking minutes.
+ * 2 cores), eight times the HyperLogLog estimate's; past that size the estimate keeps a wide
+ * table's profile from taking minutes. It is labelled as one: DuckDB's sketch is small, and put
+ * 50,000 customers at 35,716 and 1,000 buckets at 1,249.
  */
 export const exactDistinctRows = 1_000_000;
 

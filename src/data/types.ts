@@ -30,7 +30,7 @@ export interface ColumnProfile {
   missingShare: number;
   /** Distinct non-missing values: counted exactly, or estimated on large tables (see `distinctApproximate`). */
   distinct: number;
-  /** True when `distinct` is a HyperLogLog estimate (±2 %), made on tables too large to count exactly. */
+  /** True when `distinct` is a HyperLogLog estimate (off by up to tens of percent), made on tables too large to count exactly. */
   distinctApproximate?: boolean;
   /** Numbers only. `std` is the sample standard deviation; quantiles are interpolated (quantile_cont). */
   min?: number;
