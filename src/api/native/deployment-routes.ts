@@ -243,6 +243,7 @@ export function registerDeploymentRoutes(app: App, platform: Platform): void {
   app.get(
     `${base}/:name/stats/minutes`,
     {
+      config: { action: 'deployments.read' },
       schema: {
         tags,
         summary: 'Per-minute requests, errors and p99 latency of each arm this server measured',
