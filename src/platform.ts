@@ -195,7 +195,6 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
     governance: createGovernanceServices({
       database,
       clock,
-      events,
       audit,
       aliases: registry.aliases,
       lineage: lineageSources({

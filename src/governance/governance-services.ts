@@ -1,5 +1,4 @@
 import type { Clock } from '../core/clock.js';
-import type { EventBus } from '../core/events.js';
 import type { AliasService } from '../registry/aliases.js';
 import type { Database } from '../store/database.js';
 import type { AuditLog } from './audit.js';
@@ -10,7 +9,6 @@ import type { FeedbackTables } from '../feedback/tables.js';
 import type { PersonalData } from '../serving/personal-data.js';
 import { PromotionRequestService } from './promotion-requests.js';
 import type { GovernanceTables } from './tables.js';
-import { auditTamperedFiles } from './tampered-files-audit.js';
 import { TokenService } from './tokens.js';
 
 /** Tokens, project roles, the audit log and four-eyes promotion requests. */
@@ -28,8 +26,6 @@ export interface GovernanceServices {
 export function createGovernanceServices(deps: {
   database: Database;
   clock: Clock;
-  /** Registry events some of which are audited: loads refused for tampered files. */
-  events: EventBus;
   /** The audit log, made first by the composition root: every domain records into it. */
   audit: AuditLog;
   aliases: Pick<AliasService, 'set'>;
@@ -38,7 +34,6 @@ export function createGovernanceServices(deps: {
   flushPredictions: () => Promise<void>;
 }): GovernanceServices {
   const db = deps.database.tables<GovernanceTables>();
-  auditTamperedFiles(deps.events, deps.audit);
   return {
     tokens: new TokenService(db, deps.clock, deps.audit),
     projects: new ProjectService(db, deps.clock, deps.audit),

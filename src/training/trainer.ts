@@ -11,6 +11,7 @@ import { datasetContextTag, parentRunTag, type RunService } from '../tracking/ru
 import type { Metric, Param, Tag } from '../tracking/types.js';
 import { loadTrainingTable } from './data/load-table.js';
 import { splitHoldout } from './data/holdout-split.js';
+import { idLikeColumns } from './data/id-columns.js';
 import { columnOf, selectRows, withoutColumns, type TrainingTable } from './data/training-table.js';
 import { classificationMetrics, regressionMetrics, type Metrics } from './evaluation/metrics.js';
 import type { RawParams } from './learner.js';
@@ -58,6 +59,8 @@ export interface TrainRequest {
    * is required; a null value of any feature is imputed either way.
    */
   optional?: string[];
+  /** Columns left out of the features, such as an id (default: none). */
+  drop?: string[];
   /** `linear`, `logistic`, `gbdt`. */
   model: string;
   /** Inferred when absent: numeric labels are regressed, text labels classified. */
@@ -84,6 +87,8 @@ export interface TrainResult {
   modelSource: string;
   /** Class labels in probability-column order (classification). */
   classLabels?: Array<string | number>;
+  /** What about the data the user should know, such as a feature that looks like a row id. */
+  warnings: string[];
   /**
    * The fitted model in TypeScript, on raw feature columns: values, or probabilities
    * `[rows × classes]` row-major. The exported graph computes the same (in float32).
@@ -126,6 +131,10 @@ export async function train(services: TrainingServices, request: TrainRequest): 
   }
   const features = featuresOf(table, request);
   checkOptional(features, request.optional);
+  const warnings = idLikeColumns(features).map(
+    (name) =>
+      `column '${name}' has a different value in every row, like an id: as a feature it teaches the model nothing about new rows; leave it out with drop (mloop train --drop ${name})`,
+  );
   const labelled = withLabel(selectRows(features, target.rows), target.y);
   const split = splitHoldout(labelled, holdout, seed);
   // The train split is shuffled, so its first rows are a random subsample.
@@ -217,6 +226,7 @@ export async function train(services: TrainingServices, request: TrainRequest): 
       package: pkg,
       modelSource: `runs:/${runId}/${modelArtifactPath}`,
       ...(target.classLabels ? { classLabels: target.classLabels } : {}),
+      warnings,
       predict: (features) => model.predict(transform(preprocessor, features)),
     };
   } catch (error) {
@@ -257,11 +267,14 @@ export async function datasetVersionData(
 }
 
 function featuresOf(table: TrainingTable, request: TrainRequest): TrainingTable {
-  if (!request.features) return withoutColumns(table, [request.label]);
+  const drop = request.drop ?? [];
+  for (const name of drop) columnOf(table, name, 'drop');
+  if (!request.features) return withoutColumns(table, [request.label, ...drop]);
   if (request.features.includes(request.label)) {
     throw invalidParameter('features', `the label "${request.label}" cannot also be a feature`);
   }
-  return { rows: table.rows, columns: request.features.map((name) => columnOf(table, name, 'features')) };
+  const kept = request.features.filter((name) => !drop.includes(name));
+  return { rows: table.rows, columns: kept.map((name) => columnOf(table, name, 'features')) };
 }
 
 function checkOptional(features: TrainingTable, optional: readonly string[] | undefined): void {

@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../src/core/random.js';
@@ -45,6 +45,27 @@ describe('mloop train and tune', () => {
     };
     expect(out.metrics.accuracy).toBeGreaterThan(0.7);
     expect(out.registered).toEqual({ name: 'shop', version: 1 });
+  }, 90_000);
+
+  it('warns about an id-like column and leaves out the columns --drop names', async () => {
+    const rows = readFileSync(join(home, 'shop.csv'), 'utf8').trim().split('\n');
+    writeFileSync(
+      join(home, 'orders.csv'),
+      `${[`order_id,${rows[0]}`, ...rows.slice(1).map((r, i) => `${5000 + i},${r}`)].join('\n')}\n`,
+    );
+    const train = ['train', '--data', 'orders.csv', '--label', 'bought', '--model', 'logistic'];
+    const warned = await mloop(home, train);
+    expect(warned.code).toBe(0);
+    expect(warned.stderr).toMatch(
+      /^warning: column 'order_id' has a different value in every row, like an id: .*--drop order_id\)\n$/,
+    );
+    const json = await mloop(home, [...train, '--json']);
+    expect((JSON.parse(json.stdout) as { warnings: string[] }).warnings).toEqual([
+      expect.stringContaining("column 'order_id'"),
+    ]);
+    const dropped = await mloop(home, [...train, '--drop', 'order_id', '--json']);
+    expect(dropped.stderr).toBe('');
+    expect(JSON.parse(dropped.stdout)).toMatchObject({ warnings: [] });
   }, 90_000);
 
   it('tunes over a grid and names the best run', async () => {

@@ -111,6 +111,33 @@ describeEachDialect('train', (dialect) => {
     );
   });
 
+  it('warns about a feature with a different value in every row, and leaves out the columns named in drop', async () => {
+    const withIds = join(tempDir(), 'customers-with-ids.csv');
+    const [header, ...rows] = churnCsv(100, 7).trim().split('\n');
+    writeFileSync(
+      withIds,
+      `${[`customer_id,${header}`, ...rows.map((r, i) => `C${1000 + i},${r}`)].join('\n')}\n`,
+    );
+    const request = { data: withIds, label: 'churned', model: 'logistic', run: { experimentId } };
+    const warned = await train(services, request);
+    expect(warned.warnings).toEqual([
+      expect.stringContaining("column 'customer_id' has a different value in every row, like an id"),
+    ]);
+    expect(warned.package.metadata.inputs.map((i) => i.name)).toContain('customer_id');
+    const dropped = await train(services, { ...request, drop: ['customer_id'] });
+    expect(dropped.warnings).toEqual([]);
+    // Numbers first, then categories: the preprocessor's order.
+    expect(dropped.package.metadata.inputs.map((i) => i.name)).toEqual([
+      'tenure',
+      'spend',
+      'revenue',
+      'plan',
+    ]);
+    await expect(train(services, { ...request, drop: ['customer'] })).rejects.toMatchObject({
+      field: 'drop',
+    });
+  });
+
   it('registers the run’s model and serves the predictions the TypeScript model makes (linear, logistic, gbdt)', async () => {
     for (const [model, label, name] of [
       ['logistic', 'churned', 'churn-logistic'],

@@ -19,6 +19,7 @@ interface TrainOptions extends CommonOptions {
   task?: 'classification' | 'regression';
   features?: string;
   optional?: string;
+  drop?: string;
   param?: string[];
   experiment: string;
   runName?: string;
@@ -73,9 +74,11 @@ export function registerTrainCommand(program: Command): void {
         metrics: result.metrics,
         modelSource: result.modelSource,
         registered,
+        warnings: result.warnings,
       };
     }).finally(() => bar?.finish());
     if (opts.json) return printJson(outcome);
+    printWarnings(outcome.warnings);
     print(`Run ${outcome.runId} (${outcome.task}), model at ${outcome.modelSource}`);
     print(
       renderTable(
@@ -140,6 +143,7 @@ export function registerTrainCommand(program: Command): void {
       return { ...result, registered };
     }).finally(() => bar?.finish());
     if (opts.json) return printJson(outcome);
+    printWarnings(outcome.warnings);
     print(
       `Parent run ${outcome.parentRunId}: best ${outcome.metric} ${formatNumber(outcome.best.value)} (${outcome.direction})`,
     );
@@ -177,6 +181,7 @@ function withTrainingOptions(command: Command, examples: string[]): Command {
       '--optional <columns>',
       'comma-separated features a prediction may leave out (default: none; every feature is required, and a null value is imputed)',
     )
+    .option('--drop <columns>', 'comma-separated columns to leave out of the features, such as an id')
     .option('--param <key=value>', 'a hyperparameter (repeatable), e.g. l2=0.01', repeatable)
     .option('--experiment <name-or-id>', 'experiment of the runs (created when missing)', 'Default')
     .option('--run-name <name>', 'name of the (parent) run')
@@ -202,6 +207,7 @@ function commonRequest(opts: TrainOptions) {
     throw invalidParameter('seed', `--seed must be a whole number, got "${opts.seed}"`);
   const features = columnList(opts.features);
   const optional = columnList(opts.optional);
+  const drop = columnList(opts.drop);
   return {
     data: opts.data,
     label: opts.label,
@@ -211,7 +217,13 @@ function commonRequest(opts: TrainOptions) {
     ...(opts.task ? { task: opts.task } : {}),
     ...(features ? { features } : {}),
     ...(optional ? { optional } : {}),
+    ...(drop ? { drop } : {}),
   };
+}
+
+/** On stderr, so stdout stays the result; `--json` carries them in its `warnings`. */
+function printWarnings(warnings: readonly string[]): void {
+  for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
 }
 
 function columnList(list: string | undefined): string[] | undefined {

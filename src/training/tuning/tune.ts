@@ -44,6 +44,8 @@ export interface TuneResult {
   direction: 'max' | 'min';
   best: Trial & { modelSource: string };
   trials: Trial[];
+  /** The first trial's warnings about the data (every trial reads the same columns). */
+  warnings: string[];
 }
 
 /**
@@ -95,6 +97,7 @@ export async function tune(services: TrainingServices, request: TuneRequest): Pr
     let survivors = candidates;
     let trainRows: number | undefined;
     let best: (Trial & { modelSource: string }) | undefined;
+    let warnings: string[] | undefined;
     for (let round = 0; round < rounds; round++) {
       const share = eta ** (round - rounds + 1);
       const roundResults: Array<Trial & { modelSource: string }> = [];
@@ -115,6 +118,7 @@ export async function tune(services: TrainingServices, request: TuneRequest): Pr
             tags: [{ key: 'mloop.tuning.round', value: String(round) }, ...(request.run.tags ?? [])],
           },
         });
+        warnings ??= result.warnings;
         metric ??= result.task === 'regression' ? 'rmse' : 'accuracy';
         direction ??= metricDirections[metric];
         if (!direction)
@@ -164,7 +168,14 @@ export async function tune(services: TrainingServices, request: TuneRequest): Pr
       tags: [{ key: 'mloop.tuning.best_run_id', value: best.runId }],
     });
     await services.runs.update(parentRunId, { status: 'FINISHED', endTime: services.clock.now() });
-    return { parentRunId, metric, direction, best, trials: done.map(({ modelSource: _m, ...t }) => t) };
+    return {
+      parentRunId,
+      metric,
+      direction,
+      best,
+      trials: done.map(({ modelSource: _m, ...t }) => t),
+      warnings: warnings ?? [],
+    };
   } catch (error) {
     await services.runs
       .update(parentRunId, { status: 'FAILED', endTime: services.clock.now() })
