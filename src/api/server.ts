@@ -19,6 +19,8 @@ import { registerMlflowArtifactRoutes } from './mlflow/artifact-routes.js';
 import { registerMlflowLoggedModelRoutes } from './mlflow/logged-model-routes.js';
 import { registerMlflowRegistryRoutes } from './mlflow/registry-routes.js';
 import { registerMlflowTrackingRoutes } from './mlflow/tracking-routes.js';
+import { apiUrlOfUiUrl } from './mlflow/ui-prefix.js';
+import { registerMlflowUiRoutes } from './mlflow/ui-routes.js';
 import { registerDatasetRoutes } from './native/dataset-routes.js';
 import { registerNativeModelRoutes } from './native/model-routes.js';
 import { registerDatasetValidationRoutes } from './native/dataset-validation-routes.js';
@@ -67,6 +69,7 @@ export async function buildServer(platform: Platform, options: ServerOptions = {
   registerMlflowArtifactRoutes(app, platform);
   registerMlflowLoggedModelRoutes(app, platform);
   registerMlflowRegistryRoutes(app, platform);
+  registerMlflowUiRoutes(app, platform);
   registerDeploymentRoutes(app, platform);
   if (options.rolloutIntervalMs) {
     const stop = startRolloutTicker(platform.deployments.rollouts, options.rolloutIntervalMs, app.log);
@@ -103,6 +106,7 @@ export async function createApp(
   const app = Fastify({
     loggerInstance: options.logger || undefined,
     bodyLimit: platform.config.bodyLimitBytes,
+    rewriteUrl: (request) => apiUrlOfUiUrl(request.url ?? '/'),
     // Deeply nested JSON is refused before it reaches a handler.
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
     return503OnClosing: true,
