@@ -122,6 +122,33 @@ describe('a default server (loopback, no tokens) against pages of other sites', 
     expect(otherPort.statusCode).toBe(403);
   });
 
+  it('refuses look-alike origins and hosts', async () => {
+    for (const origin of [
+      'http://localhost:5050.evil.example',
+      'http://localhost.evil.example:5050',
+      'https://localhost:5051',
+      'http://localhost@evil.example:5050',
+    ]) {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/v1/experiments',
+        headers: { host: 'localhost:5050', origin },
+        payload: { name: 'look-alike' },
+      });
+      expect(res.statusCode, origin).toBe(403);
+    }
+    for (const host of [
+      'localhost.evil.example',
+      '127.0.0.1.nip.io:5050',
+      'evil.example:5050#@localhost',
+      '0.0.0.0:5050',
+    ])
+      expect((await app.inject({ url: '/api/v1/experiments', headers: { host } })).statusCode, host).toBe(
+        403,
+      );
+    expect((await app.inject({ url: '/api/v1/experiments/by-name/look-alike' })).statusCode).toBe(404);
+  });
+
   it('answers no CORS headers to other origins, so their pages cannot read answers', async () => {
     const preflight = await app.inject({
       method: 'OPTIONS',
