@@ -9,6 +9,7 @@ import type { ApiToken } from '../governance/tokens.js';
 import type { Platform } from '../platform.js';
 import { sendError } from './errors.js';
 import { TokenBuckets } from './rate-limit.js';
+import { deletesProtectedAlias } from './protected-deletes.js';
 import { objectOfRequest, projectKindOf, type RequestObject } from './request-object.js';
 import { actionOfRoute } from './route-actions.js';
 import type { App } from './server.js';
@@ -149,7 +150,9 @@ export function registerAccessControl(app: App, platform: Platform, options: { e
     if (!s) return;
     s.object = objectOfRequest(request);
     if (!options.enabled || s.action === 'public') return;
-    const action = refine(s.action, request, platform.config.protectedAliases);
+    let action = refine(s.action, request, platform.config.protectedAliases);
+    if (action === 'models.write' && (await deletesProtectedAlias(request, platform)))
+      action = 'aliases.protected';
     s.action = action;
     const kind = projectKindOf(s.object);
     s.project = kind && s.object?.id ? await projects.projectOf(kind, s.object.id) : DEFAULT_PROJECT;
