@@ -1,5 +1,6 @@
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import { actingAs } from '../../core/acting-as.js';
 import type { ArtifactService } from '../../tracking/artifacts.js';
 import { loadPipeline } from '../load-source.js';
 import { executeStep } from '../step-execution.js';
@@ -51,7 +52,15 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
             error: `this worker's copy of pipeline "${task.pipeline}" has no step "${task.step}"`,
             logPath: '',
           };
-        const result = await executeStep(task, step, options.artifacts, controller.signal);
+        // What the step changes in this process is audited as its pipeline, as in the runner's.
+        const result = await actingAs(
+          {
+            actor: `pipeline:${task.pipeline}`,
+            via: 'pipeline',
+            details: { pipelineRun: task.pipelineRunId },
+          },
+          () => executeStep(task, step, options.artifacts, controller.signal),
+        );
         options.onJob?.(task, result);
         return result;
       } catch (error) {
