@@ -195,6 +195,7 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
     governance: createGovernanceServices({
       database,
       clock,
+      events,
       audit,
       aliases: registry.aliases,
       lineage: lineageSources({

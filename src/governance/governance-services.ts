@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.js';
+import type { EventBus } from '../core/events.js';
 import type { AliasService } from '../registry/aliases.js';
 import type { Database } from '../store/database.js';
 import type { AuditLog } from './audit.js';
@@ -9,6 +10,7 @@ import type { FeedbackTables } from '../feedback/tables.js';
 import type { PersonalData } from '../serving/personal-data.js';
 import { PromotionRequestService } from './promotion-requests.js';
 import type { GovernanceTables } from './tables.js';
+import { auditTamperedFiles } from './tampered-files-audit.js';
 import { TokenService } from './tokens.js';
 
 /** Tokens, project roles, the audit log and four-eyes promotion requests. */
@@ -26,6 +28,8 @@ export interface GovernanceServices {
 export function createGovernanceServices(deps: {
   database: Database;
   clock: Clock;
+  /** Registry events some of which are audited: loads refused for tampered files. */
+  events: EventBus;
   /** The audit log, made first by the composition root: every domain records into it. */
   audit: AuditLog;
   aliases: Pick<AliasService, 'set'>;
@@ -34,6 +38,7 @@ export function createGovernanceServices(deps: {
   flushPredictions: () => Promise<void>;
 }): GovernanceServices {
   const db = deps.database.tables<GovernanceTables>();
+  auditTamperedFiles(deps.events, deps.audit);
   return {
     tokens: new TokenService(db, deps.clock, deps.audit),
     projects: new ProjectService(db, deps.clock, deps.audit),

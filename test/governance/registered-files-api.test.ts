@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildServer, type App } from '../../src/api/server.js';
 import type { Platform } from '../../src/platform.js';
@@ -69,6 +71,30 @@ describeEachDialect('what production serves is what was registered (auth on)', (
     const download = await fetch(base + file, { headers: { authorization: `Bearer ${editor}` } });
     expect(Buffer.from(await download.arrayBuffer()).equals(Buffer.from(columnsClassifierOnnx()))).toBe(true);
     expect((await predict(name)).status).toBe(200);
+  });
+
+  it('refuses to serve files changed on disk below the API, with a clear error and an audit entry', async () => {
+    const { name, storagePath } = await registered();
+    writeFileSync(join(platform.config.artifactRoot, ...storagePath.split('/'), 'model.onnx'), 'evil');
+    const refused = await predict(name);
+    expect(refused.status).toBe(400);
+    expect(JSON.parse(refused.text)).toMatchObject({
+      error_code: 'INVALID_STATE',
+      message: expect.stringMatching(
+        new RegExp(
+          `^Model ${name} version 1 refused: its file 'model.onnx' has sha256 [0-9a-f]{64}, but [0-9a-f]{64} was registered`,
+        ),
+      ) as unknown,
+    });
+    const tampered = async () =>
+      (await platform.governance.audit.list({ object: `model/${name}` })).find(
+        (e) => e.action === 'model.files-tampered',
+      );
+    await expect.poll(tampered, { timeout: 5000 }).toMatchObject({
+      actor: 'system',
+      outcome: 'denied',
+      after: { version: 1, file: 'model.onnx' },
+    });
   });
 
   for (const [what, path] of [
