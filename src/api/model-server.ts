@@ -1,4 +1,5 @@
 import type { Platform } from '../platform.js';
+import { authEnabled, registerAccessControl } from './auth.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { createApp, type App, type ServerOptions } from './server.js';
 import { registerMetricsRoute } from './serving/metrics-route.js';
@@ -18,7 +19,8 @@ export function modelNameOf(ref: string): string {
 /**
  * An HTTP server for one model reference, as `mloop serve NAME@ALIAS` runs it: `/predict`,
  * `/invocations`, the Open Inference Protocol under `/v2`, `/health` and `/metrics` at the root.
- * The model is loaded before the server answers, and follows its alias as it moves.
+ * The model is loaded before the server answers, and follows its alias as it moves. Tokens are
+ * required as for `mloop server`: by `options.auth`, else `config.auth` (`auto`: off loopback).
  */
 export async function buildModelServer(
   platform: Platform,
@@ -32,6 +34,9 @@ export async function buildModelServer(
 
   const name = modelNameOf(ref);
   const app = await createApp(platform, options, `mloop model server for ${ref}`);
+  registerAccessControl(app, platform, {
+    enabled: options.auth ?? authEnabled(platform.config.auth, platform.config.host),
+  });
   const address = singleModelAddress(ref, name, models);
   registerHealthRoutes(app);
   registerPredictRoutes(app, predictions, address);

@@ -104,3 +104,59 @@ describeWithPython('mloop serve NAME@ALIAS: one model in its own process', () =>
     expect(page.items.length).toBeGreaterThanOrEqual(models.expected.rows.length * 3);
   });
 });
+
+describeWithPython('mloop serve --auth: tokens as on mloop server', () => {
+  let models: OnnxModels;
+  let home: string;
+  let platform: Platform;
+  let secret: string;
+  const servers: ServerProcess[] = [];
+
+  beforeAll(async () => {
+    models = makeOnnxModels();
+    home = tempDir('mloop-serve-auth-');
+    platform = await openPlatform(loadConfig({ home }, {}));
+    await registerOnnxModels(platform, models, 'iris', ['columns-v1']);
+    await platform.registry.aliases.set('iris', 'champion', 1);
+    await platform.governance.projects.setMember('default', 'scorer', 'viewer');
+    secret = (await platform.governance.tokens.create({ name: 'scorer', user: 'scorer' })).secret;
+  });
+  afterAll(async () => {
+    for (const server of servers) await server.stop();
+    await platform?.close();
+  });
+
+  const predict = (server: ServerProcess, token?: string) =>
+    fetch(`${server.url}/predict`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      body: JSON.stringify({ records: models.expected.rows.slice(0, 1) }),
+    });
+
+  it('with --auth on, refuses /predict without a token and scores with one', async () => {
+    const server = await startServer({ home, command: 'serve', args: ['iris@champion', '--auth', 'on'] });
+    servers.push(server);
+    const refused = await predict(server);
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { error_code: string }).error_code).toBe('UNAUTHENTICATED');
+    expect((await predict(server, 'mlp_not-a-token')).status).toBe(401);
+    const scored = await predict(server, secret);
+    expect(scored.status).toBe(200);
+    expect((await fetch(`${server.url}/health`)).status).toBe(200);
+  });
+
+  it('takes MLOOP_AUTH from the environment, as the server does', async () => {
+    const server = await startServer({
+      home,
+      command: 'serve',
+      args: ['iris@champion'],
+      env: { MLOOP_AUTH: 'on' },
+    });
+    servers.push(server);
+    expect((await predict(server)).status).toBe(401);
+    expect((await predict(server, secret)).status).toBe(200);
+  });
+});

@@ -41,6 +41,7 @@ export function registerPredictRoutes(app: App, predictions: PredictionService, 
   app.post(
     `${address.prefix}/predict`,
     {
+      config: { action: 'predict' },
       schema: {
         tags,
         summary: 'Score records with named features',
@@ -78,7 +79,7 @@ export function registerPredictRoutes(app: App, predictions: PredictionService, 
   app.post(
     `${address.prefix}/invocations`,
     {
-      config: { bodyTypes: ['application/json', 'text/csv'] },
+      config: { action: 'predict', bodyTypes: ['application/json', 'text/csv'] },
       schema: {
         tags,
         summary: "Score records sent in MLflow's scoring formats",

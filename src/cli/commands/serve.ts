@@ -17,6 +17,7 @@ export function registerServeCommand(program: Command): void {
     .option('--database-url <url>', 'sqlite:PATH or postgres://… (MLOOP_DATABASE_URL)')
     .option('--artifact-root <dir>', 'directory for artifacts (MLOOP_ARTIFACT_ROOT)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug (MLOOP_LOG_LEVEL)')
+    .option('--auth <mode>', 'on, off, or auto: tokens required unless listening on loopback (MLOOP_AUTH)')
     .option(
       '--refresh-interval <ms>',
       'how often to check whether the alias moved, in milliseconds (default 2000; 0: never)',
@@ -35,6 +36,7 @@ export function registerServeCommand(program: Command): void {
           databaseUrl?: string;
           artifactRoot?: string;
           logLevel?: string;
+          auth?: 'on' | 'off' | 'auto';
           refreshInterval?: number;
         },
       ) => {
@@ -51,20 +53,25 @@ export function registerServeCommand(program: Command): void {
           databaseUrl: opts.databaseUrl,
           artifactRoot: opts.artifactRoot,
           logLevel: opts.logLevel,
+          auth: opts.auth,
         });
         // Imported here, not at the top: `mloop serve --help` should not load Fastify and every domain.
-        const [{ buildModelServer }, { createLogger }, { openPlatform }] = await Promise.all([
-          import('../../api/model-server.js'),
-          import('../../core/logging.js'),
-          import('../../platform.js'),
-        ]);
+        const [{ buildModelServer }, { createLogger }, { openPlatform }, { authEnabled }] = await Promise.all(
+          [
+            import('../../api/model-server.js'),
+            import('../../core/logging.js'),
+            import('../../platform.js'),
+            import('../../api/auth.js'),
+          ],
+        );
+        const auth = authEnabled(config.auth, config.host);
         const logger = createLogger(config.logLevel);
         const platform = await openPlatform(config, {
           serving: { logger, ...(refresh !== undefined ? { models: { refreshIntervalMs: refresh } } : {}) },
         });
         let app;
         try {
-          app = await buildModelServer(platform, model, { logger });
+          app = await buildModelServer(platform, model, { logger, auth });
         } catch (error) {
           await platform.close();
           throw error;
@@ -74,6 +81,11 @@ export function registerServeCommand(program: Command): void {
         process.stdout.write(`mloop serve listening on ${address.replace('[::1]', 'localhost')}\n`);
         process.stdout.write(
           `  model: ${model} (version ${version ?? '?'})   database: ${platform.database.dialect}\n`,
+        );
+        process.stdout.write(
+          auth
+            ? '  auth: on (Authorization: Bearer mlp_…)\n'
+            : '  auth: off (tokens are not required; --auth on to require them)\n',
         );
 
         let closing = false;
