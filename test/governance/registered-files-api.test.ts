@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -71,6 +72,16 @@ describeEachDialect('what production serves is what was registered (auth on)', (
     const download = await fetch(base + file, { headers: { authorization: `Bearer ${editor}` } });
     expect(Buffer.from(await download.arrayBuffer()).equals(Buffer.from(columnsClassifierOnnx()))).toBe(true);
     expect((await predict(name)).status).toBe(200);
+    // The version shows what it holds: each file with its sha256.
+    const shown = JSON.parse((await call('GET', `/api/v1/models/${name}/versions/1`, editor)).text) as {
+      files: Array<{ path: string; sha256: string }>;
+    };
+    expect(shown.files).toContainEqual(
+      expect.objectContaining({
+        path: 'model.onnx',
+        sha256: createHash('sha256').update(columnsClassifierOnnx()).digest('hex'),
+      }),
+    );
   });
 
   it('refuses to serve files changed on disk below the API, with a clear error and an audit entry', async () => {

@@ -67,6 +67,11 @@ export const ModelVersionSchema = Type.Object({
   runLink: Type.Optional(Type.String()),
   loggedModelId: Type.Optional(Type.String()),
   storagePath: Type.String(),
+  files: Type.Optional(
+    Type.Array(Type.Object({ path: Type.String(), size: Type.Integer(), sha256: Type.String() }), {
+      description: 'Each file as registered, with its sha256; a load refuses files that differ',
+    }),
+  ),
   status: Type.String(),
   statusMessage: Type.Optional(Type.String()),
   stage: Type.String(),
