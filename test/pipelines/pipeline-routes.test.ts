@@ -80,6 +80,18 @@ describeEachDialect('pipeline routes', (dialect) => {
     expect(logs.body).toContain('hi from a step');
     const listed = (await app.inject({ method: 'GET', url: '/api/v1/pipelines/api-demo/runs' })).json();
     expect(listed.runs[0].id).toBe(run.id);
+    // The pipelines list carries each pipeline's newest run.
+    const pipelines = (await app.inject({ method: 'GET', url: '/api/v1/pipelines' })).json().pipelines as {
+      name: string;
+      lastRun?: object;
+    }[];
+    expect(pipelines.find((p) => p.name === 'api-demo')?.lastRun).toEqual({
+      id: run.id,
+      status: 'SUCCEEDED',
+      trigger: { kind: 'manual', detail: {} },
+      startTime: run.startTime,
+      endTime: run.endTime,
+    });
   });
 
   it('answers 400 naming the field for bad YAML, unknown params and 404 for unknown runs', async () => {

@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { readLocalAdminToken } from '../../src/governance/local-admin-token.js';
 import { describeWithChromium } from '../helpers/chromium.js';
 import { startServer, type ServerProcess } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -11,9 +12,10 @@ describeWithChromium('web dashboard in a real browser', () => {
   let browser: BrowserPage;
   let page: Page;
   let fixture: DashboardFixture;
+  let home: string;
 
   beforeAll(async () => {
-    const home = tempDir('mloop-dashboard-');
+    home = tempDir('mloop-dashboard-');
     await fillHome(home);
     server = await startServer({ home });
     fixture = await fillServer(server.url, home);
@@ -199,6 +201,48 @@ describeWithChromium('web dashboard in a real browser', () => {
     const primary = page.locator('[data-testid=arm-stats] tbody tr', { hasText: 'primary' });
     expect(await primary.locator('td').last().textContent()).toMatch(/^[\d.]+ ms$/);
     await browser.shoot('deployment-per-minute');
+  }, 60_000);
+
+  it("lists pipelines with their triggers and their last run's status", async () => {
+    // Declared but never run: its triggers are listed, and that it never ran.
+    const yaml = `name: refresh
+triggers:
+  cron: "0 3 1 1 *"
+  datasets: [customers]
+  alerts: [{rule: churn-drift}]
+steps:
+  fit:
+    command: echo fitting
+`;
+    // Registering code that runs needs an admin, the server's own local token.
+    const registered = await fetch(`${server.url}/api/v1/pipelines`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${String(readLocalAdminToken(home))}`,
+      },
+      body: JSON.stringify({ yaml }),
+    });
+    expect(registered.status).toBe(201);
+    await page.goto(`${server.url}/pipelines`);
+    const row = (name: string) =>
+      page.locator('[data-testid=pipelines-table] tbody tr', {
+        has: page.locator(`a[href="/pipelines/${name}"]`),
+      });
+    await row('refresh').waitFor();
+    const headers = await page.locator('[data-testid=pipelines-table] th').allTextContents();
+    const cell = (name: string, title: string) => row(name).locator('td').nth(headers.indexOf(title));
+    expect(await cell('refresh', 'Triggers').textContent()).toBe(
+      'cron 0 3 1 1 * · dataset customers · alert churn-drift',
+    );
+    expect(await cell('refresh', 'Last run').textContent()).toBe('never run');
+    // The fixture's nightly pipeline ran by hand to the end: its status links to that run.
+    expect(await cell('nightly', 'Triggers').textContent()).toBe('manual only');
+    expect(await cell('nightly', 'Last run').textContent()).toMatch(/^SUCCEEDED .* · manual$/);
+    expect(await cell('nightly', 'Last run').locator('a').getAttribute('href')).toBe(
+      `/pipeline-runs/${fixture.pipelineRunId}`,
+    );
+    await browser.shoot('pipelines-triggers');
   }, 60_000);
 
   it('follows lineage from a prediction to its training run and its dataset', async () => {

@@ -7,7 +7,13 @@ import { triggerByWebhook } from '../../pipelines/triggers/webhook.js';
 import { parsePipelineYaml } from '../../pipelines/yaml-definition.js';
 import type { Platform } from '../../platform.js';
 import type { App } from '../server.js';
-import { PipelineRunSchema, PipelineSchema, StartRunSchema, WebhookSchema } from './pipeline-schemas.js';
+import {
+  ListedPipelineSchema,
+  PipelineRunSchema,
+  PipelineSchema,
+  StartRunSchema,
+  WebhookSchema,
+} from './pipeline-schemas.js';
 import { ErrorSchema } from './tracking-schemas.js';
 
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 503: ErrorSchema };
@@ -82,11 +88,18 @@ export function registerPipelineRoutes(
       config: { action: 'runs.read' },
       schema: {
         tags,
-        summary: 'List registered pipelines',
-        response: { 200: Type.Object({ pipelines: Type.Array(PipelineSchema) }) },
+        summary: 'List registered pipelines, each with its newest run',
+        response: { 200: Type.Object({ pipelines: Type.Array(ListedPipelineSchema) }) },
       },
     },
-    async () => ({ pipelines: await pipelines.list() }),
+    async () => ({
+      pipelines: await Promise.all(
+        (await pipelines.list()).map(async (p) => {
+          const [lastRun] = await pipelines.listRuns(p.name, 1);
+          return lastRun ? { ...p, lastRun } : p;
+        }),
+      ),
+    }),
   );
 
   app.get(

@@ -38,6 +38,14 @@ export const PipelineSchema = Type.Object({
   updatedTime: Type.Number(),
 });
 
+/** A pipeline in the listing, with its newest run (what the list shows of its health). */
+export const ListedPipelineSchema = Type.Composite([
+  PipelineSchema,
+  Type.Object({
+    lastRun: Type.Optional(Type.Pick(PipelineRunSchema, ['id', 'status', 'trigger', 'startTime', 'endTime'])),
+  }),
+]);
+
 const ParamsInput = Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]));
 
 export const StartRunSchema = Type.Object(

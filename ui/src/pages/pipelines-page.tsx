@@ -5,15 +5,22 @@ import { PipelineDag } from '../components/pipeline-dag';
 import { Empty, Load } from '../components/status';
 import { requireEndpoint } from '../endpoints';
 import { duration, time } from '../format';
+import { declaredTriggers, triggerText, type PipelineTriggers } from '../pipeline-triggers';
 import { Link } from '../router';
 import { useApi } from '../use-api';
 
 interface Pipeline {
   name: string;
-  definition: { description?: string; steps?: { name: string; needs?: string[] }[] };
+  definition: {
+    description?: string;
+    steps?: { name: string; needs?: string[] }[];
+    triggers?: PipelineTriggers;
+  };
   source: { kind: string; path: string };
   createdTime: number;
   updatedTime: number;
+  /** In the listing: the newest run. */
+  lastRun?: Pick<PipelineRun, 'id' | 'status' | 'trigger' | 'startTime' | 'endTime'>;
 }
 interface StepRun {
   id: string;
@@ -68,6 +75,32 @@ export function PipelinesPage() {
                   sortValue: (p) => p.name,
                 },
                 { key: 'steps', title: 'Steps', render: (p) => p.definition.steps?.length ?? '' },
+                {
+                  key: 'triggers',
+                  title: 'Triggers',
+                  render: (p) => declaredTriggers(p.definition.triggers).join(' · ') || 'manual only',
+                },
+                {
+                  key: 'last',
+                  title: 'Last run',
+                  render: (p) =>
+                    p.lastRun ? (
+                      <>
+                        <Link
+                          to={`/pipeline-runs/${seg(p.lastRun.id)}`}
+                          className={runStatusClass(p.lastRun.status)}
+                        >
+                          {p.lastRun.status}
+                        </Link>{' '}
+                        <span className="muted">
+                          {time(p.lastRun.startTime)} · {triggerText(p.lastRun.trigger)}
+                        </span>
+                      </>
+                    ) : (
+                      <span className="muted">never run</span>
+                    ),
+                  sortValue: (p) => p.lastRun?.startTime ?? 0,
+                },
                 { key: 'source', title: 'Source', render: (p) => p.source.path },
                 {
                   key: 'updated',
@@ -264,17 +297,6 @@ function StepLog(props: { runId: string; step: string }) {
 }
 
 /** What started a run, with the detail that says which one: the alert's rule, the dataset version, the commit. */
-function triggerText(trigger: { kind: string; detail: Record<string, unknown> }): string {
-  const d = trigger.detail;
-  const what =
-    trigger.kind === 'alert'
-      ? d.rule
-      : trigger.kind === 'dataset'
-        ? `${String(d.name)}/${String(d.version)}`
-        : trigger.kind === 'cron'
-          ? d.schedule
-          : trigger.kind === 'webhook'
-            ? (d.commit ?? d.ref)
-            : undefined;
-  return what === undefined ? trigger.kind : `${trigger.kind}: ${String(what)}`;
+function runStatusClass(status: string): string | undefined {
+  return status === 'SUCCEEDED' ? 'ok' : status === 'FAILED' ? 'bad' : undefined;
 }
