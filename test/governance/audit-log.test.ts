@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/core/config.js';
 import { openPlatform, type Platform } from '../../src/platform.js';
 import { describeEachDialect, openTestPlatform } from '../helpers/platform.js';
 import { freshPostgresUrl } from '../helpers/postgres.js';
+import { runMloop } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const event = (n: number) => ({
@@ -86,6 +87,31 @@ describeEachDialect('audit log', (dialect) => {
       reason: expect.stringContaining('head record is missing'),
     });
   });
+
+  // SQLite's writers are one process's connection, or CLI processes beside it: each append holds
+  // the database's write lock from its first read (BEGIN IMMEDIATE), so none reads a stale head.
+  it.runIf(dialect === 'sqlite')(
+    'keeps every entry of CLI processes appending beside a server on one SQLite file',
+    async () => {
+      const home = tempDir('mloop-audit-cli-race-');
+      platform = await openPlatform(
+        loadConfig({ home, databaseUrl: `sqlite:${join(home, 'mloop.db')}` }, {}),
+      );
+      const { audit } = platform.governance;
+      const clis = Array.from({ length: 3 }, (_, i) =>
+        runMloop(home, ['tokens', 'create', `ci-${i}`, '--role', 'editor'], { home }),
+      );
+      const local = Array.from({ length: 30 }, (_, i) => audit.append(event(i)));
+      for (const result of await Promise.all(clis)) expect(result.code, result.stderr).toBe(0);
+      await Promise.all(local);
+      const entries = await audit.list();
+      // Each CLI records its token and its membership; the server its 30 entries.
+      expect(entries).toHaveLength(30 + 3 * 2);
+      expect(entries.map((e) => e.seq)).toEqual(Array.from({ length: 36 }, (_, i) => i + 1));
+      expect(await audit.verify()).toEqual({ ok: true, entries: 36 });
+    },
+    60_000,
+  );
 
   // Two servers share PostgreSQL; SQLite's writers are one process's connection (or a CLI beside it).
   it.runIf(dialect === 'postgres')(
