@@ -21,6 +21,7 @@ import { registerMlflowRegistryRoutes } from './mlflow/registry-routes.js';
 import { registerMlflowTrackingRoutes } from './mlflow/tracking-routes.js';
 import { apiUrlOfUiUrl } from './mlflow/ui-prefix.js';
 import { registerMlflowUiRoutes } from './mlflow/ui-routes.js';
+import { registerMlflowWireChecks } from './mlflow/wire-checks.js';
 import { registerDatasetRoutes } from './native/dataset-routes.js';
 import { registerNativeModelRoutes } from './native/model-routes.js';
 import { registerDatasetValidationRoutes } from './native/dataset-validation-routes.js';
@@ -65,6 +66,7 @@ export async function buildServer(platform: Platform, options: ServerOptions = {
   registerGateRoutes(app, platform);
   registerDatasetValidationRoutes(app, platform);
   registerDatasetRoutes(app, platform);
+  registerMlflowWireChecks(app);
   registerMlflowTrackingRoutes(app, platform);
   registerMlflowArtifactRoutes(app, platform);
   registerMlflowLoggedModelRoutes(app, platform);

@@ -209,3 +209,46 @@ def test_a_param_value_over_the_length_limit_is_rejected_naming_the_field(client
     assert response.json()["error_code"] == "INVALID_PARAMETER_VALUE"
     assert "value" in response.json()["message"]
     assert client.get_run(run_id).data.params == {}
+
+
+def assert_bad_request(response, message):
+    assert response.status_code == 400, response.text
+    assert response.json()["error_code"] == "INVALID_PARAMETER_VALUE", response.text
+    assert message in response.json()["message"], response.text
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "body", "message"),
+    [
+        ("runs/log-metric", {"run_id": 31, "key": "m", "value": 1, "timestamp": 1},
+         "Invalid value 31 for parameter 'run_id' supplied"),
+        ("runs/log-metric", {"run_id": "RUN", "key": "m", "value": 1, "timestamp": 1, "step": "foo"},
+         "Invalid value \"foo\" for parameter 'step' supplied"),
+        ("runs/log-metric", {"run_id": "RUN", "key": None, "value": 1, "timestamp": 1},
+         "Missing value for required parameter 'key'"),
+        ("runs/set-tag", {"run_id": "RUN", "key": "k", "value": 41},
+         "Invalid value 41 for parameter 'value' supplied"),
+        ("experiments/create", {"name": 123}, "Invalid value 123 for parameter 'name'"),
+        ("experiments/create", {"name": unique_name(), "tags": "5"},
+         "Invalid value \"5\" for parameter 'tags'"),
+        ("runs/log-batch", {"run_id": "RUN", "params": "foo"},
+         "Invalid value \"foo\" for parameter 'params' supplied"),
+        ("runs/log-batch", {"run_id": "RUN", "metrics": [{"key": "mae", "value": 2.5}]},
+         "Invalid value [{\"key\":\"mae\",\"value\":2.5}] for parameter 'metrics' supplied"),
+    ],
+)  # fmt: skip
+def test_a_wrongly_typed_field_is_rejected_naming_it_as_mlflow_does(
+    client, rest, run_id, endpoint, body, message
+):
+    # A number is no run id: the server must not look up the run "31" and answer 404.
+    sent = {k: run_id if v == "RUN" else v for k, v in body.items()}
+
+    assert_bad_request(rest.post(endpoint, sent), message)
+    assert_run_data_empty(client, run_id)
+
+
+def test_an_artifact_path_leaving_the_run_is_an_invalid_path(rest, run_id):
+    response = rest.get("artifacts/list", {"run_id": run_id, "path": "../path"})
+
+    assert response.status_code == 400
+    assert response.json() == {"error_code": "INVALID_PARAMETER_VALUE", "message": "Invalid path"}

@@ -3,6 +3,7 @@ import { invalidParameter } from '../../core/errors.js';
 import type { Platform } from '../../platform.js';
 import { storePathOf } from '../../tracking/artifacts.js';
 import type { App } from '../server.js';
+import { safeArtifactPath } from './ui-routes.js';
 import {
   experimentToWire,
   metricFromWire,
@@ -388,7 +389,7 @@ export function registerMlflowTrackingRoutes(app: App, platform: Platform): void
       const runId = runIdOf(req.query);
       const run = await runs.get(runId);
       storePathOf(run.info.artifactUri);
-      const files = await artifacts.listForRun(runId, req.query.path ?? '');
+      const files = await artifacts.listForRun(runId, safeArtifactPath(req.query.path ?? ''));
       return {
         root_uri: run.info.artifactUri,
         files: files.map((f) => ({
