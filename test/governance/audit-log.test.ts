@@ -6,6 +6,8 @@ import { loadConfig } from '../../src/core/config.js';
 import { openPlatform, type Platform } from '../../src/platform.js';
 import { describeEachDialect, openTestPlatform } from '../helpers/platform.js';
 import { freshPostgresUrl } from '../helpers/postgres.js';
+import { entryHash, GENESIS_HASH } from '../../src/governance/audit-chain.js';
+import type { GovernanceTables } from '../../src/governance/tables.js';
 import { runMloop } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -86,6 +88,44 @@ describeEachDialect('audit log', (dialect) => {
       ok: false,
       reason: expect.stringContaining('head record is missing'),
     });
+  });
+
+  it('reads a log written before kinds and the sealed head, and seals it on the next append', async () => {
+    platform = await openTestPlatform(dialect);
+    const { audit } = platform.governance;
+    for (const n of [1, 2]) await audit.append(event(n));
+    // As an older release left it (then migration 0016): no kind, hashed without one, head unsealed.
+    const db = platform.database.tables<Pick<GovernanceTables, 'audit_log' | 'audit_head'>>();
+    let prevHash = GENESIS_HASH;
+    for (const row of await db.selectFrom('audit_log').selectAll().orderBy('seq').execute()) {
+      const legacy = {
+        ...row,
+        seq: Number(row.seq),
+        time: Number(row.time),
+        kind: null,
+        prev_hash: prevHash,
+      };
+      const { hash: _old, ...rest } = legacy;
+      prevHash = entryHash(rest);
+      await db
+        .updateTable('audit_log')
+        .set({ kind: null, prev_hash: legacy.prev_hash, hash: prevHash })
+        .where('seq', '=', legacy.seq)
+        .execute();
+    }
+    await db
+      .updateTable('audit_head')
+      .set({ seq: 2, hash: prevHash, mac: null })
+      .where('id', '=', 1)
+      .execute();
+    expect(await audit.verify()).toEqual({ ok: true, entries: 2 });
+    // Their kind is read from their permission: runs.write entries are tracking writes.
+    expect(await audit.list({ kinds: ['tracking'] })).toHaveLength(2);
+    expect(await audit.list({ kinds: ['model'] })).toHaveLength(0);
+    await audit.append(event(3));
+    expect(await audit.verify()).toEqual({ ok: true, entries: 3 });
+    const head = await db.selectFrom('audit_head').selectAll().executeTakeFirstOrThrow();
+    expect(head.mac).toMatch(/^[0-9a-f]{64}$/);
   });
 
   // SQLite's writers are one process's connection, or CLI processes beside it: each append holds
