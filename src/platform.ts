@@ -13,6 +13,7 @@ import { AuditLog } from './governance/audit.js';
 import { auditHeadKey } from './governance/audit-key.js';
 import { createGovernanceServices, type GovernanceServices } from './governance/governance-services.js';
 import { lineageSources } from './governance/lineage-sources.js';
+import { rolloutApprovalCheck } from './governance/rollout-approvals.js';
 import { PipelineStore } from './pipelines/pipeline-store.js';
 import type { PipelineTables } from './pipelines/tables.js';
 import { FeedbackService } from './feedback/feedback-service.js';
@@ -116,7 +117,11 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
     database,
     clock,
     events,
-    versions: registryModelVersions(registry),
+    versions: {
+      ...registryModelVersions(registry),
+      // Governance is made below; the check runs only when a rollout starts or completes.
+      rolloutBlock: (...args) => rolloutApprovalCheck(governance.promotionRequests, config)(...args),
+    },
     scorer: serving.predictions,
     predictor: options.deployments,
     audit,
@@ -169,6 +174,23 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
     datasets: datasetVersionFiles(datasets),
     performance,
   });
+  const governance = createGovernanceServices({
+    database,
+    clock,
+    events,
+    audit,
+    aliases: registry.aliases,
+    lineage: lineageSources({
+      registry,
+      runs: tracking.runs,
+      predictions: serving.log,
+      datasets,
+      deployments: deployments.deployments,
+      pipelineRuns: new PipelineStore(database.tables<PipelineTables>(), clock),
+    }),
+    personalData,
+    flushPredictions: () => serving.log.flush(),
+  });
   return {
     config,
     database,
@@ -192,23 +214,7 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
       }),
     },
     monitoring,
-    governance: createGovernanceServices({
-      database,
-      clock,
-      events,
-      audit,
-      aliases: registry.aliases,
-      lineage: lineageSources({
-        registry,
-        runs: tracking.runs,
-        predictions: serving.log,
-        datasets,
-        deployments: deployments.deployments,
-        pipelineRuns: new PipelineStore(database.tables<PipelineTables>(), clock),
-      }),
-      personalData,
-      flushPredictions: () => serving.log.flush(),
-    }),
+    governance,
     // Training sits upstream of registry and serving: the gate runner gets them through ports.
     gates: new GateRunner({
       aliasVersion: async (name, alias) => {

@@ -16,7 +16,13 @@ export interface GovernanceOperations {
   members(project: string): Promise<ProjectMember[]>;
   audit(filter: AuditFilter): Promise<AuditEntry[]>;
   verifyAudit(): Promise<AuditVerification>;
-  requestPromotion(model: string, alias: string, version: number, reason?: string): Promise<PromotionRequest>;
+  requestPromotion(
+    model: string,
+    alias: string,
+    version: number,
+    reason?: string,
+    deployment?: string,
+  ): Promise<PromotionRequest>;
   promotionRequests(model?: string): Promise<PromotionRequest[]>;
   decidePromotion(id: string, decision: 'approve' | 'reject', by: string): Promise<PromotionRequest>;
   lineage(kind: string, id: string): Promise<LineageGraph>;
@@ -46,7 +52,7 @@ export async function withGovernance<T>(
         members: (p) => client.members(p),
         audit: (f) => client.audit(f),
         verifyAudit: () => client.verifyAudit(),
-        requestPromotion: (m, a, v, r) => client.requestPromotion(m, a, v, r),
+        requestPromotion: (m, a, v, r, d) => client.requestPromotion(m, a, v, r, d),
         promotionRequests: (m) => client.promotionRequests(m),
         decidePromotion: (id, d) => client.decidePromotion(id, d),
         lineage: (kind, id) => client.lineage(kind, id),
@@ -68,8 +74,15 @@ export async function withGovernance<T>(
         members: (p) => projects.members(p),
         audit: (f) => audit.list(f),
         verifyAudit: () => audit.verify(),
-        requestPromotion: (m, a, v, r) =>
-          promotionRequests.request({ model: m, alias: a, version: v, reason: r, by: localUser() }),
+        requestPromotion: (m, a, v, r, d) =>
+          promotionRequests.request({
+            model: m,
+            alias: a,
+            version: v,
+            reason: r,
+            deployment: d,
+            by: localUser(),
+          }),
         promotionRequests: (m) => promotionRequests.list(m),
         decidePromotion: (id, d, by) =>
           d === 'approve' ? promotionRequests.approve(id, by) : promotionRequests.reject(id, by),

@@ -9,6 +9,7 @@ const kindByAction: Partial<Record<Action, ChangeKind>> = {
   'runs.write': 'tracking',
   'models.write': 'model',
   'aliases.protected': 'alias',
+  'promotions.request': 'alias',
   'promotions.approve': 'alias',
   'datasets.write': 'dataset',
   'deployments.write': 'deployment',

@@ -17,11 +17,15 @@ export interface PromotionRequest {
   status: 'pending' | 'approved' | 'rejected';
   decidedBy: string | undefined;
   decidedTime: number | undefined;
+  /** The deployment whose rollout may move the alias once approved; undefined: approval moves it. */
+  deployment: string | undefined;
 }
 
 /**
  * Four-eyes promotions of protected aliases: one maintainer asks, a different one approves, and
- * only then does the alias move, with both names in the promotion history's reason.
+ * only then does the alias move, with both names in the promotion history's reason. A request
+ * for a deployment's rollout moves nothing when approved: the approval lets that rollout start,
+ * and its completion move the alias (the canary judges the version first).
  */
 export class PromotionRequestService {
   constructor(
@@ -36,6 +40,7 @@ export class PromotionRequestService {
     alias: string;
     version: number;
     reason?: string | undefined;
+    deployment?: string | undefined;
     by: string;
   }): Promise<PromotionRequest> {
     const row: PromotionRequestRow = {
@@ -49,6 +54,7 @@ export class PromotionRequestService {
       status: 'pending',
       decided_by: null,
       decided_time: null,
+      deployment: input.deployment ?? null,
     };
     await this.db.insertInto('promotion_requests').values(row).execute();
     await this.audit.record({
@@ -56,7 +62,12 @@ export class PromotionRequestService {
       action: 'alias.promotion-request',
       objectKind: 'model',
       objectId: input.model,
-      after: { id: row.id, alias: input.alias, version: input.version },
+      after: {
+        id: row.id,
+        alias: input.alias,
+        version: input.version,
+        ...(input.deployment ? { deployment: input.deployment } : {}),
+      },
     });
     return toRequest(row);
   }
@@ -75,9 +86,34 @@ export class PromotionRequestService {
         'PERMISSION_DENIED',
         `Promotion request ${id} was made by '${by}': a different maintainer must approve it (four-eyes)`,
       );
-    const reason = `${row.reason ?? 'promotion'} (requested by ${row.requested_by}, approved by ${by})`;
-    await this.aliases.set(row.model, row.alias, Number(row.version), { actor: by, reason });
+    if (row.deployment === null) {
+      const reason = `${row.reason ?? 'promotion'} (requested by ${row.requested_by}, approved by ${by})`;
+      await this.aliases.set(row.model, row.alias, Number(row.version), { actor: by, reason });
+    }
     return this.decide(row, 'approved', by);
+  }
+
+  /**
+   * The approved request that lets `deployment`'s rollout move `model@alias` to `version`, or
+   * undefined when there is none (the rollout may then neither start nor complete).
+   */
+  async approvedRollout(
+    deployment: string,
+    model: string,
+    alias: string,
+    version: number,
+  ): Promise<PromotionRequest | undefined> {
+    const row = await this.db
+      .selectFrom('promotion_requests')
+      .selectAll()
+      .where('deployment', '=', deployment)
+      .where('model', '=', model)
+      .where('alias', '=', alias)
+      .where('version', '=', version)
+      .where('status', '=', 'approved')
+      .orderBy('decided_time', 'desc')
+      .executeTakeFirst();
+    return row ? toRequest(row) : undefined;
   }
 
   async reject(id: string, by: string): Promise<PromotionRequest> {
@@ -122,5 +158,6 @@ function toRequest(row: PromotionRequestRow): PromotionRequest {
     status: row.status as PromotionRequest['status'],
     decidedBy: row.decided_by ?? undefined,
     decidedTime: row.decided_time === null ? undefined : Number(row.decided_time),
+    deployment: row.deployment ?? undefined,
   };
 }

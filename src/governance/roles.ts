@@ -11,6 +11,7 @@ export const actions = [
   'models.read',
   'models.write',
   'aliases.protected',
+  'promotions.request',
   'promotions.approve',
   'datasets.read',
   'datasets.write',
@@ -54,9 +55,12 @@ const editor: readonly Action[] = [
   'alerts.write',
 ];
 // Maintainers change what production serves: protected aliases, approvals, deployments.
+// Requesting a promotion is its own action: four-eyes refuses `aliases.protected` (the direct
+// move) to everyone, and the request is the way around it.
 const maintainer: readonly Action[] = [
   ...editor,
   'aliases.protected',
+  'promotions.request',
   'promotions.approve',
   'deployments.write',
 ];

@@ -34,6 +34,8 @@ export interface PromotionRequestRow {
   status: string;
   decided_by: string | null;
   decided_time: number | null;
+  /** The deployment whose rollout the approval is for; null: the approval moves the alias. */
+  deployment: string | null;
 }
 
 export interface AuditRow {

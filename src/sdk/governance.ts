@@ -53,14 +53,20 @@ export class GovernanceClient {
     return this.http.json('GET', '/api/v1/audit/verify');
   }
 
+  /**
+   * Asks for a protected alias move that another maintainer must approve. With `deployment`, the
+   * approval moves nothing: it lets that deployment's rollout start and, on completion, move it.
+   */
   async requestPromotion(
     model: string,
     alias: string,
     version: number,
     reason?: string,
+    deployment?: string,
   ): Promise<PromotionRequest> {
     const path = `/api/v1/models/${encodeURIComponent(model)}/promotion-requests`;
-    return this.http.json('POST', path, { json: { alias, version, ...(reason ? { reason } : {}) } });
+    const json = { alias, version, ...(reason ? { reason } : {}), ...(deployment ? { deployment } : {}) };
+    return this.http.json('POST', path, { json });
   }
 
   async promotionRequests(model?: string): Promise<PromotionRequest[]> {

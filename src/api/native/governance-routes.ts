@@ -116,7 +116,7 @@ export function registerGovernanceRoutes(app: App, platform: Platform): void {
   app.post(
     `${v1}/models/:name/promotion-requests`,
     {
-      config: { action: 'aliases.protected' },
+      config: { action: 'promotions.request' },
       schema: {
         tags,
         summary: 'Ask for a protected alias move that a different maintainer must approve (four-eyes)',
@@ -126,6 +126,13 @@ export function registerGovernanceRoutes(app: App, platform: Platform): void {
             alias: Type.String({ minLength: 1 }),
             version: Type.Integer({ minimum: 1 }),
             reason: Type.Optional(Type.String()),
+            deployment: Type.Optional(
+              Type.String({
+                minLength: 1,
+                description:
+                  "For this deployment's rollout: approval moves nothing, it lets the rollout start and its completion move the alias",
+              }),
+            ),
           },
           { additionalProperties: false },
         ),

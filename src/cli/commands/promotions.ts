@@ -8,6 +8,7 @@ import { formatTime } from '../format/values.js';
 
 interface RequestOptions extends CommonOptions {
   reason?: string;
+  deployment?: string;
 }
 
 /** `mloop promotions …`: four-eyes moves of protected aliases (request, approve, reject, list). */
@@ -23,17 +24,25 @@ export function registerPromotionsCommand(program: Command): void {
       .argument('<alias>', 'a protected alias, e.g. production')
       .argument('<version>')
       .description('Ask for an alias move that a different maintainer must approve')
-      .option('--reason <text>', 'why; recorded in the promotion history'),
-    ['mloop promotions request churn production 7 --reason "AUC 0.91 on the March holdout"'],
+      .option('--reason <text>', 'why; recorded in the promotion history')
+      .option(
+        '--deployment <name>',
+        "for this deployment's rollout: approval moves nothing, it lets the rollout start and its completion move the alias",
+      ),
+    [
+      'mloop promotions request churn production 7 --reason "AUC 0.91 on the March holdout"',
+      'mloop promotions request churn production 8 --deployment churn-api   # then: mloop deployments rollout churn-api',
+    ],
   ).action(async (model: string, alias: string, version: string, opts: RequestOptions) => {
     const v = Number(version);
     if (!Number.isInteger(v) || v < 1)
       throw invalidParameter('version', `version must be a positive whole number, got "${version}"`);
     await withGovernance(opts, async (ops) => {
-      const request = await ops.requestPromotion(model, alias, v, opts.reason);
+      const request = await ops.requestPromotion(model, alias, v, opts.reason, opts.deployment);
       if (opts.json) return printJson(request);
+      const via = opts.deployment ? ` by a rollout of ${opts.deployment}` : '';
       print(
-        `promotion request ${request.id}: ${model}@${alias} -> ${v}, pending; approve with \`mloop promotions approve ${request.id}\``,
+        `promotion request ${request.id}: ${model}@${alias} -> ${v}${via}, pending; approve with \`mloop promotions approve ${request.id}\``,
       );
     });
   });

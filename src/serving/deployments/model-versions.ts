@@ -14,4 +14,14 @@ export interface ModelVersions {
   moveAlias(model: string, alias: string, version: number, reason: string): Promise<void>;
   /** Why `alias` could not move to `version` now (say, a failed gate), or undefined when it could. */
   promotionBlock?(model: string, alias: string, version: number): Promise<string | undefined>;
+  /**
+   * Why `deployment`'s rollout may not move `alias` to `version` (four-eyes: no approved promotion
+   * request for it), or undefined when it may. Asked before a rollout starts and when it completes.
+   */
+  rolloutBlock?(
+    deployment: string,
+    model: string,
+    alias: string,
+    version: number,
+  ): Promise<string | undefined>;
 }

@@ -47,22 +47,24 @@ export class RolloutController {
 
   /**
    * A rollout ends by moving the primary's alias to the candidate: when the registry would refuse
-   * that now (the candidate failed its gate, say), the rollout is refused up front with the reason,
-   * rather than after the canary has taken traffic.
+   * that now (the candidate failed its gate, say), or four-eyes wants an approval it lacks, the
+   * rollout is refused up front with the reason, rather than after the canary has taken traffic.
    */
   private async checkPromotable(deployment: Deployment): Promise<void> {
     const { candidate, primary, model } = deployment;
     const versions = this.deployments.versions;
-    if (!candidate || isVersionNumber(primary) || !versions?.promotionBlock) return;
+    if (!candidate || isVersionNumber(primary) || !versions) return;
     const version = await this.deployments.versionOf(model, candidate.version);
     if (version === undefined) return;
-    const blocked = await versions.promotionBlock(model, primary, version);
+    const blocked = await versions.promotionBlock?.(model, primary, version);
     if (blocked)
       throw new MloopError(
         'INVALID_STATE',
         `a rollout of '${deployment.name}' would end by moving ${model}@${primary} to version ${version}, which the registry refuses: ${blocked}`,
         'candidate',
       );
+    const unapproved = await versions.rolloutBlock?.(deployment.name, model, primary, version);
+    if (unapproved) throw new MloopError('PERMISSION_DENIED', unapproved);
   }
 
   /** Stops a running rollout: the candidate's share drops to 0 and nothing is promoted. */
@@ -155,6 +157,14 @@ export class RolloutController {
     let newPrimary = candidateVersion;
     if (versions && resolved !== undefined && !isVersionNumber(deployment.primary)) {
       try {
+        // Approved when the rollout started, but checked again: the alias never moves without it.
+        const unapproved = await versions.rolloutBlock?.(
+          deployment.name,
+          deployment.model,
+          deployment.primary,
+          resolved,
+        );
+        if (unapproved) throw new MloopError('PERMISSION_DENIED', unapproved);
         await versions.moveAlias(
           deployment.model,
           deployment.primary,

@@ -18,6 +18,7 @@ import { wholeDatasetDigests } from './0014-whole-dataset-digests.js';
 import { auditAnchor } from './0016-audit-anchor.js';
 import { modelVersionFiles } from './0015-model-version-files.js';
 import { defaultExperimentTime } from './0017-default-experiment-time.js';
+import { promotionRequestDeployment } from './0018-promotion-request-deployment.js';
 
 /** A migration written once for both dialects; `dialect` is there for the rare type that differs. */
 export type MigrationStep = (db: Kysely<unknown>, dialect: DialectName) => Promise<void>;
@@ -41,6 +42,7 @@ const steps: Record<string, MigrationStep> = {
   '0016-audit-anchor': auditAnchor,
   '0015-model-version-files': modelVersionFiles,
   '0017-default-experiment-time': defaultExperimentTime,
+  '0018-promotion-request-deployment': promotionRequestDeployment,
 };
 
 export async function migrateToLatest(db: Kysely<unknown>, dialect: DialectName): Promise<void> {
