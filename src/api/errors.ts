@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { errorStatus, isMloopError, MloopError, type ErrorCode } from '../core/errors.js';
 
@@ -45,6 +46,26 @@ export function toErrorResponse(
   return fromMloopError(
     new MloopError('INTERNAL_ERROR', 'Internal server error; see the server log for details'),
   );
+}
+
+/**
+ * A request Node's HTTP parser refuses before Fastify sees it (a control character in a header,
+ * headers too large, too slow) is answered with the one error body too, then the socket closed.
+ */
+export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, reason, message] =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'Request Timeout', 'The request did not arrive in time']
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request Header Fields Too Large', 'The request headers are larger than the server accepts']
+        : [400, 'Bad Request', `Malformed HTTP request (${error.code ?? 'parse error'})`];
+  const body = JSON.stringify({ error_code: 'BAD_REQUEST', message } satisfies ErrorBody);
+  if (socket.writable)
+    socket.write(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`,
+    );
+  socket.destroy(error);
 }
 
 /** The 413 every body over its route's limit answers, parsed or streamed. */

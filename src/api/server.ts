@@ -9,7 +9,7 @@ import { ensureLocalAdminToken } from '../governance/local-admin-token.js';
 import { authEnabled, registerAccessControl } from './auth.js';
 import { registerBodyTypes } from './body-types.js';
 import { registerBrowserGuards } from './browser-guards.js';
-import { sendError } from './errors.js';
+import { answerClientError, sendError } from './errors.js';
 import { registerJsonBodyParser } from './json-body.js';
 import { registerGovernanceRoutes } from './native/governance-routes.js';
 import { registerHealthRoutes } from './health-routes.js';
@@ -115,6 +115,7 @@ export async function createApp(
     // Per-request info logs cost more than a metric batch's insert; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     forceCloseConnections: 'idle',
+    clientErrorHandler: answerClientError,
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply));

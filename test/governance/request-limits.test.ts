@@ -1,4 +1,5 @@
 import { readdirSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer, type App } from '../../src/api/server.js';
@@ -90,6 +91,37 @@ describe('body limits hold for uploads too', () => {
     expect(put.status, await put.clone().text()).toBe(200);
     const got = await fetch(`${base}/api/2.0/mlflow-artifacts/artifacts/meta/x.json`);
     expect(await got.text()).toBe(bytes);
+  });
+});
+
+describe('requests the HTTP parser refuses', () => {
+  it('answer with the one error body, as a header with a control character does', async () => {
+    const home = tempDir('mloop-limits-');
+    const platform = await openPlatform(
+      loadConfig({ home, databaseUrl: `sqlite:${join(home, 'mloop.db')}` }, {}),
+    );
+    const app = await buildServer(platform, { logger: false });
+    try {
+      const base = new URL(await app.listen({ host: '127.0.0.1', port: 0 }));
+      const answer = await new Promise<string>((resolve, reject) => {
+        let text = '';
+        const socket = connect(Number(base.port), base.hostname, () =>
+          socket.write(
+            'POST /api/v1/experiments HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \u0001x\r\n\r\n',
+          ),
+        );
+        socket.on('data', (chunk) => (text += chunk.toString()));
+        socket.on('close', () => resolve(text));
+        socket.on('error', reject);
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+      expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toMatchObject({
+        error_code: 'BAD_REQUEST',
+      });
+    } finally {
+      await app.close();
+      await platform.close();
+    }
   });
 });
 
