@@ -16,6 +16,7 @@ export class ServingMetrics {
   readonly records: Counter<keyof RequestLabels>;
   readonly latency: Histogram<keyof RequestLabels>;
   readonly swaps: Counter<'model'>;
+  readonly tamperedFiles: Counter<'model' | 'version'>;
 
   constructor(options: { registry?: Registry; predictionLog?: () => PredictionLogStats } = {}) {
     const registry = options.registry ?? new Registry();
@@ -50,6 +51,12 @@ export class ServingMetrics {
       name: 'mloop_serving_model_swaps_total',
       help: 'Times a served reference switched to another model version',
       labelNames: ['model'],
+      registers: [registry],
+    });
+    this.tamperedFiles = new Counter({
+      name: 'mloop_model_files_tampered_total',
+      help: "Loads refused because a version's files differ from the registered ones (alert on any increase)",
+      labelNames: ['model', 'version'],
       registers: [registry],
     });
     const log = options.predictionLog;

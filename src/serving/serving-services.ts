@@ -49,6 +49,10 @@ export function createServingServices(
     onWriteError: (error) => logger?.error({ err: error }, 'prediction log write failed; will retry'),
   });
   const metrics = new ServingMetrics({ predictionLog: () => log.stats() });
+  // Serving, gates and batch scoring in this process all load through the registry's check.
+  deps.events.on('registry.files-tampered', (e) =>
+    metrics.tamperedFiles.inc({ model: e.name, version: String(e.version) }),
+  );
   const models = new ServedModels(deps.source, deps.events, {
     ...options.models,
     ...(logger ? { logger } : {}),

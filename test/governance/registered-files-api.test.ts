@@ -101,6 +101,9 @@ describeEachDialect('what production serves is what was registered (auth on)', (
       (await platform.governance.audit.list({ object: `model/${name}` })).find(
         (e) => e.action === 'model.files-tampered',
       );
+    // Prometheus sees it too, for an alert on any increase.
+    const metrics = await call('GET', '/metrics', editor);
+    expect(metrics.text).toContain(`mloop_model_files_tampered_total{model="${name}",version="1"} 1`);
     await expect.poll(tampered, { timeout: 5000 }).toMatchObject({
       actor: 'system',
       outcome: 'denied',
