@@ -27,11 +27,21 @@ export type HyperparameterKind = 'number' | 'integer' | 'choice';
 /** Hyperparameters as the CLI and search spaces give them: `--param l2=0.1`. */
 export type RawParams = Record<string, string | number | boolean>;
 
+/** How far fitting is: `done` of `total` units (boosting or solver iterations, rows). */
+export interface FitProgress {
+  done: number;
+  total: number;
+  unit: 'iterations' | 'rows';
+}
+
 export interface FitOptions {
   /** Seeded by the trainer, so a training run can be repeated exactly. */
   random: RandomSource;
-  /** Called as fitting progresses, with a fraction in [0, 1] (for progress bars). */
-  onProgress?: (fraction: number) => void;
+  /**
+   * Called as fitting progresses (for progress bars). A fit that stops early (converged, or early
+   * stopping) reports its last step as done of done, so a bar ends full.
+   */
+  onProgress?: (progress: FitProgress) => void;
 }
 
 export interface FittedModel {

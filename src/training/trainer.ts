@@ -14,7 +14,7 @@ import { splitHoldout } from './data/holdout-split.js';
 import { idLikeColumns } from './data/id-columns.js';
 import { columnOf, selectRows, withoutColumns, type TrainingTable } from './data/training-table.js';
 import { classificationMetrics, regressionMetrics, type Metrics } from './evaluation/metrics.js';
-import type { RawParams } from './learner.js';
+import type { FitProgress, RawParams } from './learner.js';
 import { findLearner } from './learners.js';
 import {
   exportModelPackage,
@@ -74,7 +74,7 @@ export interface TrainRequest {
   /** Fit on at most this many training rows (successive halving's budget); the holdout is unchanged. */
   maxTrainRows?: number;
   run: { experimentId: string; runName?: string; parentRunId?: string; tags?: Tag[] };
-  onProgress?: (fraction: number) => void;
+  onProgress?: (progress: FitProgress) => void;
 }
 
 export interface TrainResult {

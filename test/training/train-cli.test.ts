@@ -68,6 +68,23 @@ describe('mloop train and tune', () => {
     expect(JSON.parse(dropped.stdout)).toMatchObject({ warnings: [] });
   }, 90_000);
 
+  it('shows training progress with --progress in iterations, ending full with an ETA', async () => {
+    const result = await mloop(home, [
+      'train',
+      '--data',
+      'shop.csv',
+      '--label',
+      'bought',
+      '--model',
+      'logistic',
+      '--progress',
+    ]);
+    expect(result.code).toBe(0);
+    const lines = result.stderr.trimEnd().split('\n');
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines.at(-1)).toMatch(/^\[#+\] 100% {2}(\d+)\/\1 iterations .*ETA 0s$/);
+  }, 90_000);
+
   it('tunes over a grid and names the best run', async () => {
     const result = await mloop(home, [
       'tune',

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { seededRandom } from '../../src/core/random.js';
 import type { Platform } from '../../src/platform.js';
 import type { TrainingTable } from '../../src/training/data/training-table.js';
+import type { FitProgress } from '../../src/training/learner.js';
 import { train, type TrainingServices } from '../../src/training/trainer.js';
 import { describeEachDialect, openTestPlatform } from '../helpers/platform.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -136,6 +137,30 @@ describeEachDialect('train', (dialect) => {
     await expect(train(services, { ...request, drop: ['customer'] })).rejects.toMatchObject({
       field: 'drop',
     });
+  });
+
+  it('reports progress in iterations (logistic, gbdt) or rows (linear) that ends full', async () => {
+    for (const [model, label, unit] of [
+      ['logistic', 'churned', 'iterations'],
+      ['gbdt', 'churned', 'iterations'],
+      ['linear', 'revenue', 'rows'],
+    ] as const) {
+      const reports: FitProgress[] = [];
+      await train(services, {
+        data,
+        label,
+        model,
+        run: { experimentId },
+        onProgress: (p) => reports.push(p),
+      });
+      expect(reports.length, model).toBeGreaterThan(1);
+      expect(new Set(reports.map((r) => r.unit)), model).toEqual(new Set([unit]));
+      const dones = reports.map((r) => r.done);
+      expect(dones, model).toEqual([...dones].sort((a, b) => a - b));
+      const last = reports.at(-1)!;
+      expect(last.done, model).toBe(last.total);
+      expect(last.done, model).toBeGreaterThan(1);
+    }
   });
 
   it('registers the run’s model and serves the predictions the TypeScript model makes (linear, logistic, gbdt)', async () => {

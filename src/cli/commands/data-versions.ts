@@ -69,7 +69,7 @@ export function registerDatasetCommands(data: Command): void {
     .option('--progress', 'draw the progress bar on stderr even when it is not a terminal')
     .action(async (name: string, path: string, opts: AddOptions) => {
       const pii = opts.pii === undefined ? undefined : parsePiiColumns(opts.pii, 'pii');
-      const bar = opts.progress || process.stderr.isTTY ? progressBar({ unit: 'bytes' }) : undefined;
+      const bar = progressBar(opts, 'bytes');
       const added = await withData(opts, (backend) =>
         backend.add(name, path, {
           ...(opts.format ? { format: parseFormat(opts.format) } : {}),

@@ -64,8 +64,7 @@ export function registerFeedbackCommand(program: Command): void {
     ],
   ).action(async (file: string, opts: AddOptions) => {
     const backend = await openFeedbackBackend(opts.url);
-    const showProgress = opts.progress === true || process.stderr.isTTY === true;
-    const bar = showProgress ? progressBar({ unit: 'labels' }) : undefined;
+    const bar = progressBar(opts, 'labels');
     const totals = { rows: 0, created: 0, updated: 0, unchanged: 0 };
     try {
       // Label files are read with DuckDB, loaded only when labels are attached.

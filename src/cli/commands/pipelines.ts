@@ -175,10 +175,7 @@ async function follow(
   opts: RunOptions,
   total: number,
 ): Promise<void> {
-  const bar =
-    opts.progress === true || (process.stderr.isTTY === true && !opts.json)
-      ? progressBar({ unit: 'steps' })
-      : undefined;
+  const bar = progressBar(opts, 'steps');
   const shown = new Set<string>();
   const report = async () => {
     const run = await service.getRun(handle.id);

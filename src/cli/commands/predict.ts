@@ -65,8 +65,7 @@ export function registerPredictCommand(program: Command): void {
     if (opts.keep !== undefined && !opts.inputs) {
       throw invalidParameter('keep', '--keep and --no-inputs contradict each other: give one of them');
     }
-    const showProgress = opts.progress === true || process.stderr.isTTY === true;
-    const bar = showProgress ? progressBar({ unit: 'rows' }) : undefined;
+    const bar = progressBar(opts, 'rows');
     const request: BatchScoringRequest = {
       ref,
       input: opts.input,

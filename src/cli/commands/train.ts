@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { invalidParameter } from '../../core/errors.js';
-import type { RawParams } from '../../training/learner.js';
+import type { FitProgress, RawParams } from '../../training/learner.js';
 import { learners } from '../../training/learners.js';
 import { trainingData, trainOn } from '../../training/training-backend.js';
 import { gitSourceTags } from '../../tracking/git-source.js';
@@ -54,7 +54,7 @@ export function registerTrainCommand(program: Command): void {
       'mloop train --data runs.csv --label y --model linear --param l2=0.01 --experiment pricing --json',
     ],
   ).action(async (opts: TrainOptions) => {
-    const bar = showProgress(opts) ? progressBar({ unit: '%' }) : undefined;
+    const bar = progressBar(opts, 'iterations');
     const outcome = await withTrainingBackend(opts, async (backend) => {
       const result = await trainOn(backend, {
         ...commonRequest(opts),
@@ -63,7 +63,7 @@ export function registerTrainCommand(program: Command): void {
         ...(opts.runName ? { runName: opts.runName } : {}),
         // The code that trained it: the git commit of the directory mloop runs in.
         tags: gitSourceTags(process.cwd()),
-        ...(bar ? { onProgress: (f: number) => bar.update(Math.round(f * 100), 100) } : {}),
+        ...(bar ? { onProgress: (p: FitProgress) => bar.update(p.done, p.total, p.unit) } : {}),
       });
       const registered = opts.register
         ? await backend.register(opts.register, result.modelSource)
@@ -116,7 +116,7 @@ export function registerTrainCommand(program: Command): void {
       throw invalidParameter('direction', `--direction must be max or min, got "${opts.direction}"`);
     }
     const space = parseSearchSpace(readText(opts.space));
-    const bar = showProgress(opts) ? progressBar({ unit: 'trials' }) : undefined;
+    const bar = progressBar(opts, 'trials');
     const outcome = await withTrainingBackend(opts, async (backend) => {
       const experimentId = await backend.experimentId(opts.experiment);
       const result = await tune(backend.services, {
@@ -250,10 +250,6 @@ function readText(path: string): string {
   } catch {
     throw invalidParameter('space', `cannot read the search space at "${path}"`);
   }
-}
-
-function showProgress(opts: { progress?: boolean; json?: boolean }): boolean {
-  return opts.progress === true || (process.stderr.isTTY === true && !opts.json);
 }
 
 function formatNumber(value: number): string {

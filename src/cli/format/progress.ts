@@ -1,63 +1,92 @@
-export interface ProgressOptions {
-  /** What is counted, e.g. `rows`. */
-  unit: string;
-  /** Where to draw; stderr by default, so stdout stays clean for results and `--json`. */
-  stream?: NodeJS.WriteStream;
-}
+import cliProgress, { type Options, type Params } from 'cli-progress';
+
+// A CommonJS package: Node gives its exports to ESM as the default export only.
+const { Format, SingleBar } = cliProgress;
 
 /** A progress bar for long work; `finish` ends its line. */
 export interface ProgressBar {
-  update(done: number, total: number): void;
+  /** `done` of `total` units; a new `unit` relabels the bar (a learner may count rows, then iterations). */
+  update(done: number, total: number, unit?: string): void;
   finish(): void;
 }
 
-const width = 30;
-const redrawEveryMs = 100;
-
 /**
- * A progress bar on stderr. On a terminal it redraws one line in place (at most ten times a
- * second); elsewhere (a log file, a CI job, when asked for with `--progress`) it prints a line
- * at each tenth of the work, since carriage returns would pile up there.
+ * The one progress bar of the CLI (cli-progress), on stderr so stdout stays clean for results and
+ * `--json`; none unless stderr is a terminal or the command was given `--progress`. On a terminal
+ * it redraws one line in place (at most ten times a second, also while training holds the event
+ * loop); elsewhere (a log file, a CI job) it prints a line at each tenth of the work, since carriage
+ * returns would pile up there. Each line shows the count in its unit, the rate and an ETA.
  */
-export function progressBar(options: ProgressOptions): ProgressBar {
-  const stream = options.stream ?? process.stderr;
-  const started = Date.now();
-  let drawnAt = 0;
+export function progressBar(
+  options: { progress?: boolean | undefined },
+  unit: string,
+  stream: NodeJS.WriteStream = process.stderr,
+): ProgressBar | undefined {
+  const terminal = stream.isTTY === true;
+  if (!terminal && options.progress !== true) return undefined;
+  const bar = new SingleBar({
+    stream,
+    format: progressLine,
+    barsize: 30,
+    // Not on a terminal: lines are written only at the tenths below and at the end, not on a timer.
+    noTTYOutput: !terminal,
+    notTTYSchedule: 2 ** 31 - 1,
+    // On a terminal the finished bar stays as the last line; elsewhere the last line is already written.
+    clearOnComplete: !terminal,
+    hideCursor: false,
+    barCompleteChar: '#',
+    barIncompleteChar: '-',
+  });
+  const tenthOf = (done: number, total: number) =>
+    total > 0 ? Math.floor((Math.min(done, total) / total) * 10) : 10;
+  let started = false;
   let lastTenth = -1;
-  let last: { done: number; total: number } | undefined;
-
-  const line = (done: number, total: number): string => {
-    const fraction = total > 0 ? Math.min(1, done / total) : 0;
-    const filled = Math.round(fraction * width);
-    const seconds = (Date.now() - started) / 1000;
-    const rate = seconds > 0 ? Math.round(done / seconds) : 0;
-    const bar = `${'#'.repeat(filled)}${'-'.repeat(width - filled)}`;
-    return (
-      `[${bar}] ${String(Math.floor(fraction * 100)).padStart(3)}%  ` +
-      `${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} ${options.unit}  ` +
-      `${rate.toLocaleString('en-US')} ${options.unit}/s`
-    );
-  };
-
   return {
-    update(done, total) {
-      last = { done, total };
-      if (stream.isTTY) {
-        const now = Date.now();
-        if (now - drawnAt < redrawEveryMs && done < total) return;
-        drawnAt = now;
-        stream.write(`\r${line(done, total)}\x1b[K`);
+    update(done, total, newUnit) {
+      if (newUnit !== undefined && newUnit !== unit) {
+        unit = newUnit;
+        lastTenth = -1;
+      }
+      if (!started) {
+        // Starting draws the first line.
+        bar.start(total, done, { unit });
+        started = true;
+        lastTenth = tenthOf(done, total);
         return;
       }
-      const tenth = total > 0 ? Math.floor((done / total) * 10) : 0;
-      if (tenth === lastTenth) return;
+      if (bar.getTotal() !== total) bar.setTotal(total);
+      bar.update(done, { unit });
+      if (terminal) return;
+      const tenth = tenthOf(done, total);
+      // The last line is written by `finish`, so it is not printed twice.
+      if (tenth !== lastTenth && tenth < 10) bar.render();
       lastTenth = tenth;
-      stream.write(`${line(done, total)}\n`);
     },
     finish() {
-      if (!last) return;
-      if (stream.isTTY) stream.write(`\r${line(last.done, last.total)}\x1b[K\n`);
-      else if (lastTenth < 10 && last.done >= last.total) stream.write(`${line(last.done, last.total)}\n`);
+      if (started) bar.stop();
     },
   };
+}
+
+/** `[############------------------]  40%  400/1,000 rows  12,345 rows/s  ETA 3s` */
+function progressLine(options: Options, params: Params, payload: { unit?: string }): string {
+  const unit = payload.unit ?? '';
+  const seconds = ((params.stopTime ?? Date.now()) - params.startTime) / 1000;
+  const rate = seconds > 0 ? Math.round(params.value / seconds) : undefined;
+  const remaining = params.total - params.value;
+  const eta = remaining <= 0 ? '0s' : rate !== undefined && rate > 0 ? formatSeconds(remaining / rate) : '-';
+  const count = (n: number) => n.toLocaleString('en-US');
+  return (
+    `[${Format.BarFormat(params.progress, options)}] ${String(Math.floor(params.progress * 100)).padStart(3)}%` +
+    `  ${count(params.value)}/${count(params.total)} ${unit}` +
+    (rate === undefined ? '' : `  ${count(rate)} ${unit}/s`) +
+    `  ETA ${eta}`
+  );
+}
+
+function formatSeconds(seconds: number): string {
+  const s = Math.ceil(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }

@@ -89,6 +89,7 @@ export const gbdt: Learner<GbdtParams> = {
   },
   fit(x, target, params, options) {
     const classes = target.task.kind === 'classification' ? target.task.classCount : 1;
+    const ran = { done: 0, total: 0 };
     const { model, iterations } = fitGbdt(
       {
         columns: columnsOf(x),
@@ -100,9 +101,14 @@ export const gbdt: Learner<GbdtParams> = {
       {
         ...params,
         seed: Math.floor(options.random() * 2 ** 32),
-        onIteration: (done, total) => options.onProgress?.(done / total),
+        onIteration: (done, total) => {
+          Object.assign(ran, { done, total });
+          options.onProgress?.({ done, total, unit: 'iterations' });
+        },
       },
     );
+    // Early stopping ended before max_iter: the work is done, so the bar ends full.
+    if (ran.done < ran.total) options.onProgress?.({ done: ran.done, total: ran.done, unit: 'iterations' });
     return fittedGbdt(model, iterations);
   },
 };

@@ -1,5 +1,5 @@
 import { invalidParameter } from '../../core/errors.js';
-import type { FittedModel, Learner, TrainingTarget } from '../learner.js';
+import type { FitProgress, FittedModel, Learner, TrainingTarget } from '../learner.js';
 import type { GraphBuilder } from '../onnx/model-builder.js';
 import { numberParam, rejectUnknownParams } from '../params.js';
 import type { FeatureMatrix } from '../preprocessing/transform.js';
@@ -22,8 +22,8 @@ export const linearRegression: Learner<LinearRegressionParams> = {
     rejectUnknownParams(raw, ['l2'], 'linear');
     return { l2: numberParam(raw, 'l2', 1e-4, { min: 0 }) };
   },
-  fit(x, target, params) {
-    const { weights, intercept } = fitRidge(x, target, params.l2);
+  fit(x, target, params, options) {
+    const { weights, intercept } = fitRidge(x, target, params.l2, options.onProgress);
     return linearModel(weights, intercept);
   },
 };
@@ -32,6 +32,7 @@ function fitRidge(
   x: FeatureMatrix,
   target: TrainingTarget,
   l2: number,
+  onProgress?: (progress: FitProgress) => void,
 ): { weights: Float64Array; intercept: number } {
   const { rows: n, cols: d, values } = x;
   const y = target.y;
@@ -44,7 +45,11 @@ function fitRidge(
   const gram = new Float64Array(d * d);
   const rhs = new Float64Array(d);
   const row = new Float64Array(d);
+  // The pass over the rows building XᵀX is the work (the d × d solve after it is small): a report
+  // per hundredth of the rows.
+  const reportEvery = Math.max(1, Math.floor(n / 100));
   for (let i = 0; i < n; i++) {
+    if (onProgress && (i + 1) % reportEvery === 0) onProgress({ done: i + 1, total: n, unit: 'rows' });
     for (let j = 0; j < d; j++) row[j] = (values[i * d + j] as number) - (means[j] as number);
     const yi = (y[i] as number) - yMean;
     for (let j = 0; j < d; j++) {

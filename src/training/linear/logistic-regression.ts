@@ -39,8 +39,11 @@ export const logisticRegression: Learner<LogisticRegressionParams> = {
         : softmaxObjective(x, target.y, k, params.l2);
     const result = minimizeLbfgs(objective, new Float64Array((d + 1) * k), {
       maxIterations: params.maxIterations,
-      onIteration: (i) => options.onProgress?.(i / params.maxIterations),
+      onIteration: (i) => options.onProgress?.({ done: i, total: params.maxIterations, unit: 'iterations' }),
     });
+    // Converged before the budget: the work is done, so the bar ends full.
+    if (result.iterations < params.maxIterations)
+      options.onProgress?.({ done: result.iterations, total: result.iterations, unit: 'iterations' });
     // Parameters are laid out as W (d × k, row-major) then the k intercepts.
     return logisticModel(result.x.slice(0, d * k), result.x.slice(d * k), classCount, result.iterations);
   },
