@@ -21,6 +21,8 @@ interface RequestState {
   object: RequestObject | undefined;
   project: string;
   denied: boolean;
+  /** Ids the answer named (`id`, `run_id`, `version`…), for the audit entry's "after". */
+  after: Record<string, unknown> | undefined;
   /** Who the handler acted as; services count the entries they recorded in it. */
   actingAs?: ActingAs;
 }
@@ -95,6 +97,7 @@ export function registerAccessControl(app: App, platform: Platform, options: { e
       object: undefined,
       project: DEFAULT_PROJECT,
       denied: false,
+      after: undefined,
     };
     state.set(request, s);
     // Every request counts, with tokens or without, public routes too (a webhook's secret is not
@@ -186,16 +189,29 @@ export function registerAccessControl(app: App, platform: Platform, options: { e
     }
   });
 
-  // Written before the answer leaves, so a client that got its answer finds the entry.
   app.addHook('onSend', async (request, reply, payload) => {
     const s = state.get(request);
-    if (!s || !MUTATING.has(request.method) || (s.action && UNAUDITED.has(s.action))) return payload;
+    if (
+      s &&
+      MUTATING.has(request.method) &&
+      reply.statusCode < 400 &&
+      typeof payload === 'string' &&
+      payload.length < 65_536
+    )
+      s.after = idsOf(payload);
+    return payload;
+  });
+
+  // After the answer has left: these entries (refused attempts, run and metric writes) are not
+  // worth an extra commit on every logging call's path; services' own entries are written inline.
+  app.addHook('onResponse', async (request, reply) => {
+    const s = state.get(request);
+    if (!s || !MUTATING.has(request.method) || (s.action && UNAUDITED.has(s.action))) return;
     const denied = s.denied || reply.statusCode === 401 || reply.statusCode === 403;
-    if (!denied && reply.statusCode >= 400) return payload;
+    if (!denied && reply.statusCode >= 400) return;
     // A change the services recorded is in the log already; this entry is for refused attempts
     // and for writes no service records (runs, experiments, labels, alert rules).
-    if (!denied && (s.actingAs?.recorded ?? 0) > 0) return payload;
-    const after = typeof payload === 'string' && payload.length < 65_536 ? idsOf(payload) : undefined;
+    if (!denied && (s.actingAs?.recorded ?? 0) > 0) return;
     try {
       await audit.append({
         kind: kindOfAction(s.action ?? 'unmapped'),
@@ -212,14 +228,13 @@ export function registerAccessControl(app: App, platform: Platform, options: { e
           project: s.project,
           ...(s.object?.id ? { [s.object.kind]: s.object.id } : {}),
         },
-        after: denied ? undefined : after,
+        after: s.after,
         ip: request.ip,
         requestId: request.id,
       });
     } catch (error) {
       request.log.error({ err: error }, 'could not write the audit entry');
     }
-    return payload;
   });
 
   async function tokenOf(request: FastifyRequest): Promise<ApiToken | undefined> {

@@ -111,8 +111,19 @@ describeEachDialect('audit trail of changes, whichever way they come in', (diale
       });
       expect(logged.statusCode, logged.body).toBe(200);
     }
-    const tracking = await platform.governance.audit.list({ kinds: ['tracking'], object: run.info.runId });
+    // Run and metric writes are recorded once the answer has left: wait for the last one.
+    const deadline = Date.now() + 10_000;
+    let tracking: AuditEntry[] = [];
+    while (tracking.length < 5 && Date.now() < deadline) {
+      tracking = await platform.governance.audit.list({ kinds: ['tracking'], object: run.info.runId });
+      if (tracking.length < 5) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     expect(tracking).toHaveLength(5);
+    expect(tracking[0]).toMatchObject({
+      actor: 'alice',
+      action: 'runs.write',
+      path: '/api/2.0/mlflow/runs/log-metric',
+    });
     const shown = await platform.governance.audit.list({ kinds: defaultChangeKinds });
     expect(shown.some((e) => e.kind === 'tracking')).toBe(false);
     expect(shown.some((e) => e.action === 'model.create' && e.objectId === model)).toBe(true);
