@@ -79,7 +79,22 @@ export async function checkVersionFiles(
   throw filesTamperedError(version.name, version.version, mismatch);
 }
 
-function filesTamperedError(name: string, version: number, mismatch: FileMismatch): MloopError {
+/** The first difference between a version's top-level files as downloaded and as registered. */
+export function downloadMismatch(
+  registered: readonly ModelFile[],
+  downloaded: ReadonlyMap<string, string>,
+): FileMismatch | undefined {
+  const topLevel = registered.filter((f) => !f.path.includes('/'));
+  for (const expected of topLevel) {
+    const actual = downloaded.get(expected.path) ?? 'missing';
+    if (actual !== expected.sha256) return { path: expected.path, expected: expected.sha256, actual };
+  }
+  const added = [...downloaded.keys()].sort().find((path) => !topLevel.some((f) => f.path === path));
+  return added === undefined ? undefined : { path: added, expected: 'none', actual: 'unregistered' };
+}
+
+/** The error a load fails with when a version's files are not the registered ones. */
+export function filesTamperedError(name: string, version: number, mismatch: FileMismatch): MloopError {
   const what =
     mismatch.actual === 'missing'
       ? `is missing (registered sha256 ${mismatch.expected})`

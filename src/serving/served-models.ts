@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from '../core/logging.js';
 import { isMloopError, MloopError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
+import type { ModelFile } from '../registry/model-files.js';
 import type { ModelPackage } from '../registry/model-metadata.js';
 import { ModelRuntime, type ModelRuntimeOptions } from './model-runtime.js';
 
@@ -11,6 +12,8 @@ export interface ResolvedVersion {
   version: number;
   /** Store-relative directory of the model files. */
   storagePath: string;
+  /** The files as registered, for a reader that cannot ask the registry to check them. */
+  files?: readonly ModelFile[] | undefined;
 }
 
 /**

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { buildServer } from '../../src/api/server.js';
+import { remoteModelSource } from '../../src/cli/backends/remote-model-source.js';
 import type { DomainEvents } from '../../src/core/events.js';
 import type { Platform } from '../../src/platform.js';
 import { scoreFile } from '../../src/serving/batch/batch-scoring.js';
@@ -91,6 +93,25 @@ describeEachDialect('registered version files', (dialect) => {
       });
     } finally {
       off();
+    }
+  });
+
+  it('holds files a client downloads from the server (mloop predict --url) to the same record', async () => {
+    const { name, storagePath } = await registered();
+    const app = await buildServer(platform, { logger: false });
+    try {
+      const source = remoteModelSource(await app.listen({ host: '127.0.0.1', port: 0 }));
+      const version = await source.resolve(`${name}/1`);
+      expect((await source.read(version)).sha256).toBe(sha256(columnsClassifierOnnx()));
+      overwriteOnDisk(storagePath, 'model.onnx', 'swapped');
+      await expect(source.read(version)).rejects.toMatchObject({
+        code: 'INVALID_STATE',
+        message: expect.stringContaining(
+          `its file 'model.onnx' has sha256 ${sha256('swapped')}, but ${sha256(columnsClassifierOnnx())} was registered`,
+        ) as unknown,
+      });
+    } finally {
+      await app.close();
     }
   });
 

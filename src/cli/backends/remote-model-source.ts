@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MloopError } from '../../core/errors.js';
 import { sha256Hex } from '../../core/hashing.js';
+import { downloadMismatch, filesTamperedError } from '../../registry/model-files.js';
 import { readModelPackage } from '../../registry/model-package.js';
 import { MloopClient } from '../../sdk/client.js';
 import { encodePath, HttpClient } from '../../sdk/http.js';
@@ -23,7 +24,12 @@ export function remoteModelSource(url: string): ModelSource {
   return {
     async resolve(ref) {
       const version = await client.models.resolve(ref);
-      return { name: version.name, version: version.version, storagePath: version.storagePath };
+      return {
+        name: version.name,
+        version: version.version,
+        storagePath: version.storagePath,
+        files: version.files,
+      };
     },
     async read(version) {
       const root = await mkdtemp(join(tmpdir(), 'mloop-model-'));
@@ -37,6 +43,7 @@ export function remoteModelSource(url: string): ModelSource {
         await mkdir(dir, { recursive: true });
         // A package's files sit at the top of its directory; subdirectories are not read.
         const files = (listing.files ?? []).filter((f) => !f.is_dir && isPlainName(f.path));
+        const downloaded = new Map<string, string>();
         for (const file of files) {
           const response = await http.send(
             'GET',
@@ -51,7 +58,12 @@ export function remoteModelSource(url: string): ModelSource {
             );
           }
           await writeFile(join(dir, file.path), bytes);
+          downloaded.set(file.path, sha256Hex(bytes));
         }
+        // The server checks files when it loads them itself; here they are only sent, so the
+        // client holds them to the version's record.
+        const mismatch = version.files ? downloadMismatch(version.files, downloaded) : undefined;
+        if (mismatch) throw filesTamperedError(version.name, version.version, mismatch);
         return await readModelPackage(new LocalArtifactStore(root), version.storagePath);
       } finally {
         await rm(root, { recursive: true, force: true });
