@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { BackgroundDuties } from './core/background.js';
 import type { Clock } from './core/clock.js';
 import { systemClock } from './core/clock.js';
 import type { Config } from './core/config.js';
@@ -74,6 +75,8 @@ export interface Platform {
   readonly governance: GovernanceServices;
   /** Evaluation gates run on registered versions; reports are stored by `registry.gates`. */
   readonly gates: GateRunner;
+  /** Runs background duties (schedulers, tickers, triggers): failures are logged, counted and retried. */
+  readonly background: BackgroundDuties;
   close(): Promise<void>;
 }
 
@@ -126,6 +129,7 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
     predictor: options.deployments,
     audit,
   });
+  const background = new BackgroundDuties(serving.metrics.registry, options.serving?.logger);
   const labelled = new SqlLabelledPredictions(database.tables<FeedbackTables>());
   const feedback = {
     labels: new FeedbackService({
@@ -229,7 +233,9 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
       datasetFile: async (ref) => (await datasets.localPath(ref)).path,
       gates: registry.gates,
     }),
+    background,
     close: async () => {
+      await background.stop();
       await monitoring.alerts.evaluator.idle();
       await deployments.close();
       await serving.close();

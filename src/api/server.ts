@@ -74,7 +74,11 @@ export async function buildServer(platform: Platform, options: ServerOptions = {
   registerMlflowUiRoutes(app, platform);
   registerDeploymentRoutes(app, platform);
   if (options.rolloutIntervalMs) {
-    const stop = startRolloutTicker(platform.deployments.rollouts, options.rolloutIntervalMs, app.log);
+    const stop = startRolloutTicker(
+      platform.deployments.rollouts,
+      options.rolloutIntervalMs,
+      platform.background,
+    );
     app.addHook('onClose', async () => stop());
   }
   registerServingRoutes(app, platform);
@@ -83,6 +87,7 @@ export async function buildServer(platform: Platform, options: ServerOptions = {
     const scheduler = startAlertScheduler(
       platform.monitoring.alerts.evaluator,
       options.alertIntervalMs,
+      platform.background,
       app.log,
     );
     app.addHook('onClose', async () => scheduler.stop());

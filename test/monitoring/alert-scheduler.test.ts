@@ -48,7 +48,7 @@ describeEachDialect('alert scheduling and performance rules', (dialect) => {
       enabled: false,
     });
     await servePredictions(platform, `${model}@champion`, 50);
-    const scheduler = startAlertScheduler(platform.monitoring.alerts.evaluator, 25);
+    const scheduler = startAlertScheduler(platform.monitoring.alerts.evaluator, 25, platform.background);
     try {
       // One tick fires; a later tick sees the open alert and reports it still firing. Waiting for
       // 'fired' itself would race the next tick, which overwrites the rule's last evaluation.

@@ -39,7 +39,11 @@ describeEachDialect('pipeline triggers', (dialect) => {
       yaml('on-alert-slow', '  alerts: [{model: fraud}]').replace('echo hello', 'sleep 0.5; echo hello'),
     );
     await register(yaml('from-ci', '  webhook: {secret_env: TEST_CI_SECRET}'));
-    scheduler = new PipelineScheduler(pipelines, { clock, events: platform.events }).start(3_600_000);
+    scheduler = new PipelineScheduler(pipelines, {
+      clock,
+      events: platform.events,
+      duties: platform.background,
+    }).start(3_600_000);
   });
   afterAll(async () => {
     await scheduler.stop();

@@ -45,6 +45,7 @@ export function registerPipelineRoutes(
   const scheduler = new PipelineScheduler(pipelines, {
     clock: platform.clock,
     events: platform.events,
+    duties: platform.background,
     log: app.log,
   });
   app.addHook('onReady', async () => {

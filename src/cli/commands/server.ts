@@ -49,14 +49,23 @@ export function registerServerCommand(program: Command): void {
           allowedHosts: opts.allowedHosts?.split(','),
         });
         // Imported here, not at the top: `mloop server --help` should not load Fastify and every domain.
-        const [{ buildServer }, { createLogger }, { openPlatform }, { authEnabled }] = await Promise.all([
+        const [
+          { buildServer },
+          { createLogger },
+          { openPlatform },
+          { authEnabled },
+          { guardUnhandledRejections },
+        ] = await Promise.all([
           import('../../api/server.js'),
           import('../../core/logging.js'),
           import('../../platform.js'),
           import('../../api/auth.js'),
+          import('../../core/background.js'),
         ]);
         const logger = createLogger(config.logLevel);
         const platform = await openPlatform(config, { serving: { logger }, deployments: { logger } });
+        // A failed promise nobody awaited is logged and counted on /metrics; the server keeps answering.
+        guardUnhandledRejections(platform.background);
         const app = await buildServer(platform, {
           logger,
           rolloutIntervalMs: config.rolloutIntervalMs,

@@ -22,11 +22,17 @@ export function registerWorkerCommand(program: Command): void {
       const redis = opts.redis ?? loadConfig({}).redisUrl;
       if (!redis)
         throw invalidParameter('redis', 'mloop worker needs --redis redis://host:port (or MLOOP_REDIS_URL)');
-      const [{ openPlatform }, { startStepWorker }] = await Promise.all([
-        import('../../platform.js'),
-        import('../../pipelines/executors/step-worker.js'),
-      ]);
-      const platform = await openPlatform(loadConfig({}));
+      const [{ openPlatform }, { startStepWorker }, { createLogger }, { guardUnhandledRejections }] =
+        await Promise.all([
+          import('../../platform.js'),
+          import('../../pipelines/executors/step-worker.js'),
+          import('../../core/logging.js'),
+          import('../../core/background.js'),
+        ]);
+      const config = loadConfig({});
+      const platform = await openPlatform(config, { serving: { logger: createLogger(config.logLevel) } });
+      // A failed promise nobody awaited is logged and counted; the worker keeps taking steps.
+      guardUnhandledRejections(platform.background);
       const worker = await startStepWorker({
         redisUrl: redis,
         concurrency: opts.concurrency ?? 1,

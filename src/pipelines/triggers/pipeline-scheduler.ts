@@ -1,3 +1,4 @@
+import type { BackgroundDuties, PeriodicDuty } from '../../core/background.js';
 import type { Clock } from '../../core/clock.js';
 import type { DomainEvents, EventBus } from '../../core/events.js';
 import type { PipelineService } from '../pipeline-service.js';
@@ -19,30 +20,42 @@ export interface SchedulerLog {
 export class PipelineScheduler {
   private lastTick: number;
   private readonly unsubscribe: (() => void)[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  private cron: PeriodicDuty | undefined;
   private launching: Promise<void> = Promise.resolve();
   /** Runs this scheduler started, so tests and shutdown can wait for them. */
   readonly started: RunHandle[] = [];
 
   constructor(
     private readonly pipelines: PipelineService,
-    private readonly deps: { clock: Clock; events: EventBus; log?: SchedulerLog },
+    private readonly deps: {
+      clock: Clock;
+      events: EventBus;
+      /** Runs the ticks and event handlers: a failed store call is logged, counted and retried. */
+      duties: BackgroundDuties;
+      log?: SchedulerLog;
+    },
   ) {
     this.lastTick = deps.clock.now();
   }
 
   /** Subscribes to events and checks cron schedules every `intervalMs` (default 15 s). */
   start(intervalMs = 15_000): this {
-    const { events } = this.deps;
-    this.unsubscribe.push(events.on('data.version-added', (e) => void this.onDatasetVersion(e)));
-    this.unsubscribe.push(events.on('monitoring.alert', (e) => void this.onAlert(e)));
-    this.timer = setInterval(() => void this.tick(), intervalMs);
-    this.timer.unref();
+    const { events, duties } = this.deps;
+    this.unsubscribe.push(
+      events.on(
+        'data.version-added',
+        (e) => void duties.run('dataset-triggers', () => this.onDatasetVersion(e)),
+      ),
+    );
+    this.unsubscribe.push(
+      events.on('monitoring.alert', (e) => void duties.run('alert-triggers', () => this.onAlert(e))),
+    );
+    this.cron = duties.every('cron-triggers', intervalMs, () => this.tick());
     return this;
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
+    await this.cron?.stop();
     for (const off of this.unsubscribe.splice(0)) off();
     await Promise.allSettled(this.started.map((h) => h.done));
   }
@@ -51,8 +64,10 @@ export class PipelineScheduler {
   async tick(): Promise<void> {
     const now = this.deps.clock.now();
     const since = this.lastTick;
+    const pipelines = await this.pipelines.list();
+    // Moved only once the pipelines are read: a tick that failed is retried over the same minutes.
     this.lastTick = now;
-    for (const pipeline of await this.pipelines.list()) {
+    for (const pipeline of pipelines) {
       for (const trigger of triggersOf(pipeline).cron ?? []) {
         // The previous tick covered minutes up to `since`; this one covers (since, now].
         let schedule: CronSchedule;

@@ -1,4 +1,5 @@
 import { actingAs } from '../../core/acting-as.js';
+import type { BackgroundDuties } from '../../core/background.js';
 import type { Clock } from '../../core/clock.js';
 import { isMloopError, MloopError } from '../../core/errors.js';
 import type { ArmStatsSource } from './arm-stats.js';
@@ -194,25 +195,14 @@ export class RolloutController {
 }
 
 /**
- * Runs `evaluate` every `intervalMs` until stopped (the server does this). One evaluation at a
- * time: a slow one delays the next instead of overlapping it. Returns the stop function.
+ * Runs `evaluate` every `intervalMs` until stopped (the server does this), as the background duty
+ * `rollout-judging`: a failed evaluation is logged, counted and retried. One evaluation at a time:
+ * a slow one delays the next instead of overlapping it. Returns the stop function.
  */
 export function startRolloutTicker(
   controller: RolloutController,
   intervalMs: number,
-  logger?: { error(details: object, message: string): void },
-): () => void {
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    controller
-      .evaluate()
-      .catch((error: unknown) => logger?.error({ err: error }, 'rollout evaluation failed'))
-      .finally(() => {
-        running = false;
-      });
-  }, intervalMs);
-  timer.unref();
-  return () => clearInterval(timer);
+  duties: BackgroundDuties,
+): () => Promise<void> {
+  return duties.every('rollout-judging', intervalMs, () => controller.evaluate()).stop;
 }
