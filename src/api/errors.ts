@@ -60,7 +60,10 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex):
       : error.code === 'HPE_HEADER_OVERFLOW'
         ? [431, 'Request Header Fields Too Large', 'The request headers are larger than the server accepts']
         : [400, 'Bad Request', `Malformed HTTP request (${error.code ?? 'parse error'})`];
-  const body = JSON.stringify({ error_code: 'BAD_REQUEST', message } satisfies ErrorBody);
+  // Which route it was for is unknown: `error` too, the field Open Inference Protocol clients read.
+  const body = JSON.stringify({ error_code: 'BAD_REQUEST', message, error: message } satisfies ErrorBody & {
+    error: string;
+  });
   if (socket.writable)
     socket.write(
       `HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`,

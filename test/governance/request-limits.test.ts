@@ -117,6 +117,7 @@ describe('requests the HTTP parser refuses', () => {
       expect(answer).toMatch(/^HTTP\/1\.1 400 /);
       expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toMatchObject({
         error_code: 'BAD_REQUEST',
+        error: expect.stringMatching(/^Malformed HTTP request/),
       });
     } finally {
       await app.close();
