@@ -191,6 +191,7 @@ export function compareColumn(
  * `prefix.key` clause over a key/value table, as a subquery joined by `join`. A negated clause
  * (`!=`, `NOT IN`) also matches objects without the key, as MLflow's registry does: its clients
  * hide prompts with `tags.\`mlflow.prompt.is_prompt\` != 'true'`, which untagged models must pass.
+ * MLflow's experiment search differs: there `tags.k != 'v'` needs the tag (`missingKeyMatches` false).
  */
 export function keyedCondition(
   table: string,
@@ -198,11 +199,12 @@ export function keyedCondition(
   key: string,
   comparator: FilterComparator,
   value: string | string[],
+  missingKeyMatches = true,
 ): RawBuilder<boolean> {
   const kv = sql.ref('kv.value');
-  const negated = comparator === '!=' || comparator === 'NOT IN';
+  const negated = missingKeyMatches && (comparator === '!=' || comparator === 'NOT IN');
   const positive: FilterComparator = comparator === '!=' ? '=' : comparator === 'NOT IN' ? 'IN' : comparator;
-  const match = sql`select 1 from ${sql.table(table)} kv where ${join} and kv.key = ${key} and ${compareColumn(kv, positive, value)}`;
+  const match = sql`select 1 from ${sql.table(table)} kv where ${join} and kv.key = ${key} and ${compareColumn(kv, negated ? positive : comparator, value)}`;
   return negated ? sql<boolean>`not exists (${match})` : sql<boolean>`exists (${match})`;
 }
 

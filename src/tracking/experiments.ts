@@ -1,7 +1,9 @@
-import type { Kysely } from 'kysely';
+import { resolve } from 'node:path';
+import { sql, type Kysely } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import { alreadyExists, invalidParameter, MloopError, notFound } from '../core/errors.js';
 import { newNumericId } from '../core/ids.js';
+import { compareColumn, keyedCondition, parseEntityFilter, type FilterSpec } from './entity-filter.js';
 import { checkKey, checkLength, checkMaxResults, limits } from './limits.js';
 import { decodePageToken, encodePageToken } from './page-token.js';
 import type { ExperimentRow, TrackingTables } from './tables.js';
@@ -47,7 +49,9 @@ export class ExperimentService {
         .values({
           experiment_id: id,
           name,
-          artifact_location: input.artifactLocation || `mlflow-artifacts:/${id}`,
+          artifact_location: input.artifactLocation
+            ? absoluteLocation(input.artifactLocation)
+            : `mlflow-artifacts:/${id}`,
           lifecycle_stage: 'active',
           creation_time: now,
           last_update_time: now,
@@ -91,21 +95,20 @@ export class ExperimentService {
     const view = input.viewType ?? 'ACTIVE_ONLY';
     if (view !== 'ALL')
       query = query.where('lifecycle_stage', '=', view === 'ACTIVE_ONLY' ? 'active' : 'deleted');
-    for (const clause of parseExperimentFilter(input.filter)) {
-      if (clause.field === 'name') {
-        query = query.where('name', clause.like ? 'like' : '=', clause.value);
-      } else {
-        const { key, value, like } = clause;
-        query = query.where(({ exists, selectFrom }) =>
-          exists(
-            selectFrom('experiment_tags')
-              .select('experiment_tags.key')
-              .whereRef('experiment_tags.experiment_id', '=', 'experiments.experiment_id')
-              .where('experiment_tags.key', '=', key)
-              .where('experiment_tags.value', like ? 'like' : '=', value),
-          ),
-        );
-      }
+    for (const c of parseEntityFilter(input.filter, filterSpec)) {
+      query =
+        c.kind === 'attribute'
+          ? query.where(compareColumn(sql.ref(`experiments.${c.name}`), c.comparator, c.value))
+          : query.where(
+              keyedCondition(
+                'experiment_tags',
+                sql`kv.experiment_id = experiments.experiment_id`,
+                c.key,
+                c.comparator,
+                c.value,
+                false,
+              ),
+            );
     }
     for (const order of input.orderBy ?? []) {
       const [field, direction] = order.trim().split(/\s+/);
@@ -307,27 +310,21 @@ function checkExperimentTag(tag: Tag, field: string): Tag {
   return tag;
 }
 
-type ExperimentClause =
-  | { field: 'name'; value: string; like: boolean }
-  | { field: 'tag'; key: string; value: string; like: boolean };
-
-/** The small filter language MLflow offers for experiments: name and tags, `=` or `LIKE`, joined by AND. */
-function parseExperimentFilter(filter: string | undefined): ExperimentClause[] {
-  if (!filter?.trim()) return [];
-  return filter.split(/\s+and\s+/i).map((part) => {
-    const match =
-      /^\s*(?:attributes?\.)?(name|tags?\.(?:`[^`]+`|"[^"]+"|[\w.\-/: ]+?))\s*(=|like|ilike)\s*(['"])(.*)\3\s*$/i.exec(
-        part,
-      );
-    if (!match)
-      throw invalidParameter(
-        'filter',
-        `invalid experiment filter clause "${part.trim()}": use name = '…', name LIKE '…' or tags.KEY = '…'`,
-      );
-    const [, target = '', op = '', , value = ''] = match;
-    const like = op.toLowerCase() !== '=';
-    if (target.toLowerCase() === 'name') return { field: 'name', value, like };
-    const key = target.replace(/^tags?\./, '').replace(/^[`"]|[`"]$/g, '');
-    return { field: 'tag', key, value, like };
-  });
+/**
+ * A location given as a relative local path is made absolute against the server's working
+ * directory, as MLflow's server records it; a URI (`s3://…`, `mlflow-artifacts:…`) stays as given.
+ */
+function absoluteLocation(location: string): string {
+  return /^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(location) ? location : resolve(location);
 }
+
+/** What MLflow lets a filter compare for experiments: name, times, and tags. */
+const filterSpec: FilterSpec = {
+  entity: 'experiments',
+  attributes: new Map([
+    ['name', { name: 'name', numeric: false }],
+    ['creation_time', { name: 'creation_time', numeric: true }],
+    ['last_update_time', { name: 'last_update_time', numeric: true }],
+  ]),
+  keyed: ['tag'],
+};

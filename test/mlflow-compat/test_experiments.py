@@ -124,3 +124,31 @@ def test_delete_and_restore_experiment_changes_lifecycle_stage_and_visibility(cl
     assert in_search(ViewType.ACTIVE_ONLY)
     assert not in_search(ViewType.DELETED_ONLY)
     assert mlflow.set_experiment(name).experiment_id == experiment_id
+
+
+def test_search_experiments_compares_names_and_tags_as_mlflow_does(client):
+    prefix = unique_name("cmp")
+    for name, tags in [("a", {"key": "value"}), ("ab", {"key": "vaLue"}), ("Abc", None)]:
+        client.create_experiment(f"{prefix}-{name}", tags=tags)
+
+    def names(filter_string):
+        found = client.search_experiments(filter_string=f"name LIKE '{prefix}-%' and {filter_string}")
+        return sorted(e.name.removeprefix(f"{prefix}-") for e in found)
+
+    assert names(f"attribute.name != '{prefix}-a'") == ["Abc", "ab"]
+    # LIKE is case-sensitive, ILIKE is not, on every database
+    assert names(f"name LIKE '{prefix}-a%'") == ["a", "ab"]
+    assert names("tags.key ILIKE '%alu%'") == ["a", "ab"]
+    # a tag comparison needs the tag: the untagged experiment is no match for !=
+    assert names("tags.key != 'value'") == ["ab"]
+    assert names("creation_time > 0 and tags.key = 'value'") == ["a"]
+
+
+def test_a_relative_artifact_location_is_made_absolute_by_the_server(client, rest):
+    experiment_id = client.create_experiment(unique_name("loc"), artifact_location="my_location")
+    uri = client.create_experiment(unique_name("loc"), artifact_location="s3://bucket/path")
+
+    location = client.get_experiment(experiment_id).artifact_location
+
+    assert location.startswith("/") and location.endswith("/my_location"), location
+    assert client.get_experiment(uri).artifact_location == "s3://bucket/path"

@@ -64,6 +64,25 @@ describeEachDialect('tracking store', (dialect) => {
     expect((await experiments.get(id)).lifecycleStage).toBe('active');
   });
 
+  it('searches experiments as MLflow does: !=, case-sensitive LIKE, ILIKE, and tag != needing the tag', async () => {
+    const { experiments } = platform.tracking;
+    const prefix = `cmp-${Math.random().toString(36).slice(2)}`;
+    for (const [name, tags] of [
+      ['a', [{ key: 'key', value: 'value' }]],
+      ['ab', [{ key: 'key', value: 'vaLue' }]],
+      ['Abc', []],
+    ] as const)
+      await experiments.create({ name: `${prefix}-${name}`, tags: [...tags] });
+    const names = async (filter: string) =>
+      (await experiments.search({ filter: `name LIKE '${prefix}-%' and ${filter}` })).items
+        .map((e) => e.name.slice(prefix.length + 1))
+        .sort();
+    expect(await names(`attribute.name != '${prefix}-a'`)).toEqual(['Abc', 'ab']);
+    expect(await names(`name LIKE '${prefix}-a%'`)).toEqual(['a', 'ab']);
+    expect(await names(`tags.key ILIKE '%alu%'`)).toEqual(['a', 'ab']);
+    expect(await names(`tags.key != 'value'`)).toEqual(['ab']);
+  });
+
   it('reports an unknown experiment as RESOURCE_DOES_NOT_EXIST', async () => {
     await expect(platform.tracking.experiments.get('999')).rejects.toMatchObject({
       code: 'RESOURCE_DOES_NOT_EXIST',
