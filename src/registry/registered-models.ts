@@ -13,6 +13,9 @@ import {
 import { checkKey, checkMaxResults } from '../tracking/limits.js';
 import { decodePageToken, encodePageToken } from '../tracking/page-token.js';
 import type { Page, Tag } from '../tracking/types.js';
+import { joinArtifactPath } from '../store/artifacts/artifact-path.js';
+import type { ArtifactStore } from '../store/artifacts/artifact-store.js';
+import { registryRoot } from '../store/artifacts/registry-owned.js';
 import type { AliasService } from './aliases.js';
 import { lockModel, removeAliases } from './promotions.js';
 import { findModelRow, loadModels } from './registry-loader.js';
@@ -54,6 +57,7 @@ export class RegisteredModelService {
   constructor(
     private readonly db: Kysely<RegistryTables>,
     private readonly clock: Clock,
+    private readonly store: ArtifactStore,
     private readonly aliases: AliasService,
     private readonly audit: AuditTrail = noAuditTrail,
   ) {}
@@ -227,7 +231,7 @@ export class RegisteredModelService {
    */
   async delete(name: string, by: Attribution = {}): Promise<void> {
     checkModelName(name);
-    const changes = await this.db.transaction().execute(async (tx) => {
+    const { changes, id } = await this.db.transaction().execute(async (tx) => {
       const model = await lockModel(tx, name, this.clock.now());
       const id = model.registered_model_id;
       const aliases = await tx
@@ -243,9 +247,11 @@ export class RegisteredModelService {
       await tx.deleteFrom('model_versions').where('registered_model_id', '=', id).execute();
       await tx.deleteFrom('registered_model_tags').where('registered_model_id', '=', id).execute();
       await tx.deleteFrom('registered_models').where('registered_model_id', '=', id).execute();
-      return removed.map((r) => r.change);
+      return { changes: removed.map((r) => r.change), id };
     });
     this.aliases.announce(changes);
+    // The registry's copies of every version's files go with the model.
+    await this.store.delete(joinArtifactPath(registryRoot, id));
     await this.audit.record({
       kind: 'model',
       action: 'model.delete',

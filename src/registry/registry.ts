@@ -43,7 +43,7 @@ export class RegistryService {
     const audit = deps.audit ?? noAuditTrail;
     this.gates = new GateService(deps.db.withTables<GateTables>(), deps.clock, deps.protectedAliases, audit);
     this.aliases = new AliasService(deps.db, deps.clock, deps.events, this.gates, audit);
-    this.models = new RegisteredModelService(deps.db, deps.clock, this.aliases, audit);
+    this.models = new RegisteredModelService(deps.db, deps.clock, deps.store, this.aliases, audit);
     const sources = new ModelSources(deps.runs, deps.loggedModels, deps.store, (ref) => this.find(ref));
     this.versions = new ModelVersionService(
       deps.db,

@@ -129,7 +129,7 @@ describeEachDialect('registered version files', (dialect) => {
     });
   });
 
-  it("deletes the registry's copy with the version, and refuses the artifact API any write there", async () => {
+  it("deletes the registry's copy with the version or model, and refuses the artifact API any write there", async () => {
     const { name, storagePath } = await registered();
     await expect(
       platform.tracking.artifacts.put(`${storagePath}/model.onnx`, Buffer.from('x')),
@@ -148,5 +148,8 @@ describeEachDialect('registered version files', (dialect) => {
     ).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });
     await platform.registry.versions.delete(name, 1);
     expect(await platform.artifactStore.list(storagePath)).toEqual([]);
+    const kept = await registered();
+    await platform.registry.models.delete(kept.name);
+    expect(await platform.artifactStore.list(kept.storagePath.replace(/\/[^/]+$/, ''))).toEqual([]);
   });
 });
