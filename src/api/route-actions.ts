@@ -126,6 +126,7 @@ export const routeActions: Readonly<Record<string, Action>> = {
   'GET /model-versions/get-artifact': 'models.read',
   'GET /api/2.0/mlflow/logged-models/:model_id/artifacts/files': 'runs.read',
   'GET /api/2.0/mlflow/metrics/get-history-bulk': 'runs.read',
+  'GET /api/2.0/mlflow/metrics/get-history-bulk-interval': 'runs.read',
   'POST /api/2.0/mlflow/experiments/search-datasets': 'runs.read',
   'POST /api/2.0/mlflow/upload-artifact': 'runs.write',
   'POST /api/v1/deployments/:name/predict': 'predict',

@@ -124,3 +124,29 @@ def test_a_logged_models_files_download_at_the_ui_route(client, tracking_uri, ex
     assert response.status_code == 200, response.text
     assert response.text == "flavors: {}\n"
     assert response.headers["Content-Type"] == "text/plain"
+
+
+def test_charts_get_an_even_sample_of_long_metric_histories(client, tracking_uri, experiment_id):
+    short, long = (client.create_run(experiment_id).info.run_id for _ in range(2))
+    for run_id, steps in ((short, 10), (long, 20)):
+        for step in range(steps):
+            client.log_metric(run_id, "loss", 10.0, timestamp=1, step=step)
+    url = f"{tracking_uri}/ajax-api/2.0/mlflow/metrics/get-history-bulk-interval"
+
+    response = requests.get(
+        url, params={"run_ids": [short, long], "metric_key": "loss", "max_results": 5}, timeout=60
+    )
+    reversed_range = requests.get(
+        url,
+        params={"run_ids": [short], "metric_key": "loss", "start_step": 1, "end_step": 0},
+        timeout=60,
+    )
+
+    assert response.status_code == 200, response.text
+    assert [(m["run_id"], m["step"]) for m in response.json()["metrics"]] == [
+        (run_id, step)
+        for run_id, steps in ((short, [0, 4, 8, 9]), (long, [0, 4, 8, 9, 12, 16, 19]))
+        for step in steps
+    ]
+    assert reversed_range.status_code == 400
+    assert "end_step must be greater than start_step" in reversed_range.json()["message"]

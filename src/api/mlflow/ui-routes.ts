@@ -4,6 +4,7 @@ import { invalidParameter, MloopError } from '../../core/errors.js';
 import type { Platform } from '../../platform.js';
 import { checkVersion } from '../../registry/validation.js';
 import { storePathOf } from '../../tracking/artifacts.js';
+import { sampledSteps } from '../../tracking/metric-sampling.js';
 import type { Metric } from '../../tracking/types.js';
 import { normalizeArtifactPath, joinArtifactPath } from '../../store/artifacts/artifact-path.js';
 import { ANY_TYPE } from '../body-types.js';
@@ -17,6 +18,7 @@ const tags = ['mlflow-ui'];
 // MLflow's own bounds for these UI calls, so a page that works against MLflow works here.
 const MAX_BULK_RUNS = 100;
 const MAX_BULK_HISTORY = 25_000;
+const MAX_SAMPLED_STEPS = 2500;
 const MAX_DATASET_EXPERIMENTS = 20;
 const MAX_UI_UPLOAD_BYTES = 10 * 1024 * 1024;
 
@@ -125,6 +127,63 @@ export function registerMlflowUiRoutes(app: App, platform: Platform): void {
         metrics.push(...history.map((m) => ({ ...metricToWire(m), run_id: runId })));
       }
       return { metrics: metrics.slice(0, max) };
+    },
+  );
+
+  app.get(
+    `${prefix}/metrics/get-history-bulk-interval`,
+    {
+      schema: {
+        tags,
+        querystring: Type.Object({
+          run_ids: Type.Optional(Type.Array(Type.String())),
+          metric_key: Type.Optional(Type.String()),
+          start_step: Type.Optional(Type.Integer()),
+          end_step: Type.Optional(Type.Integer()),
+          max_results: Type.Optional(Type.Integer()),
+        }),
+      },
+    },
+    async (req) => {
+      const { run_ids: runIds = [], metric_key: key, start_step: start, end_step: end } = req.query;
+      if (runIds.length === 0)
+        throw invalidParameter('run_ids', "Missing value for required parameter 'run_ids'.");
+      if (runIds.length > MAX_BULK_RUNS)
+        throw invalidParameter(
+          'run_ids',
+          `GetMetricHistoryBulkInterval request must specify at most ${MAX_BULK_RUNS} run_ids. Received ${runIds.length} run_ids.`,
+        );
+      if (!key) throw invalidParameter('metric_key', "Missing value for required parameter 'metric_key'.");
+      const maxResults = req.query.max_results ?? MAX_SAMPLED_STEPS;
+      if (maxResults < 1 || maxResults > MAX_SAMPLED_STEPS)
+        throw invalidParameter('max_results', `max_results must be between 1 and ${MAX_SAMPLED_STEPS}.`);
+      if ((start === undefined) !== (end === undefined))
+        throw invalidParameter(
+          'start_step',
+          'If either start step or end step are specified, both must be specified.',
+        );
+      if (start !== undefined && end !== undefined && start > end)
+        throw invalidParameter(
+          'end_step',
+          `end_step must be greater than start_step. Found start_step=${start} and end_step=${end}.`,
+        );
+      const histories = await Promise.all(runIds.map((id) => wholeHistory(runs, id, key, MAX_BULK_HISTORY)));
+      const stepsPerRun = histories.map((h) => h.map((m) => m.step));
+      const allSteps = stepsPerRun.flat();
+      const steps = sampledSteps(
+        stepsPerRun,
+        start ?? Math.min(...allSteps),
+        end ?? Math.max(...allSteps),
+        maxResults,
+      );
+      return {
+        metrics: histories.flatMap((history, i) =>
+          history
+            .filter((m) => steps.has(m.step))
+            .sort((a, b) => a.step - b.step || a.timestamp - b.timestamp)
+            .map((m) => ({ ...metricToWire(m), run_id: runIds[i] as string })),
+        ),
+      };
     },
   );
 
