@@ -38,7 +38,7 @@ import {
   type ServingServices,
 } from './serving/serving-services.js';
 import type { ArtifactStore } from './store/artifacts/artifact-store.js';
-import { LocalArtifactStore } from './store/artifacts/local-artifact-store.js';
+import { openArtifactStore } from './store/artifacts/open-artifact-store.js';
 import { RegistryService } from './registry/registry.js';
 import { openDatabase, type Database } from './store/database.js';
 import { GateRunner } from './training/gates/gate-runner.js';
@@ -91,7 +91,7 @@ export interface PlatformOptions {
 export async function openPlatform(config: Config, options: PlatformOptions = {}): Promise<Platform> {
   const clock = options.clock ?? systemClock;
   const database = await openDatabase(config.databaseUrl);
-  const artifactStore = new LocalArtifactStore(config.artifactRoot);
+  const artifactStore = await openArtifactStore(config.artifactRoot, config);
   const events = new EventBus();
   // Made first: every domain records its changes here, whichever way they come in.
   const audit = new AuditLog(database, clock, auditHeadKey(config));

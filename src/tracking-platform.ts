@@ -8,7 +8,7 @@ import { auditHeadKey } from './governance/audit-key.js';
 import { RegistryService } from './registry/registry.js';
 import type { RegistryTables } from './registry/tables.js';
 import type { ArtifactStore } from './store/artifacts/artifact-store.js';
-import { LocalArtifactStore } from './store/artifacts/local-artifact-store.js';
+import { openArtifactStore } from './store/artifacts/open-artifact-store.js';
 import { openDatabase, type Database } from './store/database.js';
 import { ArtifactService } from './tracking/artifacts.js';
 import { ExperimentService } from './tracking/experiments.js';
@@ -85,7 +85,7 @@ export async function openTrackingPlatform(
   options: { clock?: Clock } = {},
 ): Promise<TrackingPlatform> {
   const database = await openDatabase(config.databaseUrl);
-  const artifactStore = new LocalArtifactStore(config.artifactRoot);
+  const artifactStore = await openArtifactStore(config.artifactRoot, config);
   const clock = options.clock ?? systemClock;
   const services = createTrackingServices({
     database,

@@ -45,3 +45,17 @@ describe('mloop.config.json', () => {
     expect(() => loadConfig({}, {}, dir)).toThrow(/must hold a JSON object of settings/);
   });
 });
+
+describe('artifact root', () => {
+  it('keeps an s3:// URL as written and makes a directory absolute', () => {
+    const env = { MLOOP_ARTIFACT_ROOT: 's3://bucket/some/prefix', MLOOP_S3_FORCE_PATH_STYLE: 'true' };
+    expect(loadConfig({}, env, '/srv')).toMatchObject({
+      artifactRoot: 's3://bucket/some/prefix',
+      s3ForcePathStyle: true,
+    });
+    expect(loadConfig({ artifactRoot: 'arts' }, {}, '/srv')).toMatchObject({
+      artifactRoot: '/srv/arts',
+      s3ForcePathStyle: false,
+    });
+  });
+});

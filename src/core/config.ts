@@ -9,8 +9,10 @@ export interface Config {
   home: string;
   /** `sqlite:PATH` or `postgres://…`. */
   databaseUrl: string;
-  /** Local directory that holds artifacts. */
+  /** Local directory that holds artifacts, or `s3://bucket/prefix` for an S3-compatible bucket. */
   artifactRoot: string;
+  /** Address S3 buckets path-style (`endpoint/bucket/key`), as MinIO and most self-hosted servers need. */
+  s3ForcePathStyle: boolean;
   host: string;
   port: number;
   logLevel: string;
@@ -63,6 +65,7 @@ const configKeys = [
   'home',
   'databaseUrl',
   'artifactRoot',
+  's3ForcePathStyle',
   'host',
   'port',
   'logLevel',
@@ -147,7 +150,10 @@ export function loadConfig(
   return {
     home,
     databaseUrl: pick('databaseUrl', 'MLOOP_DATABASE_URL') ?? `sqlite:${join(home, 'mloop.db')}`,
-    artifactRoot: isAbsolute(artifactRoot) ? artifactRoot : resolve(cwd, artifactRoot),
+    // An s3:// URL is kept as written; a directory is made absolute against the working directory.
+    artifactRoot:
+      /^s3:\/\//i.test(artifactRoot) || isAbsolute(artifactRoot) ? artifactRoot : resolve(cwd, artifactRoot),
+    s3ForcePathStyle: String(pick('s3ForcePathStyle', 'MLOOP_S3_FORCE_PATH_STYLE') ?? 'false') === 'true',
     host: pick('host', 'MLOOP_HOST') ?? '127.0.0.1',
     port,
     logLevel: pick('logLevel', 'MLOOP_LOG_LEVEL') ?? 'info',
