@@ -41,6 +41,7 @@ import type { ArtifactStore } from './store/artifacts/artifact-store.js';
 import { openArtifactStore } from './store/artifacts/open-artifact-store.js';
 import { RegistryService } from './registry/registry.js';
 import { openDatabase, type Database } from './store/database.js';
+import { LeaderElection } from './store/leader-election.js';
 import { GateRunner } from './training/gates/gate-runner.js';
 import { scorableVersions } from './serving/scorable-versions.js';
 import { isMloopError } from './core/errors.js';
@@ -85,6 +86,8 @@ export interface PlatformOptions {
   serving?: ServingOptions;
   /** Canary draws (seeded in tests), deployment caching, shadow concurrency. */
   deployments?: DeploymentPredictorOptions;
+  /** How long a process leads a once-only duty without renewing before another takes over (default 15 s). */
+  leaseMs?: number;
 }
 
 /** The composition root: the server and the embedded CLI both start here. */
@@ -129,7 +132,12 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
     predictor: options.deployments,
     audit,
   });
-  const background = new BackgroundDuties(serving.metrics.registry, options.serving?.logger);
+  const background = new BackgroundDuties(
+    serving.metrics.registry,
+    options.serving?.logger,
+    {},
+    new LeaderElection(database, clock, options.leaseMs),
+  );
   const labelled = new SqlLabelledPredictions(database.tables<FeedbackTables>());
   const feedback = {
     labels: new FeedbackService({

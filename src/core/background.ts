@@ -14,6 +14,20 @@ export interface RetryOptions {
   maxDelayMs?: number;
 }
 
+/**
+ * Who runs a duty that must happen once across processes (alert evaluation, cron, rollout
+ * judging): the store elects one leader per duty (see store/leader-election.ts).
+ */
+export interface Leadership {
+  /** Takes or renews this process's lease on `duty`; true when this process is its leader. */
+  holds(duty: string): Promise<boolean>;
+  /** Renews the leases this process holds (its heartbeat). */
+  renew(): Promise<void>;
+  /** Gives up every lease held, so another process takes over at once. */
+  release(): Promise<void>;
+  readonly renewEveryMs: number;
+}
+
 /** A duty run on an interval: `tick()` runs it now (tests), `stop()` ends it and waits for the running turn. */
 export interface PeriodicDuty {
   tick(): Promise<void>;
@@ -31,11 +45,14 @@ export class BackgroundDuties {
   private readonly pending = new Set<Promise<void>>();
   private readonly waits = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
   private stopped = false;
+  private heartbeat: PeriodicDuty | undefined;
 
   constructor(
     registry: Registry,
     private readonly log?: BackgroundLog,
     private readonly retry: RetryOptions = {},
+    /** Elects the process that runs each `once` duty; without it every process runs them (one process). */
+    private readonly leadership?: Leadership,
   ) {
     this.errors = new Counter({
       name: 'mloop_background_errors_total',
@@ -65,11 +82,30 @@ export class BackgroundDuties {
   /**
    * Runs `work` every `intervalMs` through `run`, one turn at a time: a turn still running (or
    * retrying, with waits capped at the interval) when the next is due takes that turn's place.
+   * With `once`, a turn runs only on the process elected leader of `duty` among those sharing the
+   * database, so a cron pipeline or an alert rule fires once however many servers run.
    */
-  every(duty: string, intervalMs: number, work: () => Promise<unknown>): PeriodicDuty {
+  every(
+    duty: string,
+    intervalMs: number,
+    work: () => Promise<unknown>,
+    options: {
+      once?: boolean;
+      /** Called on each turn this process is not the leader (a cron keeps its place in time). */
+      follow?: () => void;
+    } = {},
+  ): PeriodicDuty {
+    const leadership = options.once ? this.leadership : undefined;
+    if (leadership) this.startHeartbeat(leadership);
+    const turn = leadership
+      ? async () => {
+          if (await leadership.holds(duty)) await work();
+          else options.follow?.();
+        }
+      : work;
     let running: Promise<void> | undefined;
     const tick = (): Promise<void> => {
-      running ??= this.run(duty, work, {
+      running ??= this.run(duty, turn, {
         maxDelayMs: Math.min(intervalMs, this.retry.maxDelayMs ?? 30_000),
       }).finally(() => {
         running = undefined;
@@ -87,14 +123,23 @@ export class BackgroundDuties {
     };
   }
 
-  /** Ends every pending retry wait and waits for the duties' running attempts. */
+  /**
+   * Ends every pending retry wait, waits for the duties' running attempts and gives up the leases
+   * held, so another process takes over the `once` duties at once.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     for (const wait of this.waits) {
       clearTimeout(wait.timer);
       wait.wake();
     }
+    await this.heartbeat?.stop();
     await Promise.allSettled([...this.pending]);
+    await this.leadership?.release().catch((error: unknown) => this.record('lease-release', error));
+  }
+
+  private startHeartbeat(leadership: Leadership): void {
+    this.heartbeat ??= this.every('lease-heartbeat', leadership.renewEveryMs, () => leadership.renew());
   }
 
   private async attempt(duty: string, work: () => Promise<unknown>, options: RetryOptions): Promise<void> {

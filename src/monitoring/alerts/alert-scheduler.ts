@@ -20,13 +20,18 @@ export function startAlertScheduler(
   duties: BackgroundDuties,
   logger?: { info(details: object, message: string): void },
 ): AlertScheduler {
-  const duty = duties.every('alert-evaluation', intervalMs, async () => {
-    for (const e of await evaluator.evaluateAll()) {
-      if (e.outcome === 'fired' || e.outcome === 'resolved') {
-        logger?.info({ rule: e.rule, outcome: e.outcome, value: e.value, alert: e.alert?.id }, e.message);
+  const duty = duties.every(
+    'alert-evaluation',
+    intervalMs,
+    async () => {
+      for (const e of await evaluator.evaluateAll()) {
+        if (e.outcome === 'fired' || e.outcome === 'resolved') {
+          logger?.info({ rule: e.rule, outcome: e.outcome, value: e.value, alert: e.alert?.id }, e.message);
+        }
       }
-    }
-  });
+    },
+    { once: true },
+  );
   return {
     tick: duty.tick,
     async stop() {

@@ -50,7 +50,13 @@ export class PipelineScheduler {
     this.unsubscribe.push(
       events.on('monitoring.alert', (e) => void duties.run('alert-triggers', () => this.onAlert(e))),
     );
-    this.cron = duties.every('cron-triggers', intervalMs, () => this.tick());
+    this.cron = duties.every('cron-triggers', intervalMs, () => this.tick(), {
+      once: true,
+      // Another server fires these minutes; were it to stop, this one goes on from here.
+      follow: () => {
+        this.lastTick = this.deps.clock.now();
+      },
+    });
     return this;
   }
 

@@ -204,5 +204,5 @@ export function startRolloutTicker(
   intervalMs: number,
   duties: BackgroundDuties,
 ): () => Promise<void> {
-  return duties.every('rollout-judging', intervalMs, () => controller.evaluate()).stop;
+  return duties.every('rollout-judging', intervalMs, () => controller.evaluate(), { once: true }).stop;
 }

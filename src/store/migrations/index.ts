@@ -19,6 +19,7 @@ import { auditAnchor } from './0016-audit-anchor.js';
 import { modelVersionFiles } from './0015-model-version-files.js';
 import { defaultExperimentTime } from './0017-default-experiment-time.js';
 import { promotionRequestDeployment } from './0018-promotion-request-deployment.js';
+import { leases } from './0019-leases.js';
 
 /** A migration written once for both dialects; `dialect` is there for the rare type that differs. */
 export type MigrationStep = (db: Kysely<unknown>, dialect: DialectName) => Promise<void>;
@@ -43,6 +44,7 @@ const steps: Record<string, MigrationStep> = {
   '0015-model-version-files': modelVersionFiles,
   '0017-default-experiment-time': defaultExperimentTime,
   '0018-promotion-request-deployment': promotionRequestDeployment,
+  '0019-leases': leases,
 };
 
 export async function migrateToLatest(db: Kysely<unknown>, dialect: DialectName): Promise<void> {
