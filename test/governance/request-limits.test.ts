@@ -149,6 +149,16 @@ describe('rate limits without tokens', () => {
       const read = await app.inject({ url: '/api/v1/experiments' });
       expect(read.statusCode).toBe(429);
       expect(Number(read.headers['retry-after'])).toBeGreaterThan(0);
+      // Inference has no quota: the same caller's predictions are answered (here: the deployment
+      // does not exist), not refused as over the limit.
+      for (let i = 0; i < 5; i++) {
+        const predict = await app.inject({
+          method: 'POST',
+          url: '/api/v1/deployments/churn/predict',
+          payload: { records: [{ x: 1 }] },
+        });
+        expect(predict.statusCode).toBe(404);
+      }
     } finally {
       await app.close();
       await platform.close();
