@@ -10,7 +10,8 @@ import type { Platform } from '../platform.js';
 import { sendError } from './errors.js';
 import { TokenBuckets } from './rate-limit.js';
 import { deletesProtectedAlias } from './protected-deletes.js';
-import { objectOfRequest, projectKindOf, type RequestObject } from './request-object.js';
+import { objectOfRequest, type RequestObject } from './request-object.js';
+import { projectOfRequest } from './request-project.js';
 import { actionOfRoute } from './route-actions.js';
 import type { App } from './server.js';
 
@@ -159,8 +160,7 @@ export function registerAccessControl(app: App, platform: Platform, options: { e
     if (action === 'models.write' && (await deletesProtectedAlias(request, platform)))
       action = 'aliases.protected';
     s.action = action;
-    const kind = projectKindOf(s.object);
-    s.project = kind && s.object?.id ? await projects.projectOf(kind, s.object.id) : DEFAULT_PROJECT;
+    s.project = await projectOfRequest(request, s.object, platform);
     const role: Role | undefined = s.token?.admin
       ? 'admin'
       : await projects.roleOf(s.token?.user ?? '', s.project);

@@ -1,5 +1,4 @@
 import type { FastifyRequest } from 'fastify';
-import type { ProjectObjectKind } from '../governance/projects.js';
 
 /** The object a request is about, for project resolution and the audit log. */
 export interface RequestObject {
@@ -30,6 +29,8 @@ export function objectOfRequest(request: FastifyRequest): RequestObject | undefi
     if (/\/(models|registered-models|model-versions|serving)\b|^\/v2\/models/.test(url)) return 'model';
     if (url.includes('/deployments')) return 'deployment';
     if (url.includes('/datasets')) return 'dataset';
+    if (url.includes('/pipeline-runs')) return 'pipeline-run';
+    if (url.includes('/pipelines')) return 'pipeline';
     if (url.includes('/experiments')) return 'experiment';
     if (url.includes('/runs') || url.includes('/metrics/') || url.includes('/artifacts')) return 'run';
     if (url.includes('/logged-models')) return 'logged-model';
@@ -47,17 +48,11 @@ export function objectOfRequest(request: FastifyRequest): RequestObject | undefi
         : kind === 'logged-model'
           ? pick('model_id')
           : kind === 'prediction'
-            ? (pick('predictionId') ?? pick('id'))
-            : pick('name');
+            ? (pick('predictionId') ?? pick('prediction_id') ?? pick('id'))
+            : kind === 'pipeline-run'
+              ? pick('id')
+              : pick('name');
   return id === undefined ? { kind, id: '' } : { kind, id };
-}
-
-/** The kinds a project owns directly; others (runs, predictions) fall in `default`. */
-export function projectKindOf(object: RequestObject | undefined): ProjectObjectKind | undefined {
-  const kind = object?.kind;
-  return kind === 'experiment' || kind === 'model' || kind === 'dataset' || kind === 'deployment'
-    ? kind
-    : undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

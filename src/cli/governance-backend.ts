@@ -1,9 +1,10 @@
 import { loadConfig } from '../core/config.js';
 import { localUser } from './local-user.js';
+import { projectObjectKey } from '../governance/project-object-key.js';
 import type { AuditEntry, AuditFilter, AuditVerification } from '../governance/audit.js';
 import type { LineageGraph } from '../governance/lineage-graph.js';
 import type { ForgetResult, ForgetSubject } from '../governance/privacy.js';
-import type { ProjectMember } from '../governance/projects.js';
+import type { ProjectMember, ProjectObject } from '../governance/projects.js';
 import type { PromotionRequest } from '../governance/promotion-requests.js';
 import type { ApiToken, CreatedToken, CreateTokenInput } from '../governance/tokens.js';
 
@@ -14,6 +15,8 @@ export interface GovernanceOperations {
   revokeToken(idOrName: string): Promise<ApiToken>;
   setMember(project: string, user: string, role: string): Promise<ProjectMember>;
   members(project: string): Promise<ProjectMember[]>;
+  assign(project: string, kind: string, name: string): Promise<ProjectObject>;
+  projectObjects(project: string): Promise<ProjectObject[]>;
   audit(filter: AuditFilter): Promise<AuditEntry[]>;
   verifyAudit(): Promise<AuditVerification>;
   requestPromotion(
@@ -50,6 +53,8 @@ export async function withGovernance<T>(
         revokeToken: (id) => client.revokeToken(id),
         setMember: (p, u, r) => client.setMember(p, u, r),
         members: (p) => client.members(p),
+        assign: (p, k, n) => client.assign(p, k, n),
+        projectObjects: (p) => client.projectObjects(p),
         audit: (f) => client.audit(f),
         verifyAudit: () => client.verifyAudit(),
         requestPromotion: (m, a, v, r, d) => client.requestPromotion(m, a, v, r, d),
@@ -72,6 +77,9 @@ export async function withGovernance<T>(
         revokeToken: (id) => tokens.revoke(id),
         setMember: (p, u, r) => projects.setMember(p, u, r),
         members: (p) => projects.members(p),
+        assign: async (p, k, n) =>
+          projects.assign(k, await projectObjectKey(platform.tracking.experiments, k, n), p),
+        projectObjects: (p) => projects.objects(p),
         audit: (f) => audit.list(f),
         verifyAudit: () => audit.verify(),
         requestPromotion: (m, a, v, r, d) =>

@@ -8,8 +8,20 @@ import type { GovernanceTables } from './tables.js';
 /** Objects not assigned to a project belong to this one. */
 export const DEFAULT_PROJECT = 'default';
 
-/** The kinds of object a project owns. */
-export type ProjectObjectKind = 'experiment' | 'model' | 'dataset' | 'deployment' | 'pipeline';
+/**
+ * The kinds of object assigned to a project. Every other kind follows its owner: runs their
+ * experiment, predictions their deployment or model, alert rules what they watch, pipeline runs
+ * their pipeline.
+ */
+export const projectObjectKinds = ['experiment', 'model', 'dataset', 'deployment', 'pipeline'] as const;
+export type ProjectObjectKind = (typeof projectObjectKinds)[number];
+
+/** An object's assignment to a project (experiments by id, the others by name). */
+export interface ProjectObject {
+  project: string;
+  kind: ProjectObjectKind;
+  key: string;
+}
 
 export interface ProjectMember {
   project: string;
@@ -99,9 +111,15 @@ export class ProjectService {
     return role;
   }
 
-  /** Moves an object into a project. */
-  async assign(kind: ProjectObjectKind, key: string, project: string): Promise<void> {
+  /** Moves an object into a project (`default` takes it out of any other). */
+  async assign(kind: string, key: string, project: string): Promise<ProjectObject> {
     checkProject(project);
+    if (!isProjectObjectKind(kind))
+      throw invalidParameter(
+        'kind',
+        `kind must be one of ${projectObjectKinds.join(', ')}, got '${kind}': runs follow their experiment, predictions their deployment or model, alert rules what they watch`,
+      );
+    const before = await this.projectOf(kind, key);
     await this.db
       .deleteFrom('object_projects')
       .where('kind', '=', kind)
@@ -110,6 +128,29 @@ export class ProjectService {
     if (project !== DEFAULT_PROJECT)
       await this.db.insertInto('object_projects').values({ kind, object_key: key, project }).execute();
     this.objectCache.clear();
+    await this.audit.record({
+      kind: 'access',
+      action: 'access.object-assign',
+      objectKind: kind,
+      objectId: key,
+      before: { project: before },
+      after: { project },
+    });
+    return { project, kind, key };
+  }
+
+  /** The objects assigned to `project` (not `default`, which holds everything unassigned). */
+  async objects(project: string): Promise<ProjectObject[]> {
+    const rows = await this.db
+      .selectFrom('object_projects')
+      .selectAll()
+      .where('project', '=', project)
+      .orderBy('kind')
+      .orderBy('object_key')
+      .execute();
+    return rows.flatMap((r) =>
+      isProjectObjectKind(r.kind) ? [{ project: r.project, kind: r.kind, key: r.object_key }] : [],
+    );
   }
 
   /** The project owning an object: its assignment, else `default`. */
@@ -128,6 +169,10 @@ export class ProjectService {
     this.objectCache.set(cacheKey, { project, until: now + CACHE_MS });
     return project;
   }
+}
+
+export function isProjectObjectKind(kind: string): kind is ProjectObjectKind {
+  return (projectObjectKinds as readonly string[]).includes(kind);
 }
 
 function checkProject(project: string): void {

@@ -1,7 +1,7 @@
 import type { AuditEntry, AuditFilter, AuditVerification } from '../governance/audit.js';
 import type { LineageGraph } from '../governance/lineage-graph.js';
 import type { ForgetResult, ForgetSubject } from '../governance/privacy.js';
-import type { ProjectMember } from '../governance/projects.js';
+import type { ProjectMember, ProjectObject } from '../governance/projects.js';
 import type { PromotionRequest } from '../governance/promotion-requests.js';
 import type { ApiToken, CreatedToken, CreateTokenInput } from '../governance/tokens.js';
 import type { HttpClient } from './http.js';
@@ -28,6 +28,21 @@ export class GovernanceClient {
   async setMember(project: string, user: string, role: string): Promise<ProjectMember> {
     const path = `/api/v1/projects/${encodeURIComponent(project)}/members/${encodeURIComponent(user)}`;
     return (await this.http.json<{ member: ProjectMember }>('PUT', path, { json: { role } })).member;
+  }
+
+  /**
+   * Moves an experiment (by name or id), model, dataset, deployment or pipeline into `project`;
+   * its runs, predictions and alert rules follow it. Admins only.
+   */
+  async assign(project: string, kind: string, name: string): Promise<ProjectObject> {
+    const path = `/api/v1/projects/${encodeURIComponent(project)}/objects`;
+    return (await this.http.json<{ object: ProjectObject }>('PUT', path, { json: { kind, name } })).object;
+  }
+
+  /** The objects assigned to `project`. */
+  async projectObjects(project: string): Promise<ProjectObject[]> {
+    const path = `/api/v1/projects/${encodeURIComponent(project)}/objects`;
+    return (await this.http.json<{ objects: ProjectObject[] }>('GET', path)).objects;
   }
 
   async members(project: string): Promise<ProjectMember[]> {

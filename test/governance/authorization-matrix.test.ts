@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routeActionsOf } from '../../src/api/auth.js';
 import { buildServer, type App } from '../../src/api/server.js';
 import { loadConfig } from '../../src/core/config.js';
-import { can, roles, type Role } from '../../src/governance/roles.js';
+import { can, roles, type Action, type Role } from '../../src/governance/roles.js';
 import { openPlatform, type Platform } from '../../src/platform.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -36,12 +36,16 @@ function concrete(url: string): string {
   return url.replace(/:\w+/g, 'x').replace('*', 'x');
 }
 
-async function call(method: string, url: string, secret?: string): Promise<number> {
+async function call(method: string, url: string, secret?: string, body: object = {}): Promise<number> {
   const headers: Record<string, string> = {};
   if (secret) headers.authorization = `Bearer ${secret}`;
   const hasBody = ['POST', 'PUT', 'PATCH'].includes(method);
   if (hasBody) headers['content-type'] = 'application/json';
-  const response = await fetch(base + concrete(url), { method, headers, ...(hasBody ? { body: '{}' } : {}) });
+  const response = await fetch(base + concrete(url), {
+    method,
+    headers,
+    ...(hasBody ? { body: JSON.stringify(body) } : {}),
+  });
   await response.arrayBuffer();
   return response.status;
 }
@@ -102,5 +106,153 @@ describe('authorization matrix', () => {
     expect(await move('production', 'editor')).toBe(403);
     expect(await move('staging', 'editor')).not.toBe(403);
     expect(await move('production', 'maintainer')).not.toBe(403);
+  });
+});
+
+describe('authorization across two projects', () => {
+  const projectNames = ['alpha', 'beta'] as const;
+  type ProjectName = (typeof projectNames)[number];
+  /** One read and one write of an object of each kind, per project: [method, path, action, body]. */
+  type Probe = [string, string, Action, object?];
+  const probes = new Map<ProjectName, Record<string, { read: Probe; write: Probe }>>();
+  /** Users and their role in each project. */
+  const users: Record<string, Record<ProjectName, Role>> = {
+    'editor-a-viewer-b': { alpha: 'editor', beta: 'viewer' },
+    'viewer-a-editor-b': { alpha: 'viewer', beta: 'editor' },
+    'maintainer-a-viewer-b': { alpha: 'maintainer', beta: 'viewer' },
+  };
+  const userSecrets = new Map<string, string>();
+
+  beforeAll(async () => {
+    const { tracking, registry, serving, monitoring, governance } = platform;
+    const admin = (await governance.tokens.create({ name: 'assigner', user: 'assigner', admin: true }))
+      .secret;
+    const assign = async (project: string, kind: string, name: string) => {
+      const response = await fetch(`${base}/api/v1/projects/${project}/objects`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ kind, name }),
+      });
+      expect(response.status).toBe(200);
+    };
+    for (const p of projectNames) {
+      const experimentId = await tracking.experiments.create({ name: `experiment-${p}` });
+      const runId = (await tracking.runs.create({ experimentId })).info.runId;
+      await registry.models.create({ name: `model-${p}` });
+      serving.log.append([
+        {
+          id: `prediction-${p}`,
+          requestId: `request-${p}`,
+          time: Date.now(),
+          model: `model-${p}`,
+          version: 1,
+          deployment: undefined,
+          arm: 'default',
+          inputs: { a: 1 },
+          outputs: { label: 'yes' },
+          latencyMs: 1,
+          requestKey: undefined,
+        },
+      ]);
+      await serving.log.flush();
+      await monitoring.alerts.rules.create({
+        name: `alert-${p}`,
+        model: `model-${p}@champion`,
+        kind: 'metric_below',
+        metric: 'accuracy',
+        threshold: 0.5,
+        window: '1h',
+      });
+      // One operation moves each kind in (an experiment by name); the others follow their owner.
+      await assign(p, 'experiment', `experiment-${p}`);
+      for (const kind of ['model', 'dataset', 'deployment', 'pipeline'])
+        await assign(p, kind, `${kind}-${p}`);
+      probes.set(p, {
+        experiment: {
+          read: ['GET', `/api/v1/experiments/${experimentId}`, 'experiments.read'],
+          write: ['PUT', `/api/v1/experiments/${experimentId}/tags/team`, 'experiments.write', { value: p }],
+        },
+        'experiment by name': {
+          read: ['GET', `/api/v1/experiments/by-name/experiment-${p}`, 'experiments.read'],
+          write: ['POST', '/api/2.0/mlflow/runs/create', 'runs.write', { experiment_id: experimentId }],
+        },
+        run: {
+          read: ['GET', `/api/v1/runs/${runId}`, 'runs.read'],
+          write: ['POST', `/api/v1/runs/${runId}/log`, 'runs.write', { metrics: [] }],
+        },
+        model: {
+          read: ['GET', `/api/v1/models/model-${p}`, 'models.read'],
+          write: ['PATCH', `/api/v1/models/model-${p}`, 'models.write', { description: 'x' }],
+        },
+        dataset: {
+          read: ['GET', `/api/v1/datasets/dataset-${p}/versions`, 'datasets.read'],
+          write: ['POST', `/api/v1/datasets/dataset-${p}/versions`, 'datasets.write'],
+        },
+        deployment: {
+          read: ['GET', `/api/v1/deployments/deployment-${p}`, 'deployments.read'],
+          write: ['PATCH', `/api/v1/deployments/deployment-${p}`, 'deployments.write', { description: 'x' }],
+        },
+        pipeline: {
+          read: ['GET', `/api/v1/pipelines/pipeline-${p}`, 'runs.read'],
+          write: ['POST', `/api/v1/pipelines/pipeline-${p}/runs`, 'runs.write'],
+        },
+        prediction: {
+          read: ['GET', `/api/v1/predictions/prediction-${p}`, 'predictions.read'],
+          write: [
+            'POST',
+            '/api/v1/feedback',
+            'feedback.write',
+            { prediction_id: `prediction-${p}`, label: 'no' },
+          ],
+        },
+        alert: {
+          read: ['GET', `/api/v1/alert-rules/alert-${p}`, 'monitoring.read'],
+          write: ['POST', `/api/v1/alert-rules/alert-${p}/disable`, 'alerts.write'],
+        },
+      });
+    }
+    for (const [user, rolesByProject] of Object.entries(users)) {
+      for (const p of projectNames) await governance.projects.setMember(p, user, rolesByProject[p]);
+      userSecrets.set(user, (await governance.tokens.create({ name: user, user })).secret);
+    }
+  });
+
+  for (const [user, rolesByProject] of Object.entries(users)) {
+    it(`lets ${user} act on each kind of object by its role in the object's own project`, async () => {
+      const wrong: string[] = [];
+      for (const p of projectNames) {
+        for (const [kind, { read, write }] of Object.entries(probes.get(p) ?? {})) {
+          for (const [method, path, action, body] of [read, write]) {
+            const status = await call(method, path, userSecrets.get(user), body);
+            const allowed = can(rolesByProject[p], action);
+            if (allowed ? status === 401 || status === 403 : status !== 403)
+              wrong.push(`${kind} in ${p}: ${method} ${path} (${action}) -> ${status}`);
+          }
+        }
+      }
+      expect(wrong).toEqual([]);
+    });
+  }
+
+  it('is not vacuous: every kind has a write the editor of one project may do and its viewer may not', () => {
+    for (const kind of Object.keys(probes.get('alpha') ?? {})) {
+      const action = probes.get('alpha')?.[kind]?.write[2] as Action;
+      const who = kind === 'deployment' ? 'maintainer' : 'editor';
+      expect([kind, can(who, action), can('viewer', action)]).toEqual([kind, true, false]);
+    }
+  });
+
+  it('refuses to assign a kind that follows its owner, naming the kinds that can be assigned', async () => {
+    const admin = (await platform.governance.tokens.create({ name: 'assigner-2', user: 'x', admin: true }))
+      .secret;
+    const response = await fetch(`${base}/api/v1/projects/alpha/objects`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'run', name: 'r1' }),
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { message: string }).message).toContain(
+      'runs follow their experiment',
+    );
   });
 });

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { parseChangeKinds } from '../../governance/audit-kinds.js';
 import { invalidParameter } from '../../core/errors.js';
+import { projectObjectKey } from '../../governance/project-object-key.js';
 import type { ForgetSubject } from '../../governance/privacy.js';
 import type { Platform } from '../../platform.js';
 import { actorOf } from '../auth.js';
@@ -79,6 +80,42 @@ export function registerGovernanceRoutes(app: App, platform: Platform): void {
       },
     },
     async (req) => ({ member: await projects.setMember(req.params.project, req.params.user, req.body.role) }),
+  );
+  app.put(
+    `${v1}/projects/:project/objects`,
+    {
+      config: { action: 'governance.admin' },
+      schema: {
+        tags,
+        summary:
+          'Move an experiment, model, dataset, deployment or pipeline into a project; its runs, predictions and alert rules follow it',
+        params: Type.Object({ project: Type.String() }),
+        body: Type.Object(
+          {
+            kind: Type.String({ description: 'experiment, model, dataset, deployment or pipeline' }),
+            name: Type.String({ minLength: 1, description: 'its name (an experiment by name or id)' }),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (req) => {
+      const { kind, name } = req.body;
+      const key = await projectObjectKey(platform.tracking.experiments, kind, name);
+      return { object: await projects.assign(kind, key, req.params.project) };
+    },
+  );
+  app.get(
+    `${v1}/projects/:project/objects`,
+    {
+      config: { action: 'governance.admin' },
+      schema: {
+        tags,
+        summary: 'The objects assigned to a project',
+        params: Type.Object({ project: Type.String() }),
+      },
+    },
+    async (req) => ({ objects: await projects.objects(req.params.project) }),
   );
 
   app.get(

@@ -11,7 +11,10 @@ interface CreateOptions extends CommonOptions {
   project: string;
 }
 
-/** `mloop tokens …` (create, list, revoke API tokens) and `mloop projects …` (members and roles). */
+/**
+ * `mloop tokens …` (create, list, revoke API tokens) and `mloop projects …` (members and roles,
+ * and which objects each project holds).
+ */
 export function registerAccessCommands(program: Command): void {
   const tokens = program.command('tokens').description('API tokens: create (shown once), list, revoke');
 
@@ -102,6 +105,44 @@ export function registerAccessCommands(program: Command): void {
       const member = await ops.setMember(project, user, role);
       if (opts.json) return printJson(member);
       print(`${member.user} is ${member.role} in project ${member.project}`);
+    });
+  });
+  trackingCommand(
+    projects
+      .command('assign')
+      .argument('<kind>', 'experiment, model, dataset, deployment or pipeline')
+      .argument('<name>', 'its name (an experiment by name or id)')
+      .argument('<project>', 'the project to move it into (default takes it out of any other)')
+      .description(
+        "Move an object into a project: the project's roles then decide who may read and change it, and its runs, predictions and alert rules follow it",
+      ),
+    [
+      'mloop projects assign model churn fraud',
+      'mloop projects assign experiment churn-training fraud --json',
+    ],
+  ).action(async (kind: string, name: string, project: string, opts: CommonOptions) => {
+    await withGovernance(opts, async (ops) => {
+      const assigned = await ops.assign(project, kind, name);
+      if (opts.json) return printJson(assigned);
+      print(`${kind} ${name} is in project ${assigned.project}`);
+    });
+  });
+  trackingCommand(
+    projects
+      .command('objects')
+      .argument('<project>', 'project name')
+      .description('List the objects assigned to a project'),
+    ['mloop projects objects fraud', 'mloop projects objects fraud --json'],
+  ).action(async (project: string, opts: CommonOptions) => {
+    await withGovernance(opts, async (ops) => {
+      const objects = await ops.projectObjects(project);
+      if (opts.json) return printJson(objects);
+      print(
+        renderTable(
+          ['KIND', 'KEY'],
+          objects.map((o) => [o.kind, o.key]),
+        ),
+      );
     });
   });
   trackingCommand(
