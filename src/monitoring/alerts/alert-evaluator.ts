@@ -103,8 +103,14 @@ export class AlertEvaluator {
             message: `${message} (within the ${formatWindowLength(rule.cooldownMs)} cooldown of the alert fired at ${new Date(last).toISOString()})`,
           };
         } else {
-          const alert = await this.fire(rule, computed.model, computed.value, message, time);
-          evaluation = { ...base, outcome: 'fired', value: computed.value, message, alert };
+          const { alert, fired } = await this.fire(rule, computed.model, computed.value, message, time);
+          evaluation = {
+            ...base,
+            outcome: fired ? 'fired' : 'firing',
+            value: computed.value,
+            message,
+            alert,
+          };
         }
       } else {
         const message = `${rule.kind} ${formatValue(computed.value)} within threshold ${rule.threshold}: ${computed.detail}`;
@@ -135,7 +141,7 @@ export class AlertEvaluator {
     value: number,
     message: string,
     time: number,
-  ): Promise<Alert> {
+  ): Promise<{ alert: Alert; fired: boolean }> {
     const alert: Alert = {
       id: newId('alert'),
       rule: rule.name,
@@ -149,7 +155,15 @@ export class AlertEvaluator {
       firedTime: time,
       webhook: { status: rule.webhookUrl ? 'pending' : 'none', attempts: 0 },
     };
-    await this.deps.alerts.insert(alert);
+    try {
+      await this.deps.alerts.insert(alert);
+    } catch (error) {
+      // The database keeps one open alert per rule and model: another evaluator (another server)
+      // raised it between our read and this insert. That alert is the answer; it was announced.
+      const open = await this.deps.alerts.firing(rule.name, model);
+      if (open) return { alert: open, fired: false };
+      throw error;
+    }
     this.deps.events.emit('monitoring.alert', {
       rule: rule.name,
       model,
@@ -160,7 +174,7 @@ export class AlertEvaluator {
       ...('deployment' in rule.target ? { deployment: rule.target.deployment } : {}),
     });
     this.notify(rule, alert, 'alert.fired');
-    return alert;
+    return { alert, fired: true };
   }
 
   /** Starts the webhook delivery in the background; its outcome lands on the alert's row. */

@@ -20,15 +20,11 @@ export class AlertLog {
     return fromRow(row);
   }
 
-  /** The rule's open alert, if one is firing. */
-  async firing(rule: string): Promise<Alert | undefined> {
-    const row = await this.db
-      .selectFrom('alerts')
-      .selectAll()
-      .where('rule', '=', rule)
-      .where('status', '=', 'firing')
-      .orderBy('fired_time', 'desc')
-      .executeTakeFirst();
+  /** The rule's open alert (for `model`, when given), if one is firing. */
+  async firing(rule: string, model?: string): Promise<Alert | undefined> {
+    let query = this.db.selectFrom('alerts').selectAll().where('rule', '=', rule);
+    if (model !== undefined) query = query.where('model', '=', model);
+    const row = await query.where('status', '=', 'firing').orderBy('fired_time', 'desc').executeTakeFirst();
     return row ? fromRow(row) : undefined;
   }
 

@@ -15,11 +15,12 @@ import { gates } from './0012-gates.js';
 import { governance } from './0011-governance.js';
 import { datasetPii } from './0013-dataset-pii.js';
 import { wholeDatasetDigests } from './0014-whole-dataset-digests.js';
-import { auditAnchor } from './0016-audit-anchor.js';
 import { modelVersionFiles } from './0015-model-version-files.js';
+import { auditAnchor } from './0016-audit-anchor.js';
 import { defaultExperimentTime } from './0017-default-experiment-time.js';
 import { promotionRequestDeployment } from './0018-promotion-request-deployment.js';
 import { leases } from './0019-leases.js';
+import { oneOpenAlert } from './0020-one-open-alert.js';
 
 /** A migration written once for both dialects; `dialect` is there for the rare type that differs. */
 export type MigrationStep = (db: Kysely<unknown>, dialect: DialectName) => Promise<void>;
@@ -40,11 +41,12 @@ const steps: Record<string, MigrationStep> = {
   '0011-governance': governance,
   '0013-dataset-pii': datasetPii,
   '0014-whole-dataset-digests': wholeDatasetDigests,
-  '0016-audit-anchor': auditAnchor,
   '0015-model-version-files': modelVersionFiles,
+  '0016-audit-anchor': auditAnchor,
   '0017-default-experiment-time': defaultExperimentTime,
   '0018-promotion-request-deployment': promotionRequestDeployment,
   '0019-leases': leases,
+  '0020-one-open-alert': oneOpenAlert,
 };
 
 export async function migrateToLatest(db: Kysely<unknown>, dialect: DialectName): Promise<void> {
