@@ -11,6 +11,7 @@ import { registerBodyTypes } from './body-types.js';
 import { registerBrowserGuards } from './browser-guards.js';
 import { answerClientError, sendError } from './errors.js';
 import { registerJsonBodyParser } from './json-body.js';
+import { operationIdOf } from './operation-ids.js';
 import { registerGovernanceRoutes } from './native/governance-routes.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { registerAlertRoutes } from './native/alert-routes.js';
@@ -160,6 +161,21 @@ export async function createApp(
       // requests without one, except those that run code.
       security: [{ bearer: [] }, { basic: [] }, {}],
     },
+    // Every operation gets its stable operationId from one place (api/operation-ids.ts).
+    transform: ({ schema, url, route }) => ({
+      schema: {
+        ...schema,
+        operationId:
+          (schema as { operationId?: string } | undefined)?.operationId ??
+          operationIdOf(methodOf(route.method), url),
+      },
+      url,
+    }),
   });
   return app;
+}
+
+/** A route registered for several methods names its operation after the first. */
+function methodOf(method: string | string[]): string {
+  return Array.isArray(method) ? (method[0] ?? 'GET') : method;
 }
