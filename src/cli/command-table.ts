@@ -151,6 +151,13 @@ export const commandTable: readonly CommandEntry[] = [
     register: async () => (await import('./commands/pipelines.js')).registerPipelinesCommand,
   },
   {
+    name: 'migrate-artifacts',
+    term: 'migrate-artifacts [options]',
+    description:
+      'Copy an artifact store to another (a directory to S3, say), verifying every file; resumable',
+    register: async () => (await import('./commands/migrate-artifacts.js')).registerMigrateArtifactsCommand,
+  },
+  {
     name: 'worker',
     term: 'worker [options]',
     description: 'Run pipeline steps sent through Redis by `mloop pipelines run --executor bullmq`',
