@@ -9,15 +9,17 @@
 #   npm run demo -- --keep-running    # leave it running to explore (its pid is printed)
 #   npm run demo -- --seed 11         # another seeded world
 #
-# MLOOP_DEMO_HOME (default .mloop-demo) is honoured. The earlier example, a training run logged
-# over HTTP through the SDK, still runs by hand: MLOOP_URL=… npx tsx examples/train-classifier.ts
+# MLOOP_DEMO_HOME (default .mloop-demo) is honoured; MLOOP_DATABASE_URL=postgres://… runs the same
+# loop on PostgreSQL (give it an empty database: the story starts from nothing). The earlier
+# example, a training run logged over HTTP through the SDK, still runs by hand:
+# MLOOP_URL=… npx tsx examples/train-classifier.ts
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 for arg in "$@"; do
   case "$arg" in
     -h | --help)
-      sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
   esac

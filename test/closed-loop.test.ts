@@ -1,17 +1,20 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startDemoServer, type DemoServer } from '../examples/closed-loop/demo-server.js';
 import { runClosedLoop, type StoryEvent } from '../examples/closed-loop/loop.js';
 import { loadConfig } from '../src/core/config.js';
 import { platformPipelineService } from '../src/pipelines/pipeline-services.js';
 import { openPlatform, type Platform } from '../src/platform.js';
+import { describeEachDialect } from './helpers/platform.js';
+import { freshPostgresUrl } from './helpers/postgres.js';
 import { tempDir } from './helpers/tmp.js';
 
 const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
 const TSX = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
 
-describe('the closed-loop demo', () => {
+// On PostgreSQL too: the pipeline the demo registers must land in the database the server reads.
+describeEachDialect('the closed-loop demo', (dialect) => {
   let home: string;
   let server: DemoServer;
   let story: StoryEvent[];
@@ -20,13 +23,14 @@ describe('the closed-loop demo', () => {
 
   beforeAll(async () => {
     home = tempDir('mloop-loop-');
-    server = await startDemoServer(home, [TSX, MAIN]);
+    const databaseUrl = dialect === 'postgres' ? await freshPostgresUrl() : undefined;
+    server = await startDemoServer(home, [TSX, MAIN], { databaseUrl });
     const started = Date.now();
-    story = await runClosedLoop({ url: server.url, home, workDir: join(home, 'data') });
+    story = await runClosedLoop({ url: server.url, home, databaseUrl, workDir: join(home, 'data') });
     seconds = (Date.now() - started) / 1000;
     await server.stop();
     // Read what the server recorded from its store directly, after it stopped.
-    platform = await openPlatform(loadConfig({ home }, {}));
+    platform = await openPlatform(loadConfig({ home, ...(databaseUrl ? { databaseUrl } : {}) }, {}));
   }, 180_000);
   afterAll(async () => {
     await platform?.close();

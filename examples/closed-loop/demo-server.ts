@@ -12,13 +12,24 @@ export interface DemoServer {
   detach(): void;
 }
 
+export interface DemoServerOptions {
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** The server's database (MLOOP_DATABASE_URL); the embedded SQLite file in `home` by default. */
+  databaseUrl?: string | undefined;
+}
+
 /**
  * Starts `mloop server` on `home` with the fast clocks the demo needs (the rollout judged every
  * 250 ms; alert rules evaluated by the demo itself, so the story does not race a scheduler) and
  * waits for its "listening on" line. `command` is how to run the CLI: `node dist/cli/main.js` for
  * `npm run demo`, tsx on the sources in tests. The log goes to a file, so the server can outlive us.
  */
-export async function startDemoServer(home: string, command: string[], port = 0): Promise<DemoServer> {
+export async function startDemoServer(
+  home: string,
+  command: string[],
+  options: DemoServerOptions = {},
+): Promise<DemoServer> {
   mkdirSync(home, { recursive: true });
   const log = join(home, 'server.log');
   const fd = openSync(log, 'a');
@@ -28,12 +39,17 @@ export async function startDemoServer(home: string, command: string[], port = 0)
     MLOOP_HOME: home,
     MLOOP_ROLLOUT_INTERVAL_MS: '250',
     MLOOP_ALERT_INTERVAL_MS: '0',
+    ...(options.databaseUrl ? { MLOOP_DATABASE_URL: options.databaseUrl } : {}),
   };
   delete env.MLOOP_URL;
-  const child = spawn(program, [...args, 'server', '--host', '127.0.0.1', '--port', String(port)], {
-    env,
-    stdio: ['ignore', fd, fd],
-  });
+  const child = spawn(
+    program,
+    [...args, 'server', '--host', '127.0.0.1', '--port', String(options.port ?? 0)],
+    {
+      env,
+      stdio: ['ignore', fd, fd],
+    },
+  );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const deadline = Date.now() + 30_000;
   let url: string | undefined;

@@ -41,6 +41,8 @@ export interface ClosedLoopOptions {
   url: string;
   /** The server's MLOOP_HOME, where the retraining pipeline is registered. */
   home: string;
+  /** The server's database when it is not the embedded one in `home` (MLOOP_DATABASE_URL). */
+  databaseUrl?: string | undefined;
   /** Where the generated CSV files go. */
   workDir: string;
   seed?: number;
@@ -180,7 +182,7 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<StoryEv
     description: 'accuracy from delayed labels',
   });
   // The retraining pipeline, registered with the server's store: those alerts start it there.
-  await registerOnServerStore(options.home, retrainPipelinePath);
+  await registerOnServerStore(options, retrainPipelinePath);
   const quiet = await Promise.all(['churn-drift', 'churn-accuracy'].map((r) => alerts.evaluate(r)));
   tell({
     step: 'serve',
@@ -299,10 +301,18 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<StoryEv
   return story;
 }
 
-/** Registers a TypeScript pipeline file on the store at `home` (what `mloop pipelines register` does). */
-async function registerOnServerStore(home: string, path: string): Promise<void> {
+/**
+ * Registers a TypeScript pipeline file on the server's store (what `mloop pipelines register` does
+ * on the server's machine): the server's database, read from the same settings the server reads,
+ * not the embedded file in `home` when the server runs on PostgreSQL.
+ */
+async function registerOnServerStore(
+  server: Pick<ClosedLoopOptions, 'home' | 'databaseUrl'>,
+  path: string,
+): Promise<void> {
   const pipeline = await readPipelineFile(path);
-  const platform = await openPlatform(loadConfig({ home }, {}));
+  const { home, databaseUrl } = server;
+  const platform = await openPlatform(loadConfig({ home, ...(databaseUrl ? { databaseUrl } : {}) }));
   try {
     await platformPipelineService(platform).register(pipeline.definition, pipeline.source);
   } finally {

@@ -9,6 +9,9 @@
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { loadConfig } from '../../src/core/config.js';
+import { isMloopError } from '../../src/core/errors.js';
+import { MloopClient } from '../../src/sdk/index.js';
 import { startDemoServer } from './demo-server.js';
 import { runClosedLoop } from './loop.js';
 
@@ -30,15 +33,26 @@ const started = Date.now();
 const cli = values['from-source']
   ? [join('node_modules', '.bin', 'tsx'), join('src', 'cli', 'main.ts')]
   : [process.execPath, join('dist', 'cli', 'main.js')];
-const server = await startDemoServer(home, cli, Number(values.port));
+// The database the server and the pipeline registration share: the embedded SQLite file in the
+// home, or the one MLOOP_DATABASE_URL (or mloop.config.json) names.
+const { databaseUrl } = loadConfig({ home });
+const onEmbeddedStore = databaseUrl.startsWith('sqlite:');
+const server = await startDemoServer(home, cli, { port: Number(values.port), databaseUrl });
 console.log(`mloop server listening on ${server.url} (MLOOP_HOME=${values.home})`);
 console.log(`Dashboard: ${server.url}/   API: ${server.url}/openapi.json\n`);
 let failed = false;
 try {
+  // A fresh home empties the embedded store; a shared database is the user's to empty.
+  if (!onEmbeddedStore && (await modelExists(server.url, 'churn'))) {
+    throw new Error(
+      'the database MLOOP_DATABASE_URL names already holds the demo (model churn): give the demo an empty database',
+    );
+  }
   let n = 0;
   await runClosedLoop({
     url: server.url,
     home,
+    databaseUrl,
     workDir: join(home, 'demo-data'),
     seed: Number(values.seed),
     onEvent: (event) => {
@@ -59,9 +73,20 @@ try {
     console.log(`Try: MLOOP_URL=${server.url} node dist/cli/main.js models history churn`);
   } else {
     await server.stop();
+    const where = onEmbeddedStore ? `in ${values.home}` : 'in the database MLOOP_DATABASE_URL names';
     console.log(
-      `Stopped the server. The store stays in ${values.home}: MLOOP_HOME=${values.home} node dist/cli/main.js models history churn`,
+      `Stopped the server. The store stays ${where}: MLOOP_HOME=${values.home} node dist/cli/main.js models history churn`,
     );
   }
 }
 if (failed) process.exitCode = 1;
+
+async function modelExists(url: string, name: string): Promise<boolean> {
+  try {
+    await new MloopClient({ url }).models.get(name);
+    return true;
+  } catch (error) {
+    if (isMloopError(error) && error.code === 'RESOURCE_DOES_NOT_EXIST') return false;
+    throw error;
+  }
+}
