@@ -22,6 +22,15 @@ export interface FileMismatch {
 }
 
 /**
+ * Whether mloop holds the version's files: false for a version registered from a source it does
+ * not store (another store's URI, a run it never saw), which is recorded as given.
+ */
+export function holdsFiles(version: { files: readonly ModelFile[] | undefined }): boolean {
+  // Versions from before file records were kept (undefined) were always copies mloop holds.
+  return version.files === undefined || version.files.length > 0;
+}
+
+/**
  * Copies every file under `from` (subdirectories too) to `to`, both store-relative, and returns
  * each copied file with the size and sha256 the store measured while writing it: the record
  * that serving later checks the files against.

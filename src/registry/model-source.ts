@@ -22,18 +22,22 @@ export interface SourceRequest {
 export interface ResolvedSource {
   /** The source as the version records it. */
   source: string;
-  /** Store-relative directory of the files. */
-  storagePath: string;
+  /** Store-relative directory of the files; undefined when mloop holds none (see `noFiles`). */
+  storagePath: string | undefined;
   runId: string | undefined;
   loggedModelId: string | undefined;
+  /** Why mloop holds no files for the source (a foreign store, an unknown run): registered all the same. */
+  noFiles?: string | undefined;
 }
 
 const sourceForms = 'runs:/RUN_ID/PATH, models:/MODEL_ID, models:/NAME/VERSION or mlflow-artifacts:/PATH';
 
 /**
  * Turns the many ways a client names a model's files into one store-relative directory, and
- * finds the run and logged model behind them for lineage. Only files mloop stores can be
- * registered, since only those can be checked, served and kept.
+ * finds the run and logged model behind them for lineage. A source whose files mloop does not
+ * hold (another store's URI, a run or logged model this server never saw) is registered as
+ * MLflow registers it, as given, with the reason mloop cannot serve it: only files mloop holds
+ * can be checked and served.
  */
 export class ModelSources {
   constructor(
@@ -44,7 +48,12 @@ export class ModelSources {
   ) {}
 
   async resolve(request: SourceRequest): Promise<ResolvedSource> {
-    const resolved = await this.locate(request);
+    const resolved = await this.locate(request).catch((error: unknown) => {
+      // A run or logged model this server does not know: MLflow records the source as given.
+      if (!isMloopError(error) || error.code !== 'RESOURCE_DOES_NOT_EXIST' || isModelRef(request.source))
+        throw error;
+      return foreign(request, error.message);
+    });
     if (request.runId && resolved.runId && request.runId !== resolved.runId) {
       throw invalidParameter(
         'run_id',
@@ -57,14 +66,15 @@ export class ModelSources {
         `Invalid model version source: '${resolved.source}'. The model_id request parameter must identify the logged model that contains the source.`,
       );
     }
-    if ((await this.store.list(resolved.storagePath)).length === 0) {
-      throw invalidParameter('source', `No model files at '${resolved.source}'`);
-    }
-    return {
-      ...resolved,
+    const ids = {
       runId: resolved.runId ?? request.runId,
       loggedModelId: resolved.loggedModelId ?? request.loggedModelId,
     };
+    if (resolved.storagePath === undefined) return { ...resolved, ...ids };
+    if ((await this.store.list(resolved.storagePath)).length === 0) {
+      return { ...resolved, ...ids, storagePath: undefined, noFiles: `no files at '${resolved.source}'` };
+    }
+    return { ...resolved, ...ids };
   }
 
   private async locate(request: SourceRequest): Promise<ResolvedSource> {
@@ -88,11 +98,7 @@ export class ModelSources {
     if (source.startsWith('models:/')) {
       const body = source.slice('models:/'.length);
       if (/^m-[0-9a-f]+$/.test(body)) {
-        const model = await this.loggedModels.get(body).catch((error: unknown) => {
-          throw isMloopError(error) && error.code === 'RESOURCE_DOES_NOT_EXIST'
-            ? invalidParameter('source', `Invalid model version source: '${source}': no logged model ${body}`)
-            : error;
-        });
+        const model = await this.loggedModels.get(body);
         return { ...this.fromLoggedModel(model, ''), source };
       }
       const version = await this.findVersion(parseModelRef(source, 'source'));
@@ -110,10 +116,7 @@ export class ModelSources {
       const model = /^[^/]+\/models\/(m-[0-9a-f]+)\/artifacts(\/|$)/.exec(storagePath)?.[1];
       return { source, storagePath, runId: run ?? request.runId, loggedModelId: model };
     }
-    throw invalidParameter(
-      'source',
-      `mloop registers models whose files it stores; "${source}" is not one: use ${sourceForms}`,
-    );
+    return foreign(request, `mloop stores files at ${sourceForms}; not at '${source}'`);
   }
 
   /**
@@ -147,4 +150,28 @@ export class ModelSources {
       loggedModelId: model.modelId,
     };
   }
+}
+
+/** `models:/NAME/VERSION` (a registered version), whose absence is an error as in MLflow. */
+function isModelRef(source: string | undefined): boolean {
+  const body = source?.trim().startsWith('models:/') ? source.trim().slice('models:/'.length) : undefined;
+  return body !== undefined && !/^m-[0-9a-f]+$/.test(body);
+}
+
+/** A source registered as given, whose files mloop does not hold. */
+function foreign(request: SourceRequest, why: string): ResolvedSource {
+  const source = request.source?.trim() ?? '';
+  const runId = source.startsWith('runs:/') ? source.slice('runs:/'.length).split('/')[0] : undefined;
+  const modelId = /^models:\/(m-[0-9a-f]+)$/.exec(source)?.[1];
+  return {
+    source:
+      source ||
+      (request.loggedModelId
+        ? `models:/${request.loggedModelId}`
+        : `runs:/${request.runId}/${request.artifactPath}`),
+    storagePath: undefined,
+    runId: runId || request.runId,
+    loggedModelId: modelId ?? request.loggedModelId,
+    noFiles: why,
+  };
 }

@@ -16,7 +16,7 @@ import { lockModel, removeAliases } from './promotions.js';
 import { buildLineage } from './lineage.js';
 import { describePackage, readModelPackage, readRequirements } from './model-package.js';
 import type { ModelPackage } from './model-metadata.js';
-import { checkVersionFiles, copyModelFiles, type ModelFile } from './model-files.js';
+import { checkVersionFiles, copyModelFiles, holdsFiles, type ModelFile } from './model-files.js';
 import type { ModelSources, ResolvedSource, SourceRequest } from './model-source.js';
 import { findModelRow, findVersionRow, loadVersions } from './registry-loader.js';
 import type { RegistryTables } from './tables.js';
@@ -63,7 +63,9 @@ export class ModelVersionService {
     const storagePath = joinArtifactPath(registryRoot, owner.registered_model_id, newId('files'));
     let version: number;
     try {
-      const files = await copyModelFiles(this.store, resolved.storagePath, storagePath);
+      const files = resolved.storagePath
+        ? await copyModelFiles(this.store, resolved.storagePath, storagePath)
+        : [];
       version = await this.insert({ ...input, name, tags }, description, resolved, storagePath, files);
     } catch (error) {
       await this.store.delete(storagePath);
@@ -94,7 +96,9 @@ export class ModelVersionService {
     files: ModelFile[],
   ): Promise<number> {
     const { name, tags } = input;
-    const { pkg, problem } = await this.inspect(storagePath);
+    const { pkg, problem } = resolved.noFiles
+      ? { pkg: undefined, problem: `registered, but mloop holds no files to serve: ${resolved.noFiles}` }
+      : await this.inspect(storagePath);
     const run = resolved.runId ? await this.findRun(resolved.runId) : undefined;
     const packages = pkg ? undefined : await readRequirements(this.store, storagePath);
     const lineage = buildLineage(
@@ -167,6 +171,11 @@ export class ModelVersionService {
    */
   async readPackage(name: string, version: number): Promise<ModelPackage> {
     const found = await this.get(name, version);
+    if (!holdsFiles(found))
+      throw invalidParameter(
+        'version',
+        `${name} version ${version} cannot be loaded: ${found.statusMessage ?? ''}`,
+      );
     await checkVersionFiles(this.store, this.events, found);
     return readModelPackage(this.store, found.storagePath);
   }
@@ -319,19 +328,26 @@ export class ModelVersionService {
     }
   }
 
-  private async findRun(runId: string): Promise<Run> {
+  /** The run behind a version, for lineage; one this server never saw (MLflow accepts it) adds none. */
+  private async findRun(runId: string): Promise<Run | undefined> {
     try {
       return await this.runs.get(runId);
     } catch (error) {
-      if (isMloopError(error) && error.code === 'RESOURCE_DOES_NOT_EXIST')
-        throw invalidParameter('run_id', `Invalid model version source: run ${runId} does not exist.`);
+      if (isMloopError(error) && error.code === 'RESOURCE_DOES_NOT_EXIST') return undefined;
       throw error;
     }
   }
 
   /** Lists the registration on the logged model (`mlflow.modelVersions`), as MLflow's server does. */
   private async noteRegistration(loggedModelId: string, name: string, version: number): Promise<void> {
-    const model = await this.loggedModels.get(loggedModelId, { allowDeleted: true });
+    const model = await this.loggedModels
+      .get(loggedModelId, { allowDeleted: true })
+      .catch((error: unknown) => {
+        // A logged model of another server, registered by its id: nothing here to note it on.
+        if (isMloopError(error) && error.code === 'RESOURCE_DOES_NOT_EXIST') return undefined;
+        throw error;
+      });
+    if (!model) return;
     const tag = model.tags.find((t) => t.key === 'mlflow.modelVersions');
     let registrations: Array<{ name: string; version: string }> = [];
     try {

@@ -24,6 +24,7 @@ export interface CreateLoggedModelInput {
   /** A generated name when omitted. */
   name?: string | undefined;
   modelType?: string | undefined;
+  /** Recorded as given, as MLflow does: the run may live on another server. */
   sourceRunId?: string | undefined;
   params?: Param[] | undefined;
   tags?: Tag[] | undefined;
@@ -47,7 +48,6 @@ export class LoggedModelService {
     checkLength(name, limits.tagValueLength, 'name');
     const params = (input.params ?? []).map((p, i) => checkParam(p, `params[${i}]`));
     const tags = (input.tags ?? []).map((t, i) => checkTag(t, `tags[${i}]`));
-    if (input.sourceRunId) await this.findRun(input.sourceRunId);
     const modelId = `m-${newRunId()}`;
     const now = this.clock.now();
     await this.db.transaction().execute(async (tx) => {

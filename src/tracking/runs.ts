@@ -74,8 +74,8 @@ export class RunService {
     const nameFromTag = tags.find((t) => t.key === runNameTag)?.value;
     const runName = input.runName || nameFromTag || generateRunName();
     checkLength(runName, limits.tagValueLength, 'run_name');
+    // As in MLflow, the parent is recorded as given: it may live on another server.
     const parentRunId = tags.find((t) => t.key === parentRunTag)?.value;
-    if (parentRunId !== undefined) await findRunRow(this.db, parentRunId);
     const startTime =
       input.startTime === undefined ? this.clock.now() : checkInteger(input.startTime, 'start_time');
     const runId = newRunId();

@@ -293,7 +293,7 @@ def test_registry_errors_use_mlflow_codes(client, rest, experiment_id, classifie
         rest.post("registered-models/create", {"name": "has/slash"}), "INVALID_PARAMETER_VALUE"
     )
     assert_rest_error(
-        rest.post("model-versions/create", {"name": name, "source": "s3://bucket/model"}),
+        rest.post("model-versions/create", {"name": name, "source": "s3://bucket/../model"}),
         "INVALID_PARAMETER_VALUE",
     )
     other = unique_name("taken")

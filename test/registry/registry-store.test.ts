@@ -254,18 +254,36 @@ describeEachDialect('model registry store', (dialect) => {
     expect(version.lineage.packages).toEqual({ 'scikit-learn': '1.9.1' });
   });
 
-  it('refuses a source without files, and sources mloop does not store', async () => {
+  it('registers a source whose files mloop does not hold as given, saying why it cannot be served', async () => {
     const { runId } = await trainedRun(platform);
     const name = await modelWithVersions(platform, 0);
-    const create = (source: string) => platform.registry.versions.create({ name, source });
-    await expect(create(`runs:/${runId}/nothing-here`)).rejects.toMatchObject({
+    const create = (source: string, extra: { runId?: string } = {}) =>
+      platform.registry.versions.create({ name, source, ...extra });
+    const foreignRun = '0'.repeat(32);
+    const registered = [
+      await create(`runs:/${runId}/nothing-here`),
+      await create('s3://bucket/model', { runId: foreignRun }),
+      await create(`runs:/${foreignRun}/model`),
+    ];
+    expect(registered.map((v) => [v.version, v.source, v.runId, v.status, v.files])).toEqual([
+      [1, `runs:/${runId}/nothing-here`, runId, 'READY', []],
+      [2, 's3://bucket/model', foreignRun, 'READY', []],
+      [3, `runs:/${foreignRun}/model`, foreignRun, 'READY', []],
+    ]);
+    for (const v of registered) expect(v.statusMessage).toMatch(/mloop holds no files to serve/);
+    expect(registered[1]?.statusMessage).toMatch(/not at 's3:\/\/bucket\/model'/);
+    expect(registered[2]?.lineage.runId).toBeUndefined();
+    await expect(platform.registry.versions.readPackage(name, 2)).rejects.toMatchObject({
       code: 'INVALID_PARAMETER_VALUE',
-      field: 'source',
     });
-    await expect(create('s3://bucket/model')).rejects.toMatchObject({ field: 'source' });
-    await expect(create(`runs:/${'0'.repeat(32)}/model`)).rejects.toMatchObject({
-      code: 'RESOURCE_DOES_NOT_EXIST',
-    });
+  });
+
+  it('refuses a registration naming an unknown model, or a run other than its source', async () => {
+    const { runId } = await trainedRun(platform);
+    const name = await modelWithVersions(platform, 0);
+    await expect(
+      platform.registry.versions.create({ name, source: `runs:/${runId}/model`, runId: 'f'.repeat(32) }),
+    ).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE', field: 'run_id' });
     await expect(
       platform.registry.versions.create({ name: unique('missing'), source: `runs:/${runId}/model` }),
     ).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' });

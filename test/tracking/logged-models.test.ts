@@ -49,14 +49,16 @@ describeEachDialect('logged models store', (dialect) => {
     await expect(loggedModels.finalize(model.modelId, 'PENDING')).rejects.toMatchObject({ field: 'status' });
   });
 
-  it('refuses unknown experiments and runs', async () => {
+  it('refuses unknown experiments, and records a source run of another server as given', async () => {
     const { loggedModels } = platform.tracking;
     await expect(loggedModels.create({ experimentId: '404' })).rejects.toMatchObject({
       code: 'RESOURCE_DOES_NOT_EXIST',
     });
-    await expect(
-      loggedModels.create({ experimentId: await newExperiment(), sourceRunId: 'f'.repeat(32) }),
-    ).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' });
+    const foreign = await loggedModels.create({
+      experimentId: await newExperiment(),
+      sourceRunId: 'f'.repeat(32),
+    });
+    expect((await loggedModels.get(foreign.modelId)).sourceRunId).toBe('f'.repeat(32));
   });
 
   it('sets and deletes tags, and keeps params immutable', async () => {

@@ -4,6 +4,7 @@ import type { RegisteredModel } from '../../registry/types.js';
 import { checkVersion } from '../../registry/validation.js';
 import type { App } from '../server.js';
 import { downloadUriOf, modelVersionToWire, registeredModelToWire } from './registry-wire.js';
+import { checkMlflowVersionSource, sourceOwnersOf } from './version-source-checks.js';
 import { WireTag } from './wire.js';
 
 const prefix = '/api/2.0/mlflow';
@@ -22,6 +23,7 @@ type SearchQuery = Static<typeof Search>;
 /** MLflow's model-registry REST API, mapped onto the registry's services. */
 export function registerMlflowRegistryRoutes(app: App, platform: Platform): void {
   const { models, versions, aliases } = platform.registry;
+  const owners = sourceOwnersOf(platform.tracking);
   const withLatest = async (model: RegisteredModel) =>
     registeredModelToWire(model, await versions.latestByStage(model.name));
   const searchArgs = (q: SearchQuery) => ({
@@ -160,19 +162,25 @@ export function registerMlflowRegistryRoutes(app: App, platform: Platform): void
         }),
       },
     },
-    async (req) => ({
-      model_version: modelVersionToWire(
-        await versions.create({
-          name: req.body.name,
-          source: req.body.source,
-          runId: req.body.run_id || undefined,
-          loggedModelId: req.body.model_id || undefined,
-          tags: req.body.tags,
-          runLink: req.body.run_link,
-          description: req.body.description,
-        }),
-      ),
-    }),
+    async (req) => {
+      await checkMlflowVersionSource(
+        { source: req.body.source, runId: req.body.run_id ?? '', modelId: req.body.model_id ?? '' },
+        owners,
+      );
+      return {
+        model_version: modelVersionToWire(
+          await versions.create({
+            name: req.body.name,
+            source: req.body.source,
+            runId: req.body.run_id || undefined,
+            loggedModelId: req.body.model_id || undefined,
+            tags: req.body.tags,
+            runLink: req.body.run_link,
+            description: req.body.description,
+          }),
+        ),
+      };
+    },
   );
 
   app.get(

@@ -1,3 +1,4 @@
+import { holdsFiles } from '../../registry/model-files.js';
 import type { ModelVersion, RegisteredModel } from '../../registry/types.js';
 import { tagsToWire } from './wire.js';
 
@@ -38,7 +39,10 @@ export function registeredModelToWire(m: RegisteredModel, latestVersions: ModelV
   };
 }
 
-/** Where MLflow clients download a version's files: the artifact proxy path of its directory. */
+/**
+ * Where MLflow clients download a version's files: the artifact proxy path of its directory, or
+ * the source as given when mloop holds none (as MLflow answers a version's source).
+ */
 export function downloadUriOf(v: ModelVersion): string {
-  return `mlflow-artifacts:/${v.storagePath}`;
+  return holdsFiles(v) ? `mlflow-artifacts:/${v.storagePath}` : v.source;
 }

@@ -10,7 +10,6 @@ import { normalizeArtifactPath, joinArtifactPath } from '../../store/artifacts/a
 import { ANY_TYPE } from '../body-types.js';
 import type { App } from '../server.js';
 import { sendArtifactFile } from './artifact-download.js';
-import { downloadUriOf } from './registry-wire.js';
 import { metricToWire } from './wire.js';
 
 const prefix = '/api/2.0/mlflow';
@@ -71,8 +70,7 @@ export function registerMlflowUiRoutes(app: App, platform: Platform): void {
     async (req, reply) => {
       const path = safeArtifactPath(req.query.path);
       const version = await versions.get(req.query.name, checkVersion(req.query.version));
-      const root = storePathOf(downloadUriOf(version));
-      return sendArtifactFile(reply, path, await artifacts.get(joinArtifactPath(root, path)));
+      return sendArtifactFile(reply, path, await artifacts.get(joinArtifactPath(version.storagePath, path)));
     },
   );
 
