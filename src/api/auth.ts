@@ -11,7 +11,7 @@ import { sendError } from './errors.js';
 import { TokenBuckets } from './rate-limit.js';
 import { deletesProtectedAlias } from './protected-deletes.js';
 import { objectOfRequest, type RequestObject } from './request-object.js';
-import { projectOfRequest } from './request-project.js';
+import { projectsOfRequest } from './request-project.js';
 import { actionOfRoute } from './route-actions.js';
 import type { App } from './server.js';
 
@@ -160,11 +160,20 @@ export function registerAccessControl(app: App, platform: Platform, options: { e
     if (action === 'models.write' && (await deletesProtectedAlias(request, platform)))
       action = 'aliases.protected';
     s.action = action;
-    s.project = await projectOfRequest(request, s.object, platform);
-    const role: Role | undefined = s.token?.admin
-      ? 'admin'
-      : await projects.roleOf(s.token?.user ?? '', s.project);
-    if (action === undefined || !can(role, action)) {
+    // The role must allow the action in every project the request reaches; a refusal names the
+    // first project where it does not.
+    const reached = await projectsOfRequest(request, s.object, platform);
+    let refused: { project: string; role: Role | undefined } | undefined;
+    for (const project of reached) {
+      const role = s.token?.admin ? 'admin' : await projects.roleOf(s.token?.user ?? '', project);
+      if (action === undefined || !can(role, action)) {
+        refused = { project, role };
+        break;
+      }
+    }
+    s.project = refused?.project ?? reached[0] ?? DEFAULT_PROJECT;
+    if (refused) {
+      const { role } = refused;
       s.denied = true;
       const needs = action
         ? `'${action}' needs the ${leastRoleFor(action)} role`

@@ -10,64 +10,106 @@ import type { RequestObject } from './request-object.js';
 type Bag = Record<string, unknown>;
 
 /**
- * The project a request's object belongs to, for the permission check. Experiments, models,
- * datasets, deployments and pipelines are assigned to projects; every other kind follows its
- * owner: a run its experiment, a prediction its deployment (else its model), an alert rule what
- * it watches, a pipeline run its pipeline. An object that does not exist (yet) is looked up by
+ * The projects a request acts in, for the permission check: the role must allow the action in
+ * each. Experiments, models, datasets, deployments and pipelines are assigned to projects; every
+ * other kind follows its owner: a run its experiment, a prediction its deployment (else its
+ * model), an alert rule what it watches, a pipeline run its pipeline. A request may reach more
+ * than one: a deployment moves its model's aliases, a rename takes a name another project may
+ * hold, a search names several experiments. An object that does not exist (yet) is looked up by
  * what the request names as its owner, else it is in `default`.
  */
-export async function projectOfRequest(
+export async function projectsOfRequest(
   request: FastifyRequest,
   object: RequestObject | undefined,
   platform: Platform,
-): Promise<string> {
+): Promise<string[]> {
+  const found = await ownersOf(request, object, platform);
+  return found.length === 0 ? [DEFAULT_PROJECT] : [...new Set(found)];
+}
+
+async function ownersOf(
+  request: FastifyRequest,
+  object: RequestObject | undefined,
+  platform: Platform,
+): Promise<string[]> {
   const { projects } = platform.governance;
-  const body = (typeof request.body === 'object' && request.body !== null ? request.body : {}) as Bag;
+  const { tracking, serving, deployments, monitoring } = platform;
+  const body = isRecord(request.body) ? request.body : {};
+  const query = isRecord(request.query) ? request.query : {};
   const named = (key: string): string | undefined =>
-    typeof body[key] === 'string' && body[key] !== '' ? (body[key] as string) : undefined;
-  const of = (kind: ProjectObjectKind, key: string | undefined) =>
-    key ? projects.projectOf(kind, key) : Promise.resolve(DEFAULT_PROJECT);
+    typeof body[key] === 'string' && body[key] !== '' ? body[key] : undefined;
+  // Every value of a field of the body or query, one or many (`?run_id=a&run_id=b`).
+  const all = (key: string): string[] =>
+    [body[key], query[key]].flatMap((v) => (Array.isArray(v) ? v : [v])).filter(isName);
+  const of = (kind: ProjectObjectKind, keys: readonly (string | undefined)[]): Promise<string[]> =>
+    Promise.all(keys.filter(isName).map((key) => projects.projectOf(kind, key)));
   const id = object?.id ?? '';
   switch (object?.kind) {
     case 'experiment':
-      return of('experiment', await experimentId(platform, request, id));
+      return of('experiment', [await experimentId(platform, request, id), ...all('experiment_ids')]);
     case 'model':
-      return of('model', id);
+      // A rename (MLflow's new_name, the native PATCH's name) must not take a name another project holds.
+      return of('model', [id, named('new_name'), named('name')]);
     case 'dataset':
-      return of('dataset', id);
-    case 'deployment':
-      return of('deployment', id);
-    case 'pipeline':
-      return of('pipeline', id);
-    case 'run': {
-      const experiment = id
-        ? await found(async () => (await platform.tracking.runs.get(id)).info.experimentId)
-        : named('experiment_id');
-      return of('experiment', experiment);
+      return of('dataset', [id]);
+    case 'deployment': {
+      // A deployment moves its model's aliases: it acts in the model's project too.
+      const model = id ? (await exists(() => deployments.deployments.get(id)))?.model : undefined;
+      return [...(await of('deployment', [id])), ...(await of('model', [model ?? named('model')]))];
     }
-    case 'logged-model':
-      return of('experiment', named('experiment_id'));
+    case 'pipeline':
+      return of('pipeline', [id]);
+    case 'run': {
+      const runs = id ? [id] : [...all('run_id'), ...all('run_ids')];
+      const ofRuns = await Promise.all(
+        runs.map((run) => exists(async () => (await tracking.runs.get(run)).info.experimentId)),
+      );
+      return of('experiment', [
+        ...ofRuns,
+        ...(id ? [] : [named('experiment_id'), ...all('experiment_ids'), ...all('experimentIds')]),
+        proxiedExperiment(request),
+      ]);
+    }
+    case 'logged-model': {
+      const logged = id
+        ? await exists(() => tracking.loggedModels.get(id, { allowDeleted: true }))
+        : undefined;
+      return of('experiment', [logged?.experimentId ?? named('experiment_id'), ...all('experiment_ids')]);
+    }
     case 'prediction': {
-      const logged = id ? await found(() => platform.serving.log.get(id)) : undefined;
-      if (logged?.deployment) return of('deployment', logged.deployment);
-      return of('model', logged?.model);
+      const logged = id ? await exists(() => serving.log.get(id)) : undefined;
+      // A listing names its deployment or model in the query.
+      const deployment = logged ? logged.deployment : all('deployment')[0];
+      if (deployment) return of('deployment', [deployment]);
+      const model = logged ? logged.model : all('model')[0];
+      return of('model', [model ? modelNameOf(model) : undefined]);
     }
     case 'alert-rule': {
-      const rule = id ? await found(() => platform.monitoring.alerts.rules.get(id)) : undefined;
+      const rule = id ? await exists(() => monitoring.alerts.rules.get(id)) : undefined;
       const target: { model?: string | undefined; deployment?: string | undefined } = rule?.target ?? {
         model: named('model'),
         deployment: named('deployment'),
       };
-      if (target.deployment) return of('deployment', target.deployment);
-      return of('model', target.model ? modelNameOf(target.model) : undefined);
+      if (target.deployment) return of('deployment', [target.deployment]);
+      return of('model', [target.model ? modelNameOf(target.model) : undefined]);
     }
     case 'pipeline-run': {
       const store = new PipelineStore(platform.database.tables<PipelineTables>(), platform.clock);
-      return of('pipeline', id ? await found(async () => (await store.runRow(id)).pipeline) : undefined);
+      return of('pipeline', [id ? await exists(async () => (await store.runRow(id)).pipeline) : undefined]);
     }
     default:
-      return DEFAULT_PROJECT;
+      return [];
   }
+}
+
+// MLflow's artifact proxy names files by store path, `<experiment id>/<run id>/artifacts/…` for
+// runs in experiments at their default location: the first segment is the experiment.
+function proxiedExperiment(request: FastifyRequest): string | undefined {
+  if (!(request.routeOptions.url ?? '').includes('mlflow-artifacts/artifacts')) return undefined;
+  const params = isRecord(request.params) ? request.params : {};
+  const query = isRecord(request.query) ? request.query : {};
+  const path = [params['*'], query.path].find(isName);
+  return path?.replace(/^\/+/, '').split('/')[0];
 }
 
 // Experiments are assigned by id; the by-name routes name them by name.
@@ -79,15 +121,23 @@ async function experimentId(
   if (!idOrName) return undefined;
   const byName = (request.routeOptions.url ?? '').includes('by-name') || request.url.includes('get-by-name');
   if (!byName) return idOrName;
-  return found(async () => (await platform.tracking.experiments.getByName(idOrName)).experimentId);
+  return exists(async () => (await platform.tracking.experiments.getByName(idOrName)).experimentId);
 }
 
 /** The value, or undefined when the object does not exist. */
-async function found<T>(lookup: () => Promise<T>): Promise<T | undefined> {
+async function exists<T>(lookup: () => Promise<T>): Promise<T | undefined> {
   try {
     return await lookup();
   } catch (error) {
     if (isMloopError(error) && error.code === 'RESOURCE_DOES_NOT_EXIST') return undefined;
     throw error;
   }
+}
+
+function isName(value: unknown): value is string {
+  return typeof value === 'string' && value !== '';
+}
+
+function isRecord(value: unknown): value is Bag {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -5,6 +5,7 @@ import { buildServer, type App } from '../../src/api/server.js';
 import { loadConfig } from '../../src/core/config.js';
 import { can, roles, type Action, type Role } from '../../src/governance/roles.js';
 import { openPlatform, type Platform } from '../../src/platform.js';
+import { describeEachDialect, openTestPlatform } from '../helpers/platform.js';
 import { tempDir } from '../helpers/tmp.js';
 
 let platform: Platform;
@@ -36,12 +37,18 @@ function concrete(url: string): string {
   return url.replace(/:\w+/g, 'x').replace('*', 'x');
 }
 
-async function call(method: string, url: string, secret?: string, body: object = {}): Promise<number> {
+async function call(
+  method: string,
+  url: string,
+  secret?: string,
+  body: object = {},
+  at: string = base,
+): Promise<number> {
   const headers: Record<string, string> = {};
   if (secret) headers.authorization = `Bearer ${secret}`;
   const hasBody = ['POST', 'PUT', 'PATCH'].includes(method);
   if (hasBody) headers['content-type'] = 'application/json';
-  const response = await fetch(base + concrete(url), {
+  const response = await fetch(at + concrete(url), {
     method,
     headers,
     ...(hasBody ? { body: JSON.stringify(body) } : {}),
@@ -109,7 +116,11 @@ describe('authorization matrix', () => {
   });
 });
 
-describe('authorization across two projects', () => {
+describeEachDialect('authorization across two projects', (dialect) => {
+  // Its own server, on each dialect: project resolution reads the store.
+  let platform: Platform;
+  let app: App;
+  let base: string;
   const projectNames = ['alpha', 'beta'] as const;
   type ProjectName = (typeof projectNames)[number];
   /** One read and one write of an object of each kind, per project: [method, path, action, body]. */
@@ -123,7 +134,15 @@ describe('authorization across two projects', () => {
   };
   const userSecrets = new Map<string, string>();
 
+  /** Ids of each project's experiment and run, and a secret per user. */
+  const ids = new Map<ProjectName, { experimentId: string; runId: string }>();
+  const as = (user: string, method: string, path: string, body?: object) =>
+    call(method, path, userSecrets.get(user), body, base);
+
   beforeAll(async () => {
+    platform = await openTestPlatform(dialect, undefined, { rateLimitPerMinute: 0 });
+    app = await buildServer(platform, { logger: false, auth: true });
+    base = await app.listen({ host: '127.0.0.1', port: 0 });
     const { tracking, registry, serving, monitoring, governance } = platform;
     const admin = (await governance.tokens.create({ name: 'assigner', user: 'assigner', admin: true }))
       .secret;
@@ -167,6 +186,7 @@ describe('authorization across two projects', () => {
       await assign(p, 'experiment', `experiment-${p}`);
       for (const kind of ['model', 'dataset', 'deployment', 'pipeline'])
         await assign(p, kind, `${kind}-${p}`);
+      ids.set(p, { experimentId, runId });
       probes.set(p, {
         experiment: {
           read: ['GET', `/api/v1/experiments/${experimentId}`, 'experiments.read'],
@@ -179,6 +199,27 @@ describe('authorization across two projects', () => {
         run: {
           read: ['GET', `/api/v1/runs/${runId}`, 'runs.read'],
           write: ['POST', `/api/v1/runs/${runId}/log`, 'runs.write', { metrics: [] }],
+        },
+        'run through MLflow': {
+          read: ['POST', '/api/2.0/mlflow/runs/search', 'runs.read', { experiment_ids: [experimentId] }],
+          write: [
+            'POST',
+            '/api/2.0/mlflow/runs/log-metric',
+            'runs.write',
+            { run_id: runId, key: 'm', value: 1, timestamp: 0 },
+          ],
+        },
+        "run's files through MLflow's artifact proxy": {
+          read: [
+            'GET',
+            `/api/2.0/mlflow-artifacts/artifacts/${experimentId}/${runId}/artifacts/a.json`,
+            'runs.read',
+          ],
+          write: [
+            'PUT',
+            `/api/2.0/mlflow-artifacts/artifacts/${experimentId}/${runId}/artifacts/a.json`,
+            'runs.write',
+          ],
         },
         model: {
           read: ['GET', `/api/v1/models/model-${p}`, 'models.read'],
@@ -211,10 +252,27 @@ describe('authorization across two projects', () => {
         },
       });
     }
+    await assign('beta', 'model', 'taken-by-beta');
     for (const [user, rolesByProject] of Object.entries(users)) {
       for (const p of projectNames) await governance.projects.setMember(p, user, rolesByProject[p]);
       userSecrets.set(user, (await governance.tokens.create({ name: user, user })).secret);
     }
+    // Maintainer everywhere but alpha, where it only reads.
+    for (const [p, role] of [
+      ['default', 'maintainer'],
+      ['beta', 'maintainer'],
+      ['alpha', 'viewer'],
+    ] as const)
+      await governance.projects.setMember(p, 'maintainer-but-a', role);
+    userSecrets.set(
+      'maintainer-but-a',
+      (await governance.tokens.create({ name: 'mba', user: 'maintainer-but-a' })).secret,
+    );
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await platform?.close();
   });
 
   for (const [user, rolesByProject] of Object.entries(users)) {
@@ -223,7 +281,7 @@ describe('authorization across two projects', () => {
       for (const p of projectNames) {
         for (const [kind, { read, write }] of Object.entries(probes.get(p) ?? {})) {
           for (const [method, path, action, body] of [read, write]) {
-            const status = await call(method, path, userSecrets.get(user), body);
+            const status = await as(user, method, path, body);
             const allowed = can(rolesByProject[p], action);
             if (allowed ? status === 401 || status === 403 : status !== 403)
               wrong.push(`${kind} in ${p}: ${method} ${path} (${action}) -> ${status}`);
@@ -240,6 +298,44 @@ describe('authorization across two projects', () => {
       const who = kind === 'deployment' ? 'maintainer' : 'editor';
       expect([kind, can(who, action), can('viewer', action)]).toEqual([kind, true, false]);
     }
+  });
+
+  it('needs the role in every project a search or bulk read names', async () => {
+    const [alpha, beta] = [ids.get('alpha'), ids.get('beta')];
+    const outsider = (await platform.governance.tokens.create({ name: 'beta-only', user: 'beta-only' }))
+      .secret;
+    await platform.governance.projects.setMember('beta', 'beta-only', 'viewer');
+    const searchAsOutsider = (experimentIds: (string | undefined)[]) =>
+      call('POST', '/api/2.0/mlflow/runs/search', outsider, { experiment_ids: experimentIds }, base);
+    expect(await searchAsOutsider([beta?.experimentId])).toBe(200);
+    expect(await searchAsOutsider([beta?.experimentId, alpha?.experimentId])).toBe(403);
+    const bulk = `/api/2.0/mlflow/metrics/get-history-bulk?metric_key=m&run_id=${beta?.runId}`;
+    expect(await call('GET', bulk, outsider, {}, base)).toBe(200);
+    expect(await call('GET', `${bulk}&run_id=${alpha?.runId}`, outsider, {}, base)).toBe(403);
+  });
+
+  it("needs the deployment role in the model's project to deploy a model", async () => {
+    const deploy = (model: string) =>
+      fetch(`${base}/api/v1/deployments`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${userSecrets.get('maintainer-but-a')}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ name: `serves-${model}`, model }),
+      });
+    const refused = await deploy('model-alpha');
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { message: string }).message).toContain("in project 'alpha'");
+    expect((await deploy('model-beta')).status).not.toBe(403);
+  });
+
+  it('refuses to rename a model into a name another project holds', async () => {
+    const user = 'editor-a-viewer-b';
+    expect(await as(user, 'PATCH', '/api/v1/models/model-alpha', { name: 'taken-by-beta' })).toBe(403);
+    const mlflowRename = { name: 'model-alpha', new_name: 'taken-by-beta' };
+    expect(await as(user, 'POST', '/api/2.0/mlflow/registered-models/rename', mlflowRename)).toBe(403);
+    expect(await platform.registry.models.get('model-alpha')).toMatchObject({ name: 'model-alpha' });
   });
 
   it('refuses to assign a kind that follows its owner, naming the kinds that can be assigned', async () => {
