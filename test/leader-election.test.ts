@@ -114,3 +114,87 @@ describeEachDialect('store leases', (dialect) => {
     await vi.waitFor(() => expect(calls()[follower]).toBeGreaterThan(0), { timeout: 10_000 });
   });
 });
+
+const retrain = `
+name: retrain
+triggers:
+  alerts:
+    - rule: drift
+steps:
+  fit:
+    command: echo fitted
+`;
+
+// Two servers each raise an alert the same pipeline answers (two rules firing together, evaluated
+// on different servers): each one checks "not running", then starts. One run must come of it.
+describeEachDialect('alert-triggered pipelines across two servers', (dialect) => {
+  const clock = new ManualClock(Date.parse('2026-03-02T08:00:00Z'));
+  const platforms: Platform[] = [];
+  const schedulers: PipelineScheduler[] = [];
+  beforeAll(async () => {
+    const home = tempDir('mloop-replicas-');
+    const databaseUrl = dialect === 'sqlite' ? `sqlite:${join(home, 'mloop.db')}` : await freshPostgresUrl();
+    for (let i = 0; i < 2; i++) {
+      platforms.push(await openPlatform(loadConfig({ home, databaseUrl }, {}), { clock, leaseMs: 60_000 }));
+    }
+    await platformPipelineService(platforms[0]!).register(parsePipelineYaml(retrain), {
+      kind: 'yaml',
+      path: '',
+      text: retrain,
+    });
+  });
+  afterAll(async () => {
+    for (const s of schedulers) await s.stop();
+    for (const p of platforms) await p.close();
+  });
+
+  it('starts one run when both servers raise the alert at once', async () => {
+    const services = platforms.map((p) => platformPipelineService(p));
+    // Each server's "is it running?" answers only once the other has asked too: the interleaving
+    // in which both see nothing running (or, when one waits for the other, a second of patience).
+    const asked = services.map(() => {
+      let resolve = () => {};
+      const promise = new Promise<void>((r) => (resolve = r));
+      return { promise, resolve };
+    });
+    services.forEach((service, i) => {
+      const listRuns = service.listRuns.bind(service);
+      vi.spyOn(service, 'listRuns').mockImplementation(async (...args) => {
+        const runs = await listRuns(...args);
+        asked[i]!.resolve();
+        await Promise.race([asked[1 - i]!.promise, new Promise((r) => setTimeout(r, 1_000))]);
+        return runs;
+      });
+    });
+    services.forEach((service, i) =>
+      schedulers.push(
+        new PipelineScheduler(service, {
+          clock,
+          events: platforms[i]!.events,
+          duties: platforms[i]!.background,
+        }).start(60_000),
+      ),
+    );
+    platforms.forEach((p, i) =>
+      p.events.emit('monitoring.alert', {
+        rule: 'drift',
+        model: 'churn',
+        kind: 'drift_share',
+        value: 0.5,
+        threshold: 0.3,
+        alertId: `alert-${i}`,
+      }),
+    );
+    await vi.waitFor(
+      async () => {
+        const runs = await services[0]!.listRuns('retrain', 5);
+        expect(runs.length).toBeGreaterThan(0);
+        expect(runs.every((r) => r.status === 'SUCCEEDED')).toBe(true);
+      },
+      { timeout: 10_000 },
+    );
+    // Both servers' handlers have finished: whatever they were going to start, they have.
+    await Promise.all(platforms.map((p) => p.background.stop()));
+    expect(await services[0]!.listRuns('retrain', 5)).toHaveLength(1);
+  });
+});

@@ -25,6 +25,11 @@ export interface Leadership {
   renew(): Promise<void>;
   /** Gives up every lease held, so another process takes over at once. */
   release(): Promise<void>;
+  /**
+   * Runs `work` holding `name` alone among the processes on the database, then lets it go; false,
+   * without running it, when another process holds `name` (is doing that work right now).
+   */
+  exclusively(name: string, work: () => Promise<void>): Promise<boolean>;
   readonly renewEveryMs: number;
 }
 
@@ -121,6 +126,19 @@ export class BackgroundDuties {
         await running;
       },
     };
+  }
+
+  /**
+   * Runs `work` unless another process on the database is running work of the same `name` (then
+   * answers false): a check-then-act across servers, such as "start this pipeline unless it runs".
+   * With one process, `work` simply runs.
+   */
+  async exclusively(name: string, work: () => Promise<void>): Promise<boolean> {
+    if (!this.leadership) {
+      await work();
+      return true;
+    }
+    return this.leadership.exclusively(name, work);
   }
 
   /**

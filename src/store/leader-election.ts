@@ -39,6 +39,17 @@ export class LeaderElection implements Leadership {
     for (const duty of [...this.held]) await this.holds(duty);
   }
 
+  async exclusively(name: string, work: () => Promise<void>): Promise<boolean> {
+    // Not in `held`: the heartbeat does not renew it, and a crash frees it after one lease.
+    if (!(await this.leases.acquire(name, this.owner, this.leaseMs))) return false;
+    try {
+      await work();
+      return true;
+    } finally {
+      await this.leases.release(name, this.owner);
+    }
+  }
+
   async release(): Promise<void> {
     for (const duty of this.held) await this.leases.release(duty, this.owner);
     this.held.clear();

@@ -123,11 +123,24 @@ export class PipelineScheduler {
 
   /**
    * A trigger does not start a pipeline that is still running: a burst of alerts (or a slow cron
-   * job) gives one retraining, not one per event. Launches are serialised so two events arriving
-   * together cannot both see "not running".
+   * job) gives one retraining, not one per event. Launches are serialised, in this process and
+   * across servers, so two events arriving together cannot both see "not running".
    */
   private launch(name: string, trigger: Trigger): Promise<void> {
-    const next = this.launching.then(() => this.launchUnlessRunning(name, trigger));
+    const next = this.launching
+      .catch(() => undefined)
+      .then(async () => {
+        // Other servers on the database get the same alert or dataset event: one of them checks
+        // and starts at a time, the others (finding it launching or running) skip.
+        const launched = await this.deps.duties.exclusively(`pipeline-launch:${name}`, () =>
+          this.launchUnlessRunning(name, trigger),
+        );
+        if (!launched)
+          this.deps.log?.info(
+            { pipeline: name, trigger: trigger.kind },
+            'pipeline being started by another server; trigger skipped',
+          );
+      });
     this.launching = next;
     return next;
   }
