@@ -1,4 +1,5 @@
 import { userInfo } from 'node:os';
+import { readSetting } from '../core/config.js';
 
 /**
  * The person running the CLI on the embedded store: the audit log's actor for what the command
@@ -6,7 +7,8 @@ import { userInfo } from 'node:os';
  * service account running on a person's behalf).
  */
 export function localUser(): string {
-  if (process.env.MLOOP_USER) return process.env.MLOOP_USER;
+  const configured = readSetting('user');
+  if (configured) return configured;
   try {
     return userInfo().username;
   } catch {

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { closestName } from './closest-name.js';
 import { invalidParameter } from './errors.js';
+import { settings, type Setting, type SettingContext } from './settings.js';
 
 /** Everything a mloop process is configured by. */
 export interface Config {
@@ -18,6 +19,10 @@ export interface Config {
   logLevel: string;
   /** Base URL of a running server; when set, the CLI talks to it instead of the embedded store. */
   url: string | undefined;
+  /** The API token the CLI and SDK send to that server. */
+  token: string | undefined;
+  /** Who the embedded CLI acts as (audit log, promotions); the OS user when unset. */
+  user: string | undefined;
   /** Largest request body accepted, in bytes. */
   bodyLimitBytes: number;
   /** How often the server judges running rollouts, in milliseconds. */
@@ -41,6 +46,8 @@ export interface Config {
   piiHashKey: string | undefined;
   /** Redis of the BullMQ executor: pipeline steps the server runs go to `mloop worker` processes. */
   redisUrl: string | undefined;
+  /** The BullMQ queue pipeline steps go through (`mloop-pipeline-steps` when unset). */
+  queue: string | undefined;
   /**
    * Browser origins (`https://app.example.com`) besides the server's own that may send
    * state-changing requests and read answers (CORS); none by default, so CORS is off.
@@ -61,129 +68,58 @@ export interface Config {
 export type ConfigOverrides = Partial<Config>;
 
 /** Every key `mloop.config.json` may hold: a key the file has and this list lacks is a typo. */
-const configKeys = [
-  'home',
-  'databaseUrl',
-  'artifactRoot',
-  's3ForcePathStyle',
-  'host',
-  'port',
-  'logLevel',
-  'url',
-  'bodyLimitBytes',
-  'rolloutIntervalMs',
-  'alertIntervalMs',
-  'auth',
-  'protectedAliases',
-  'fourEyes',
-  'rateLimitPerMinute',
-  'jsonBodyLimitBytes',
-  'piiHashKey',
-  'redisUrl',
-  'allowedOrigins',
-  'allowedHosts',
-  'webhookAllowedHosts',
-] as const satisfies ReadonlyArray<keyof Config>;
-// Fails to compile when Config gains a key this list does not name.
-const everyKeyListed: Record<Exclude<keyof Config, (typeof configKeys)[number]>, never> = {};
-void everyKeyListed;
+const configKeys = Object.keys(settings) as ReadonlyArray<keyof Config>;
 
 const fileNames = ['mloop.config.json'];
 
 /**
- * The one config loader. Precedence: explicit overrides (command-line flags), then `MLOOP_*`
- * environment variables, then `mloop.config.json` in the working directory, then defaults.
+ * The one config loader, over the settings declared in `settings.ts`. Precedence: explicit
+ * overrides (command-line flags), then `MLOOP_*` environment variables, then `mloop.config.json`
+ * in the working directory, then defaults.
  */
 export function loadConfig(
   overrides: ConfigOverrides = {},
   env: NodeJS.ProcessEnv = process.env,
   cwd: string = process.cwd(),
 ): Config {
-  const file = readConfigFile(cwd);
-  const pick = <K extends keyof Config>(key: K, envName: string): Config[K] | undefined => {
-    if (overrides[key] !== undefined) return overrides[key];
-    const fromEnv = env[envName];
-    if (fromEnv !== undefined && fromEnv !== '') return fromEnv as Config[K];
-    return file[key] as Config[K] | undefined;
-  };
-
-  const home = resolve(cwd, pick('home', 'MLOOP_HOME') ?? '.mloop');
-  const port = Number(pick('port', 'MLOOP_PORT') ?? 5050);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw invalidParameter('port', `port must be an integer between 0 and 65535, got ${String(port)}`);
-  }
-  const bodyLimitBytes = Number(pick('bodyLimitBytes', 'MLOOP_BODY_LIMIT_BYTES') ?? 64 * 1024 * 1024);
-  const rolloutIntervalMs = Number(pick('rolloutIntervalMs', 'MLOOP_ROLLOUT_INTERVAL_MS') ?? 10_000);
-  if (!Number.isInteger(rolloutIntervalMs) || rolloutIntervalMs < 1) {
-    throw invalidParameter(
-      'rolloutIntervalMs',
-      `rolloutIntervalMs must be a positive whole number of milliseconds, got ${String(rolloutIntervalMs)}`,
-    );
-  }
-  const alertIntervalMs = Number(pick('alertIntervalMs', 'MLOOP_ALERT_INTERVAL_MS') ?? 60_000);
-  if (!Number.isInteger(alertIntervalMs) || alertIntervalMs < 0) {
-    throw invalidParameter(
-      'alertIntervalMs',
-      `alertIntervalMs must be a whole number of milliseconds (0 turns alert evaluation off), got ${String(alertIntervalMs)}`,
-    );
-  }
-  const auth = String(pick('auth', 'MLOOP_AUTH') ?? 'auto');
-  if (auth !== 'on' && auth !== 'off' && auth !== 'auto')
-    throw invalidParameter('auth', `auth must be on, off or auto, got '${auth}'`);
-  const protectedAliases = pick('protectedAliases', 'MLOOP_PROTECTED_ALIASES') ?? ['production', 'champion'];
-  const fourEyes = String(pick('fourEyes', 'MLOOP_FOUR_EYES') ?? 'false') === 'true';
-  const rateLimitPerMinute = Number(pick('rateLimitPerMinute', 'MLOOP_RATE_LIMIT_PER_MINUTE') ?? 6000);
-  if (!Number.isInteger(rateLimitPerMinute) || rateLimitPerMinute < 0)
-    throw invalidParameter(
-      'rateLimitPerMinute',
-      `rateLimitPerMinute must be a whole number (0 turns it off)`,
-    );
-  const jsonBodyLimitBytes = Number(
-    pick('jsonBodyLimitBytes', 'MLOOP_JSON_BODY_LIMIT_BYTES') ?? 16 * 1024 * 1024,
-  );
-  if (!Number.isInteger(jsonBodyLimitBytes) || jsonBodyLimitBytes < 1)
-    throw invalidParameter(
-      'jsonBodyLimitBytes',
-      'jsonBodyLimitBytes must be a positive whole number of bytes',
-    );
-  const artifactRoot = pick('artifactRoot', 'MLOOP_ARTIFACT_ROOT') ?? join(home, 'artifacts');
-  return {
-    home,
-    databaseUrl: pick('databaseUrl', 'MLOOP_DATABASE_URL') ?? `sqlite:${join(home, 'mloop.db')}`,
-    // An s3:// URL is kept as written; a directory is made absolute against the working directory.
-    artifactRoot:
-      /^s3:\/\//i.test(artifactRoot) || isAbsolute(artifactRoot) ? artifactRoot : resolve(cwd, artifactRoot),
-    s3ForcePathStyle: String(pick('s3ForcePathStyle', 'MLOOP_S3_FORCE_PATH_STYLE') ?? 'false') === 'true',
-    host: pick('host', 'MLOOP_HOST') ?? '127.0.0.1',
-    port,
-    logLevel: pick('logLevel', 'MLOOP_LOG_LEVEL') ?? 'info',
-    url: pick('url', 'MLOOP_URL'),
-    bodyLimitBytes,
-    rolloutIntervalMs,
-    alertIntervalMs,
-    auth,
-    protectedAliases: (typeof protectedAliases === 'string'
-      ? (protectedAliases as string).split(',')
-      : protectedAliases
-    )
-      .map((a) => a.trim())
-      .filter(Boolean),
-    fourEyes,
-    rateLimitPerMinute,
-    jsonBodyLimitBytes,
-    piiHashKey: pick('piiHashKey', 'MLOOP_PII_HASH_KEY'),
-    redisUrl: pick('redisUrl', 'MLOOP_REDIS_URL'),
-    allowedOrigins: listOf(pick('allowedOrigins', 'MLOOP_ALLOWED_ORIGINS') ?? []).map((o) =>
-      o.replace(/\/+$/, '').toLowerCase(),
-    ),
-    allowedHosts: listOf(pick('allowedHosts', 'MLOOP_ALLOWED_HOSTS') ?? []).map((h) => h.toLowerCase()),
-    webhookAllowedHosts: listOf(pick('webhookAllowedHosts', 'MLOOP_WEBHOOK_ALLOWED_HOSTS') ?? []),
-  };
+  const read = settingReader(overrides, env, cwd);
+  const config: Partial<Record<keyof Config, unknown>> = {};
+  for (const key of configKeys) config[key] = read(key);
+  return config as Config;
 }
 
-/** A list setting: an array (flags, config file) or comma-separated text (environment). */
-function listOf(value: string[] | string): string[] {
-  return (typeof value === 'string' ? value.split(',') : value).map((v) => v.trim()).filter(Boolean);
+/**
+ * One setting alone, with the same precedence, for code that needs no whole configuration (the
+ * SDK's token, the CLI's acting user): another setting's bad value does not fail it, and an
+ * unreadable `mloop.config.json` gives undefined (whatever loads the whole configuration says why).
+ */
+export function readSetting<K extends keyof Config>(
+  key: K,
+  env: NodeJS.ProcessEnv = process.env,
+  cwd: string = process.cwd(),
+): Config[K] | undefined {
+  try {
+    return settingReader({}, env, cwd)(key);
+  } catch {
+    return undefined;
+  }
+}
+
+function settingReader(overrides: ConfigOverrides, env: NodeJS.ProcessEnv, cwd: string) {
+  const file = readConfigFile(cwd);
+  const raw = (key: keyof Config): unknown => {
+    if (overrides[key] !== undefined) return overrides[key];
+    const fromEnv = env[settings[key].env];
+    if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+    return file[key];
+  };
+  const parse = <K extends keyof Config>(key: K, context: SettingContext): Config[K] => {
+    const setting = settings[key] as Setting<Config[K]>;
+    return setting.parse(raw(key) ?? setting.fallback?.(context), context);
+  };
+  // The home first: other defaults (database, artifacts) live under it.
+  const home = parse('home', { cwd, home: cwd });
+  return <K extends keyof Config>(key: K): Config[K] => parse(key, { cwd, home });
 }
 
 function readConfigFile(cwd: string): Partial<Config> {

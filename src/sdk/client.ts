@@ -7,6 +7,7 @@ import { DeploymentsClient } from './deployments.js';
 import { ExperimentsClient } from './experiments.js';
 import { FeedbackClient } from './feedback.js';
 import { HttpClient } from './http.js';
+import { readSetting } from '../core/config.js';
 import { ModelsClient } from './models.js';
 import { GatesClient } from './gates.js';
 import { PipelinesClient } from './pipelines.js';
@@ -70,9 +71,9 @@ export class MloopClient {
   readonly training: TrainingClient;
 
   constructor(options: MloopClientOptions = {}) {
-    const token = options.token ?? (process.env.MLOOP_TOKEN || undefined);
+    const token = options.token ?? readSetting('token');
     const http = new HttpClient({
-      url: options.url ?? (process.env.MLOOP_URL || defaultUrl),
+      url: options.url ?? (readSetting('url') || defaultUrl),
       ...(options.headers || token ? { headers: { ...bearer(token), ...options.headers } } : {}),
       ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
     });

@@ -1,4 +1,4 @@
-import { loadConfig } from '../core/config.js';
+import { readSetting } from '../core/config.js';
 import { errorStatus, MloopError, type ErrorCode } from '../core/errors.js';
 import { readLocalAdminToken } from '../governance/local-admin-token.js';
 
@@ -59,7 +59,7 @@ export class HttpClient {
     // Every client of a server that requires tokens picks up MLOOP_TOKEN unless given its own; on
     // this machine's loopback, the local admin token the server keeps in the home (as Jupyter's).
     const token =
-      process.env.MLOOP_TOKEN || (LOOPBACK.includes(parsed.hostname) ? localAdminToken() : undefined);
+      readSetting('token') || (LOOPBACK.includes(parsed.hostname) ? localAdminToken() : undefined);
     if (token && !Object.keys(this.headers).some((h) => h.toLowerCase() === 'authorization'))
       this.headers = { ...this.headers, authorization: `Bearer ${token}` };
     this.timeoutMs = options.timeoutMs ?? 120_000;
@@ -123,11 +123,8 @@ export class HttpClient {
 
 /** The local admin token of the home this process would use (MLOOP_HOME, else ./.mloop). */
 function localAdminToken(): string | undefined {
-  try {
-    return readLocalAdminToken(loadConfig().home);
-  } catch {
-    return undefined; // an unreadable config is reported by whatever reads it for real
-  }
+  const home = readSetting('home');
+  return home === undefined ? undefined : readLocalAdminToken(home);
 }
 
 /** Encodes a `/`-separated path segment by segment, so slashes stay separators. */

@@ -39,7 +39,7 @@ export function registerPipelineRoutes(
 ): void {
   // With a Redis configured, steps go to `mloop worker` processes (here or on other machines).
   const executor = platform.config.redisUrl
-    ? lazyBullMqExecutor(platform.config.redisUrl, process.env.MLOOP_QUEUE || undefined)
+    ? lazyBullMqExecutor(platform.config.redisUrl, platform.config.queue)
     : undefined;
   const pipelines = platformPipelineService(platform, executor);
   const scheduler = new PipelineScheduler(pipelines, {

@@ -45,7 +45,7 @@ export async function withPipelines<T>(
           '--executor bullmq needs --redis redis://host:port (or MLOOP_REDIS_URL)',
         );
       const { BullMqExecutor } = await import('../../pipelines/executors/bullmq-executor.js');
-      executor = new BullMqExecutor(redis, process.env.MLOOP_QUEUE || undefined);
+      executor = new BullMqExecutor(redis, config.queue);
     }
     const pipelines = platformPipelineService(platform, executor);
     await pipelines.recoverOrphans();

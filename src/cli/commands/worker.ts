@@ -36,7 +36,7 @@ export function registerWorkerCommand(program: Command): void {
       const worker = await startStepWorker({
         redisUrl: redis,
         concurrency: opts.concurrency ?? 1,
-        queueName: opts.queue ?? process.env.MLOOP_QUEUE ?? undefined,
+        queueName: opts.queue ?? config.queue,
         artifacts: platform.tracking.artifacts,
         onJob: (task, result) =>
           print(
