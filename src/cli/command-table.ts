@@ -158,6 +158,13 @@ export const commandTable: readonly CommandEntry[] = [
     register: async () => (await import('./commands/migrate-artifacts.js')).registerMigrateArtifactsCommand,
   },
   {
+    name: 'gc',
+    term: 'gc [options]',
+    description:
+      'Remove artifacts of deleted experiments, runs and model versions (local or S3), never a live version’s files',
+    register: async () => (await import('./commands/gc.js')).registerGcCommand,
+  },
+  {
     name: 'worker',
     term: 'worker [options]',
     description: 'Run pipeline steps sent through Redis by `mloop pipelines run --executor bullmq`',

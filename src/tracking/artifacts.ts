@@ -100,7 +100,7 @@ export class ArtifactService {
   async listForRun(runId: string, path = ''): Promise<ArtifactFile[]> {
     const root = await this.runRoot(runId);
     const entries = await this.store.list(joinArtifactPath(root, normalizeArtifactPath(path)));
-    const files = entries.map((e) => ({ ...e, path: e.path.slice(root.length + 1) }));
+    const files = entries.map((e) => ({ path: e.path.slice(root.length + 1), isDir: e.isDir, size: e.size }));
     const paths = files.filter((f) => !f.isDir).map((f) => joinArtifactPath(root, f.path));
     const hashes =
       paths.length === 0

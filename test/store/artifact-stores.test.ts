@@ -63,11 +63,11 @@ function storeSuite(open: () => Promise<ArtifactStore>): void {
     await store.put('listing/sub/b.txt', Buffer.from('bb'));
     await store.put('listing/sub/deeper/c.txt', Buffer.from('ccc'));
     expect(await store.list('listing')).toEqual([
-      { path: 'listing/a.txt', isDir: false, size: 1 },
+      { path: 'listing/a.txt', isDir: false, size: 1, modifiedAt: expect.any(Number) },
       { path: 'listing/sub', isDir: true, size: undefined },
     ]);
     expect(await store.list('listing/sub')).toEqual([
-      { path: 'listing/sub/b.txt', isDir: false, size: 2 },
+      { path: 'listing/sub/b.txt', isDir: false, size: 2, modifiedAt: expect.any(Number) },
       { path: 'listing/sub/deeper', isDir: true, size: undefined },
     ]);
     expect(await store.list('no/such/dir')).toEqual([]);

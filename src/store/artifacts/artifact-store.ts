@@ -11,6 +11,8 @@ export interface ArtifactEntry {
   path: string;
   isDir: boolean;
   size: number | undefined;
+  /** When a file was last written (epoch ms); garbage collection leaves files younger than its grace alone. */
+  modifiedAt?: number | undefined;
 }
 
 /**

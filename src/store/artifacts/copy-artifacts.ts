@@ -6,6 +6,7 @@ import type { ArtifactStore } from './artifact-store.js';
 export interface StoreFile {
   path: string;
   size: number;
+  modifiedAt: number | undefined;
 }
 
 export interface CopyReport {
@@ -27,7 +28,7 @@ export interface CopyReport {
 export async function* walkFiles(store: ArtifactStore, dir = ''): AsyncGenerator<StoreFile> {
   for (const entry of await store.list(dir)) {
     if (entry.isDir) yield* walkFiles(store, entry.path);
-    else yield { path: entry.path, size: entry.size ?? 0 };
+    else yield { path: entry.path, size: entry.size ?? 0, modifiedAt: entry.modifiedAt };
   }
 }
 

@@ -59,8 +59,11 @@ export class LocalArtifactStore implements ArtifactStore {
       if (entry.name.endsWith('.partial')) continue;
       const full = join(target, entry.name);
       const isDir = entry.isDirectory();
-      const size = isDir ? undefined : (await stat(full)).size;
-      result.push({ path: relative(this.root, full).split(sep).join('/'), isDir, size });
+      const info = isDir ? undefined : await stat(full);
+      const path = relative(this.root, full).split(sep).join('/');
+      result.push(
+        info ? { path, isDir, size: info.size, modifiedAt: info.mtimeMs } : { path, isDir, size: undefined },
+      );
     }
     return result.sort((a, b) => a.path.localeCompare(b.path));
   }

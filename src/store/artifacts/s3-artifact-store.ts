@@ -82,7 +82,12 @@ export class S3ArtifactStore implements ArtifactStore {
       }
       for (const object of page.Contents ?? []) {
         if (object.Key === prefix) continue;
-        result.push({ path: this.relative(object.Key!), isDir: false, size: object.Size ?? 0 });
+        result.push({
+          path: this.relative(object.Key!),
+          isDir: false,
+          size: object.Size ?? 0,
+          modifiedAt: object.LastModified?.getTime(),
+        });
       }
     }
     return result.sort((a, b) => a.path.localeCompare(b.path));
