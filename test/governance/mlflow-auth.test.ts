@@ -93,17 +93,31 @@ describe('tokens on a server that requires them', () => {
   });
 
   describeWithPython('the real mlflow client', () => {
-    it('logs with MLFLOW_TRACKING_TOKEN, with basic auth (password = token), and is refused without', async () => {
-      const python = (env: Record<string, string>) =>
-        run(pythonPath(), ['-c', LOG_A_RUN], { MLFLOW_TRACKING_URI: server.url, ...env }, home);
-      const bearer = await python({ MLFLOW_TRACKING_TOKEN: alice });
-      expect(bearer.code, bearer.stderr).toBe(0);
-      expect(bearer.stdout.trim().split('\n').at(-1)).toMatch(/^[0-9a-f]{32}$/);
-      const basic = await python({ MLFLOW_TRACKING_USERNAME: 'alice', MLFLOW_TRACKING_PASSWORD: alice });
-      expect(basic.code, basic.stderr).toBe(0);
-      const none = await python({});
-      expect(none.code).not.toBe(0);
-      expect(none.stderr).toMatch(/401|UNAUTHENTICATED|requires a token/);
-    });
+    // Three Python processes, each importing mlflow (10–20 s apiece on a loaded two-core machine):
+    // the default 60 s is too short for the work, not a sign of a hang. The client fails fast
+    // (no retries), so a refusal surfaces at once rather than after its backoff.
+    it(
+      'logs with MLFLOW_TRACKING_TOKEN, with basic auth (password = token), and is refused without',
+      {
+        timeout: 240_000,
+      },
+      async () => {
+        const python = (env: Record<string, string>) =>
+          run(
+            pythonPath(),
+            ['-c', LOG_A_RUN],
+            { MLFLOW_TRACKING_URI: server.url, MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0', ...env },
+            home,
+          );
+        const bearer = await python({ MLFLOW_TRACKING_TOKEN: alice });
+        expect(bearer.code, bearer.stderr).toBe(0);
+        expect(bearer.stdout.trim().split('\n').at(-1)).toMatch(/^[0-9a-f]{32}$/);
+        const basic = await python({ MLFLOW_TRACKING_USERNAME: 'alice', MLFLOW_TRACKING_PASSWORD: alice });
+        expect(basic.code, basic.stderr).toBe(0);
+        const none = await python({});
+        expect(none.code).not.toBe(0);
+        expect(none.stderr).toMatch(/401|UNAUTHENTICATED|requires a token/);
+      },
+    );
   });
 });
