@@ -117,8 +117,13 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
       source: registryModelSource(registry),
       personalData,
     },
-    options.serving,
+    // Answered predictions are journaled here until the database holds them.
+    { journalDir: join(config.home, 'prediction-journal'), ...options.serving },
   );
+  // Predictions a killed process answered but never wrote to the database.
+  const recovered = await serving.log.recover();
+  if (recovered > 0)
+    options.serving?.logger?.info({ recovered }, 'wrote the predictions a stopped process had journaled');
   const deployments = createDeploymentServices({
     database,
     clock,

@@ -87,5 +87,12 @@ function fromMloopError(error: MloopError): { status: number; body: ErrorBody } 
 
 export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const { status, body } = toErrorResponse(error, request);
-  return reply.status(status).type('application/json').send(body);
+  return withRetryAfter(error, reply).status(status).type('application/json').send(body);
+}
+
+/** Sends Retry-After when the error says when to retry (a 503 of a busy or closing server). */
+export function withRetryAfter(error: unknown, reply: FastifyReply): FastifyReply {
+  if (isMloopError(error) && error.retryAfterSeconds !== undefined)
+    void reply.header('retry-after', String(error.retryAfterSeconds));
+  return reply;
 }

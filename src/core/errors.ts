@@ -25,6 +25,8 @@ export class MloopError extends Error {
   readonly status: number;
   /** The request field the error is about, when there is one. */
   readonly field: string | undefined;
+  /** Seconds a client should wait before retrying (sent as Retry-After), when it should. */
+  retryAfterSeconds: number | undefined;
 
   constructor(code: ErrorCode, message: string, field?: string) {
     super(message);
@@ -33,6 +35,13 @@ export class MloopError extends Error {
     this.status = errorStatus[code];
     this.field = field;
   }
+}
+
+/** A 503 the client should retry after `retryAfterSeconds`: the server is busy or shutting down. */
+export function temporarilyUnavailable(message: string, retryAfterSeconds: number): MloopError {
+  const error = new MloopError('TEMPORARILY_UNAVAILABLE', message);
+  error.retryAfterSeconds = retryAfterSeconds;
+  return error;
 }
 
 export function invalidParameter(field: string, message: string): MloopError {

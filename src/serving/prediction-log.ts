@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
-import { invalidParameter, notFound } from '../core/errors.js';
+import { invalidParameter, notFound, temporarilyUnavailable } from '../core/errors.js';
 import type { Page } from '../tracking/types.js';
 import type { Prediction } from './model-runtime.js';
+import { readJournal, unlinkQuietly, type PredictionJournal } from './prediction-journal.js';
 import { decodePredictionCursor, encodePredictionCursor } from './prediction-cursor.js';
 import type { PredictionRow, ServingTables } from './tables.js';
 
@@ -45,42 +46,58 @@ export interface PredictionLogOptions {
   /** Rows that trigger a write at once, and the rows of one INSERT (default 500). */
   batchRows?: number;
   /**
-   * Most rows held in memory while the database is slow or down (default 100,000). Beyond it the
-   * oldest are dropped and counted, so serving keeps answering instead of running out of memory.
+   * The bound, in rows: most predictions answered but not yet in the database (default 100,000).
+   * Beyond it serving refuses with 503 and Retry-After rather than hold more.
    */
   maxQueuedRows?: number;
+  /**
+   * The bound, in time: how long the oldest prediction not yet in the database may wait (default
+   * 30 s). Past it serving refuses with 503 and Retry-After until the database catches up.
+   */
+  maxQueuedMs?: number;
+  /** Where predictions are journaled before their ids are answered; none keeps them in memory only. */
+  journal?: PredictionJournal;
   /** Told about a failed write (the rows stay queued and are retried). */
   onWriteError?: (error: unknown) => void;
 }
 
 export interface PredictionLogStats {
+  /** Answered, not yet in the database. */
   queued: number;
   written: number;
-  dropped: number;
+  /** Predictions refused (503) because the log was at its bound or closed. */
+  refused: number;
 }
 
 const defaultMaxResults = 100;
 const maxMaxResults = 1000;
 
 /**
- * The prediction log. Serving appends without waiting; rows are written by a background flush
- * in one transaction per batch, every `flushIntervalMs` or as soon as `batchRows` are waiting.
+ * The prediction log. Serving appends; rows are written by a background flush in one transaction
+ * per batch, every `flushIntervalMs` or as soon as `batchRows` are waiting.
  *
- * Durability trade-off: a prediction is answered before it is stored, so the request path never
- * waits for the database. A crash (kill -9, power loss) loses at most the rows of the last
- * unflushed interval (about 50 ms of traffic by default); a clean shutdown loses none, because
- * `close()` writes everything queued. A database outage loses rows only beyond `maxQueuedRows`.
+ * The loss bound: with a journal (as the server runs it), a prediction's id is answered only after
+ * its row is in the journal file, so killing the process loses no answered prediction; the next
+ * start writes the journal in (`recover`). Without one, a crash loses what was queued. Either way
+ * at most `maxQueuedRows` rows, none older than `maxQueuedMs`, wait for the database: past either
+ * bound `append` refuses (503 with Retry-After) instead of answering ids it could not keep.
  */
 export class PredictionLog {
   private queue: PredictionRow[] = [];
+  /** Rows of the write in flight; back in front of the queue if it fails. */
+  private inFlight: PredictionRow[] = [];
+  /** When the oldest row not yet in the database was queued (ms since the epoch). */
+  private queuedSince: number | undefined;
+  private inFlightSince: number | undefined;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private closed = false;
   private written = 0;
-  private dropped = 0;
+  private refused = 0;
   private readonly flushIntervalMs: number;
   private readonly batchRows: number;
   private readonly maxQueuedRows: number;
+  private readonly maxQueuedMs: number;
 
   constructor(
     private readonly db: Kysely<ServingTables>,
@@ -89,16 +106,36 @@ export class PredictionLog {
     this.flushIntervalMs = options.flushIntervalMs ?? 50;
     this.batchRows = options.batchRows ?? 500;
     this.maxQueuedRows = options.maxQueuedRows ?? 100_000;
+    this.maxQueuedMs = options.maxQueuedMs ?? 30_000;
   }
 
-  /** Queues predictions for writing; never waits and never throws. */
+  /**
+   * Queues predictions for writing, journaled first when there is a journal. Never waits; throws
+   * a 503 (with a retry delay) when the log is at its bound or closed, and nothing is kept then.
+   */
   append(predictions: readonly LoggedPrediction[]): void {
-    if (this.closed) {
-      this.dropped += predictions.length;
-      return;
+    const full =
+      this.queue.length + this.inFlight.length + predictions.length > this.maxQueuedRows ||
+      Date.now() - (this.inFlightSince ?? this.queuedSince ?? Infinity) > this.maxQueuedMs;
+    if (this.closed || full) {
+      this.refused += predictions.length;
+      throw temporarilyUnavailable(
+        this.closed
+          ? 'The server is shutting down; retry on another replica or after it restarts'
+          : 'The prediction log is behind the database beyond its bound; retry shortly',
+        1,
+      );
     }
-    for (const p of predictions) this.queue.push(toRow(p));
-    this.trim();
+    const rows = predictions.map(toRow);
+    try {
+      this.options.journal?.append(rows);
+    } catch (error) {
+      this.refused += predictions.length;
+      this.options.onWriteError?.(error);
+      throw temporarilyUnavailable('The prediction journal cannot be written; retry shortly', 1);
+    }
+    this.queuedSince ??= Date.now();
+    for (const row of rows) this.queue.push(row);
     this.schedule();
   }
 
@@ -111,8 +148,12 @@ export class PredictionLog {
     }
     if (this.queue.length === 0) return;
     const rows = this.queue;
+    const files = this.options.journal?.seal() ?? [];
     this.queue = [];
-    this.flushing = this.write(rows).then((ok) => {
+    this.inFlight = rows;
+    this.inFlightSince = this.queuedSince;
+    this.queuedSince = undefined;
+    this.flushing = this.write(rows, files).then((ok) => {
       this.flushing = undefined;
       // Rows that arrived during the write go next; after a failure, wait an interval to retry.
       if (this.queue.length > 0 && !this.closed) {
@@ -130,21 +171,49 @@ export class PredictionLog {
     else this.timer ??= setTimeout(() => void this.flush(), this.flushIntervalMs).unref();
   }
 
-  /** Stops accepting predictions and writes the queued ones. */
+  /**
+   * Stops accepting predictions and writes the queued ones. Rows the database refuses stay in
+   * the journal for the next start.
+   */
   async close(): Promise<void> {
     this.closed = true;
     await this.flush();
+    this.options.journal?.close();
+  }
+
+  /**
+   * Writes in the journals processes that ended before their rows reached the database left
+   * behind (a row already there is skipped), and deletes them. Returns the rows written.
+   */
+  async recover(): Promise<number> {
+    const journal = this.options.journal;
+    if (!journal) return 0;
+    let recovered = 0;
+    for (const file of journal.orphans()) {
+      const rows = readJournal(file);
+      for (let i = 0; i < rows.length; i += this.batchRows) {
+        await this.db
+          .insertInto('predictions')
+          .values(rows.slice(i, i + this.batchRows))
+          .onConflict((oc) => oc.column('id').doNothing())
+          .execute();
+      }
+      unlinkQuietly(file);
+      recovered += rows.length;
+    }
+    return recovered;
   }
 
   stats(): PredictionLogStats {
-    return { queued: this.queue.length, written: this.written, dropped: this.dropped };
+    return { queued: this.queue.length + this.inFlight.length, written: this.written, refused: this.refused };
   }
 
   /** One prediction by id, including one not yet written. */
   async get(id: string): Promise<LoggedPrediction> {
     const row =
       (await this.db.selectFrom('predictions').selectAll().where('id', '=', id).executeTakeFirst()) ??
-      this.queue.find((r) => r.id === id);
+      this.queue.find((r) => r.id === id) ??
+      this.inFlight.find((r) => r.id === id);
     if (!row) throw notFound(`No prediction with id '${id}'`);
     return fromRow(row);
   }
@@ -191,7 +260,7 @@ export class PredictionLog {
     };
   }
 
-  private async write(rows: PredictionRow[]): Promise<boolean> {
+  private async write(rows: PredictionRow[], files: readonly string[]): Promise<boolean> {
     try {
       await this.db.transaction().execute(async (tx) => {
         for (let i = 0; i < rows.length; i += this.batchRows) {
@@ -202,21 +271,18 @@ export class PredictionLog {
         }
       });
       this.written += rows.length;
+      this.inFlight = [];
+      this.inFlightSince = undefined;
+      this.options.journal?.release(files);
       return true;
     } catch (error) {
       // Put the rows back in front, so the next flush retries them in order.
       this.queue = rows.concat(this.queue);
-      this.trim();
+      this.queuedSince = this.inFlightSince ?? this.queuedSince;
+      this.inFlight = [];
+      this.inFlightSince = undefined;
       this.options.onWriteError?.(error);
       return false;
-    }
-  }
-
-  private trim(): void {
-    const excess = this.queue.length - this.maxQueuedRows;
-    if (excess > 0) {
-      this.queue.splice(0, excess);
-      this.dropped += excess;
     }
   }
 }

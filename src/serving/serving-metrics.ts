@@ -63,7 +63,7 @@ export class ServingMetrics {
     if (log) {
       new Gauge({
         name: 'mloop_prediction_log_queued',
-        help: 'Predictions waiting in memory to be written to the prediction log',
+        help: 'Predictions answered and not yet in the database (journaled, waiting for a write)',
         registers: [registry],
         collect() {
           this.set(log().queued);
@@ -78,11 +78,11 @@ export class ServingMetrics {
         },
       });
       new Gauge({
-        name: 'mloop_prediction_log_dropped',
-        help: 'Predictions dropped because the log queue was full or closed',
+        name: 'mloop_prediction_log_refused',
+        help: 'Predictions refused with 503 because the log was at its bound (rows or age not yet in the database) or closed',
         registers: [registry],
         collect() {
-          this.set(log().dropped);
+          this.set(log().refused);
         },
       });
     }

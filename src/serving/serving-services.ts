@@ -3,6 +3,7 @@ import type { EventBus } from '../core/events.js';
 import type { Logger } from '../core/logging.js';
 import type { Database } from '../store/database.js';
 import type { PersonalData } from './personal-data.js';
+import { PredictionJournal } from './prediction-journal.js';
 import { PredictionLog, type PredictionLogOptions } from './prediction-log.js';
 import { PredictionService } from './prediction-service.js';
 import { ServedModels, type ModelSource, type ServedModelsOptions } from './served-models.js';
@@ -25,7 +26,9 @@ export interface ServingServices {
 
 export interface ServingOptions {
   models?: Omit<ServedModelsOptions, 'logger' | 'onSwap'>;
-  log?: Omit<PredictionLogOptions, 'onWriteError'>;
+  log?: Omit<PredictionLogOptions, 'onWriteError' | 'journal'>;
+  /** Directory of the prediction log's journal (answered predictions not yet in the database). */
+  journalDir?: string;
   logger?: Logger;
 }
 
@@ -46,6 +49,7 @@ export function createServingServices(
   const logger = options.logger;
   const log = new PredictionLog(deps.database.tables<ServingTables>(), {
     ...options.log,
+    ...(options.journalDir ? { journal: new PredictionJournal(options.journalDir) } : {}),
     onWriteError: (error) => logger?.error({ err: error }, 'prediction log write failed; will retry'),
   });
   const metrics = new ServingMetrics({ predictionLog: () => log.stats() });

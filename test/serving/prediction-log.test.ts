@@ -1,7 +1,12 @@
 import { sql } from 'kysely';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { newId } from '../../src/core/ids.js';
 import type { Platform } from '../../src/platform.js';
+import { PredictionJournal } from '../../src/serving/prediction-journal.js';
 import { PredictionLog, type LoggedPrediction } from '../../src/serving/prediction-log.js';
 import type { ServingTables } from '../../src/serving/tables.js';
 import { describeEachDialect, openTestPlatform } from '../helpers/platform.js';
@@ -133,12 +138,12 @@ describeEachDialect('PredictionLog', (dialect) => {
     await expect(log.list({ maxResults: 0 })).rejects.toMatchObject({ status: 400 });
   });
 
-  it('writes everything queued on close, and counts what arrives after as dropped', async () => {
+  it('writes everything queued on close, and refuses what arrives after with a 503', async () => {
     const slow = new PredictionLog(platform.database.tables<ServingTables>(), { flushIntervalMs: 60_000 });
     slow.append(Array.from({ length: 10 }, () => prediction()));
     await slow.close();
-    slow.append([prediction()]);
-    expect(slow.stats()).toEqual({ queued: 0, written: 10, dropped: 1 });
+    expect(() => slow.append([prediction()])).toThrow(expect.objectContaining({ status: 503 }));
+    expect(slow.stats()).toEqual({ queued: 0, written: 10, refused: 1 });
     expect((await log.list()).items).toHaveLength(10);
   });
 
@@ -150,20 +155,82 @@ describeEachDialect('PredictionLog', (dialect) => {
     const rows = [prediction(), prediction(), prediction()];
     retrying.append(rows);
     await until(() => errors.length >= 2);
-    expect(retrying.stats()).toMatchObject({ queued: 3, written: 0, dropped: 0 });
+    expect(retrying.stats()).toMatchObject({ queued: 3, written: 0, refused: 0 });
     await sql`alter table predictions_away rename to predictions`.execute(db);
     await until(() => retrying.stats().written === 3);
     expect((await log.list()).items.map((p) => p.id)).toEqual(rows.map((r) => r.id).sort());
     await retrying.close();
   });
 
-  it('drops the oldest rows beyond the queue bound', () => {
+  it('refuses with 503 and a retry delay beyond its row bound, losing none it accepted', async () => {
     const bounded = new PredictionLog(platform.database.tables<ServingTables>(), {
       flushIntervalMs: 60_000,
       batchRows: 1000,
       maxQueuedRows: 5,
     });
-    bounded.append(Array.from({ length: 8 }, () => prediction()));
-    expect(bounded.stats()).toEqual({ queued: 5, written: 0, dropped: 3 });
+    const accepted = Array.from({ length: 4 }, () => prediction());
+    bounded.append(accepted);
+    expect(() => bounded.append([prediction(), prediction()])).toThrow(
+      expect.objectContaining({ status: 503, retryAfterSeconds: 1 }),
+    );
+    expect(bounded.stats()).toEqual({ queued: 4, written: 0, refused: 2 });
+    await bounded.close();
+    expect((await log.list()).items.map((p) => p.id)).toEqual(accepted.map((r) => r.id).sort());
+  });
+
+  it('refuses with 503 once its oldest unwritten row is older than the time bound', async () => {
+    const db = platform.database.tables<ServingTables>();
+    const bounded = new PredictionLog(db, { flushIntervalMs: 5, maxQueuedMs: 100, onWriteError: () => {} });
+    await sql`alter table predictions rename to predictions_away`.execute(db);
+    bounded.append([prediction()]);
+    const queuedAt = Date.now();
+    let refusedAt: number | undefined;
+    await until(() => {
+      try {
+        bounded.append([prediction()]);
+        return false;
+      } catch (error) {
+        expect(error).toMatchObject({ status: 503 });
+        refusedAt = Date.now();
+        return true;
+      }
+    });
+    expect(refusedAt! - queuedAt).toBeGreaterThanOrEqual(100);
+    await sql`alter table predictions_away rename to predictions`.execute(db);
+    await until(() => bounded.stats().queued === 0);
+    expect(() => bounded.append([prediction()])).not.toThrow();
+    await bounded.close();
+  });
+
+  it("journals a row before append returns, and a later log writes a stopped process's journal in", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'journal-'));
+    const db = platform.database.tables<ServingTables>();
+    const p = prediction();
+    // A journal another (dead) process on this host left: the pid of a process that has exited.
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+    writeFileSync(join(dir, `${hostname()}-${dead}-1-1.jsonl`), '');
+    const crashed = new PredictionLog(db, { flushIntervalMs: 60_000, journal: new PredictionJournal(dir) });
+    crashed.append([p]);
+    const files = readdirSync(dir).filter((f) => f.startsWith(`${hostname()}-${process.pid}-`));
+    expect(readFileSync(join(dir, files[0]!), 'utf8')).toContain(p.id);
+    // Renamed as a dead process's, as if this one had been killed before its write.
+    renameSync(join(dir, files[0]!), join(dir, `${hostname()}-${dead}-2-1.jsonl`));
+    const next = new PredictionLog(db, { journal: new PredictionJournal(dir) });
+    expect(await next.recover()).toBe(1);
+    expect(await log.get(p.id)).toEqual(p);
+    expect(readdirSync(dir)).toEqual([]);
+    await next.close();
+  });
+
+  it('deletes a journal file once the database holds its rows', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'journal-'));
+    const journaled = new PredictionLog(platform.database.tables<ServingTables>(), {
+      journal: new PredictionJournal(dir),
+    });
+    journaled.append([prediction(), prediction()]);
+    expect(readdirSync(dir)).toHaveLength(1);
+    await journaled.flush();
+    expect(readdirSync(dir)).toEqual([]);
+    await journaled.close();
   });
 });

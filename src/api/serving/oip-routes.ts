@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { PredictionService } from '../../serving/prediction-service.js';
-import { toErrorResponse } from '../errors.js';
+import { toErrorResponse, withRetryAfter } from '../errors.js';
 import type { App } from '../server.js';
 import type { ModelAddress } from './model-address.js';
 import { oipOutputs, oipRecords, oipSignature, type OipTensor } from './oip-tensors.js';
@@ -33,7 +33,7 @@ export function registerOipRoutes(
     const v2 = scope as unknown as App;
     v2.setErrorHandler((error, request, reply) => {
       const { status, body } = toErrorResponse(error, request);
-      return reply
+      return withRetryAfter(error, reply)
         .status(status)
         .type('application/json')
         .send({ error: body.message, ...body });
