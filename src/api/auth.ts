@@ -58,7 +58,15 @@ export function authEnabled(mode: 'on' | 'off' | 'auto', host: string): boolean 
  * `MLFLOW_TRACKING_USERNAME/PASSWORD`), per-project authorization of each route's action,
  * per-token rate limits, and the audit trail of every mutating request (and refused attempts).
  */
-export function registerAccessControl(app: App, platform: Platform, options: { enabled: boolean }): void {
+export function registerAccessControl(
+  app: App,
+  platform: Platform,
+  options: {
+    enabled: boolean;
+    /** The model a single-model server answers for: the object of requests that name none. */
+    servedModel?: string;
+  },
+): void {
   const { tokens, projects, audit } = platform.governance;
   const mapped: RouteAction[] = [];
   routeTables.set(app, mapped);
@@ -154,7 +162,9 @@ export function registerAccessControl(app: App, platform: Platform, options: { e
   app.addHook('preValidation', async (request, reply) => {
     const s = state.get(request);
     if (!s) return;
-    s.object = objectOfRequest(request);
+    s.object =
+      objectOfRequest(request) ??
+      (options.servedModel === undefined ? undefined : { kind: 'model', id: options.servedModel });
     if (!options.enabled || s.action === 'public') return;
     let action = refine(s.action, request, platform.config.protectedAliases);
     if (action === 'models.write' && (await deletesProtectedAlias(request, platform)))

@@ -3,7 +3,7 @@ import { authEnabled, registerAccessControl } from './auth.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { createApp, type App, type ServerOptions } from './server.js';
 import { registerMetricsRoute } from './serving/metrics-route.js';
-import { singleModelAddress } from './serving/model-address.js';
+import { singleModelAddress, type ModelAddress } from './serving/model-address.js';
 import { registerOipRoutes } from './serving/oip-routes.js';
 import { registerPredictRoutes } from './serving/predict-routes.js';
 
@@ -14,6 +14,11 @@ export function modelNameOf(ref: string): string {
   if (slash >= 0) return body.slice(0, slash);
   const at = body.lastIndexOf('@');
   return at > 0 ? body.slice(0, at) : body;
+}
+
+/** Where `mloop serve REF` answers: the one model at the root, over HTTP and gRPC alike. */
+export function modelServerAddress(platform: Platform, ref: string): ModelAddress {
+  return singleModelAddress(ref, modelNameOf(ref), platform.serving.models);
 }
 
 /**
@@ -32,12 +37,13 @@ export async function buildModelServer(
   const lease = await models.acquire(ref);
   lease.release();
 
-  const name = modelNameOf(ref);
   const app = await createApp(platform, options, `mloop model server for ${ref}`);
+  // /predict and /invocations name no model: they act on the served one, in its project.
   registerAccessControl(app, platform, {
     enabled: options.auth ?? authEnabled(platform.config.auth, platform.config.host),
+    servedModel: modelNameOf(ref),
   });
-  const address = singleModelAddress(ref, name, models);
+  const address = modelServerAddress(platform, ref);
   registerHealthRoutes(app);
   registerPredictRoutes(app, predictions, address);
   registerOipRoutes(app, predictions, address, { name: 'mloop', version: '0.1.0' });

@@ -159,4 +159,18 @@ describeWithPython('mloop serve --auth: tokens as on mloop server', () => {
     expect((await predict(server)).status).toBe(401);
     expect((await predict(server, secret)).status).toBe(200);
   });
+
+  it("takes a role in the served model's project, as the server's own serving routes do", async () => {
+    await platform.governance.projects.assign('model', 'iris', 'fraud');
+    await platform.governance.projects.setMember('fraud', 'fraud-scorer', 'viewer');
+    const fraudScorer = (await platform.governance.tokens.create({ name: 'fs', user: 'fraud-scorer' }))
+      .secret;
+    const server = await startServer({ home, command: 'serve', args: ['iris@champion', '--auth', 'on'] });
+    servers.push(server);
+    expect((await predict(server, fraudScorer)).status).toBe(200);
+    // A role in default no longer reaches a model of another project.
+    const refused = await predict(server, secret);
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { message: string }).message).toContain("project 'fraud'");
+  });
 });
