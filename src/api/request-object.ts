@@ -32,8 +32,9 @@ export function objectOfRequest(request: FastifyRequest): RequestObject | undefi
     if (url.includes('/pipeline-runs')) return 'pipeline-run';
     if (url.includes('/pipelines')) return 'pipeline';
     if (url.includes('/experiments')) return 'experiment';
-    if (url.includes('/runs') || url.includes('/metrics/') || url.includes('/artifacts')) return 'run';
+    // Before runs: a logged model's files are under /logged-models/:model_id/artifacts.
     if (url.includes('/logged-models')) return 'logged-model';
+    if (url.includes('/runs') || url.includes('/metrics/') || url.includes('/artifacts')) return 'run';
     if (url.includes('/alert-rules')) return 'alert-rule';
     if (url.includes('/predictions') || url.includes('feedback')) return 'prediction';
     return undefined;
@@ -42,7 +43,7 @@ export function objectOfRequest(request: FastifyRequest): RequestObject | undefi
   if (!kind) return undefined;
   const id =
     kind === 'experiment'
-      ? (pick('experiment_id') ?? pick('id') ?? pick('name'))
+      ? (pick('experiment_id') ?? pick('id') ?? pick('experiment_name') ?? pick('name'))
       : kind === 'run'
         ? (pick('run_id') ?? pick('run_uuid') ?? pick('id'))
         : kind === 'logged-model'

@@ -186,6 +186,7 @@ describeEachDialect('authorization across two projects', (dialect) => {
       await assign(p, 'experiment', `experiment-${p}`);
       for (const kind of ['model', 'dataset', 'deployment', 'pipeline'])
         await assign(p, kind, `${kind}-${p}`);
+      const loggedModel = (await tracking.loggedModels.create({ experimentId })).modelId;
       ids.set(p, { experimentId, runId });
       probes.set(p, {
         experiment: {
@@ -199,6 +200,32 @@ describeEachDialect('authorization across two projects', (dialect) => {
         run: {
           read: ['GET', `/api/v1/runs/${runId}`, 'runs.read'],
           write: ['POST', `/api/v1/runs/${runId}/log`, 'runs.write', { metrics: [] }],
+        },
+        'experiment through MLflow': {
+          read: [
+            'GET',
+            `/api/2.0/mlflow/experiments/get-by-name?experiment_name=experiment-${p}`,
+            'experiments.read',
+          ],
+          write: [
+            'POST',
+            '/api/2.0/mlflow/experiments/set-experiment-tag',
+            'experiments.write',
+            { experiment_id: experimentId, key: 'team', value: p },
+          ],
+        },
+        'logged model': {
+          read: [
+            'GET',
+            `/api/2.0/mlflow/logged-models/${loggedModel}/artifacts/files?artifact_file_path=MLmodel`,
+            'runs.read',
+          ],
+          write: [
+            'PATCH',
+            `/api/2.0/mlflow/logged-models/${loggedModel}/tags`,
+            'runs.write',
+            { tags: [{ key: 'team', value: p }] },
+          ],
         },
         'run through MLflow': {
           read: ['POST', '/api/2.0/mlflow/runs/search', 'runs.read', { experiment_ids: [experimentId] }],
