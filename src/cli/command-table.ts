@@ -17,6 +17,7 @@ export interface CommandEntry {
 /** Some modules register more than one command (train and tune), or extend another (monitor). */
 const registerTrain = async () => (await import('./commands/train.js')).registerTrainCommand;
 const registerAccess = async () => (await import('./commands/access.js')).registerAccessCommands;
+const registerBackup = async () => (await import('./commands/backup.js')).registerBackupCommands;
 
 export const commandTable: readonly CommandEntry[] = [
   {
@@ -163,6 +164,25 @@ export const commandTable: readonly CommandEntry[] = [
     description:
       'Remove artifacts of deleted experiments, runs and model versions (local or S3), never a live version’s files',
     register: async () => (await import('./commands/gc.js')).registerGcCommand,
+  },
+  {
+    name: 'backup',
+    term: 'backup [options] <dir>',
+    description:
+      'Back up the embedded store while it runs: SQLite through its online backup API, and the artifacts',
+    register: registerBackup,
+  },
+  {
+    name: 'restore',
+    term: 'restore [options] <dir>',
+    description: 'Restore a backup into a fresh home (MLOOP_HOME), on this machine or another',
+    register: registerBackup,
+  },
+  {
+    name: 'completion',
+    term: 'completion <shell>',
+    description: 'Print shell completion for bash, zsh or fish (commands, subcommands and options)',
+    register: async () => (await import('./commands/completion.js')).registerCompletionCommand,
   },
   {
     name: 'worker',
