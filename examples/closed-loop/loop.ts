@@ -45,6 +45,8 @@ export interface ClosedLoopOptions {
   databaseUrl?: string | undefined;
   /** Where the generated CSV files go. */
   workDir: string;
+  /** Where the alert rules post their alerts, if anywhere. */
+  webhookUrl?: string | undefined;
   seed?: number;
   /** Told of each step as it happens (the story is also returned). */
   onEvent?: (event: StoryEvent) => void;
@@ -159,6 +161,7 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<StoryEv
   const summerIds = await send(client, summerTraffic);
   await client.feedback.attach(labelsOf(summerIds, summerTraffic), { source: 'demo:summer' });
   // Alert when accuracy falls 6 points under what the gate measured on the holdout.
+  const webhook = options.webhookUrl ? { webhookUrl: options.webhookUrl } : {};
   const accuracyBar =
     Math.round(100 * Math.max(0.5, (observed(report1, 'metric:accuracy') ?? 0.8) - 0.06)) / 100;
   await alerts.createRule({
@@ -170,6 +173,7 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<StoryEv
     reference: `churn-train/${train1.version}`,
     cooldown: '1m',
     description: 'share of drifted columns vs the training data',
+    ...webhook,
   });
   await alerts.createRule({
     name: 'churn-accuracy',
@@ -180,6 +184,7 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<StoryEv
     window: '1h',
     cooldown: '1m',
     description: 'accuracy from delayed labels',
+    ...webhook,
   });
   // The retraining pipeline, registered with the server's store: those alerts start it there.
   await registerOnServerStore(options, retrainPipelinePath);

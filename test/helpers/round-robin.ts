@@ -1,0 +1,48 @@
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface RoundRobin {
+  /** The balancer's own URL, e.g. http://127.0.0.1:41234. */
+  url: string;
+  /** How many requests each target was sent, in the order of the targets. */
+  counts: number[];
+  close(): Promise<void>;
+}
+
+/**
+ * A load balancer in front of several servers, as replicas run behind one: each request goes to
+ * the next target in turn, whatever it is. Bodies and answers are streamed through unchanged.
+ */
+export async function roundRobin(targets: string[]): Promise<RoundRobin> {
+  const counts = targets.map(() => 0);
+  let next = 0;
+  const server: Server = createServer((req, res) => {
+    const index = next++ % targets.length;
+    counts[index]!++;
+    const target = new URL(req.url ?? '/', targets[index]);
+    const forwarded = request(
+      target,
+      { method: req.method, headers: { ...req.headers, host: target.host } },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    forwarded.on('error', (error) => {
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+      res.end(`round robin: ${targets[index]} failed: ${error.message}`);
+    });
+    req.pipe(forwarded);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    counts,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
