@@ -56,14 +56,15 @@ export function registerBodyTypes(
   });
 }
 
-async function refuseOtherTypes(request: FastifyRequest): Promise<void> {
+/** Refuses a body of a type the route does not name (routes that parse their own body call it first). */
+export async function refuseOtherTypes(request: FastifyRequest): Promise<void> {
   if (!hasBody(request)) return;
   const accepted = bodyTypesOf(request.routeOptions.config);
   const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   if (accepted.includes(ANY_TYPE) || accepted.includes(type)) return;
   throw new MloopError(
     'BAD_REQUEST',
-    `${request.method} ${request.routeOptions.url ?? request.url} takes ${accepted.join(' or ')}, not ${type || 'a body without Content-Type'}`,
+    `${request.method} ${request.routeOptions.url ?? request.url} takes ${accepted.map((t) => t || 'no Content-Type').join(' or ')}, not ${type || 'a body without Content-Type'}`,
   );
 }
 

@@ -286,6 +286,39 @@ describeWithPython('serving routes on registered scikit-learn models', () => {
       expect(unknown.statusCode).toBe(404);
       expect(unknown.json<{ error: string }>().error).toMatch(/nope/);
     });
+
+    it('answers unknown /v2 routes, whatever the method, with the protocol error body', async () => {
+      for (const [method, url] of [
+        ['GET', '/v2/models/iris/stats'],
+        ['POST', '/v2/repository/index'],
+        ['DELETE', '/v2/models/iris'],
+      ] as const) {
+        const res = await app.inject({ method, url, headers: { accept: 'text/html' } });
+        expect(res.statusCode, `${method} ${url}`).toBe(404);
+        expect(res.json<{ error: string }>().error).toContain(`No route for ${method} ${url}`);
+      }
+    });
+
+    it('reads a JSON body sent without a Content-Type, as tritonclient sends it', async () => {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/v2/models/iris-tensor/infer',
+        payload: JSON.stringify({
+          inputs: [
+            {
+              name: 'input',
+              datatype: 'FP32',
+              shape: [1, 4],
+              data: Object.values(tensorRows(models)[0] ?? {}),
+            },
+          ],
+        }),
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json<{ outputs: Array<{ data: unknown[] }> }>().outputs[0]?.data).toEqual([
+        models.expected.models.tensor.labels?.[0],
+      ]);
+    });
   });
 
   describe('prediction log and metrics', () => {

@@ -47,7 +47,7 @@ export function singleModelAddress(ref: string, name: string, models: ServedMode
     prefix: '',
     refOf(requested, selector) {
       if (requested !== undefined && requested !== name)
-        throw notFound(`This server serves model '${name}' only`);
+        throw notFound(`This server serves model '${name}' only, not '${requested}'`);
       const version = versionOf(selector.version);
       if (selector.alias !== undefined) throw invalidParameter('alias', `This server serves ${ref} only`);
       if (version !== undefined && version !== models.currentVersion(ref)) {

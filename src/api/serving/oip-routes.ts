@@ -1,10 +1,20 @@
+import type { Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { MloopError } from '../../core/errors.js';
 import type { PredictionService } from '../../serving/prediction-service.js';
+import { refuseOtherTypes } from '../body-types.js';
 import { toErrorResponse, withRetryAfter } from '../errors.js';
 import type { App } from '../server.js';
 import type { ModelAddress } from './model-address.js';
-import { oipOutputs, oipRecords, oipSignature, type OipTensor } from './oip-tensors.js';
+import { BINARY_HEADER, decodeInferBody, encodeInferResponse, readBody, wantsBinary } from './oip-binary.js';
+import {
+  OIP_EXTENSIONS,
+  oipInfer,
+  oipModelConfig,
+  oipModelMetadata,
+  type OipInferRequest,
+} from './oip-data-plane.js';
 import { headerValue, requestKeyHeader, setModelHeaders } from './predict-routes.js';
 import { OipErrorSchema, OipInferBody, OipInferResponse, OipModelMetadata } from './serving-schemas.js';
 
@@ -12,6 +22,19 @@ const tags = ['open inference protocol'];
 const errors = { 400: OipErrorSchema, 404: OipErrorSchema, 503: OipErrorSchema };
 const ModelParams = Type.Object({ name: Type.String() });
 const VersionParams = Type.Object({ name: Type.String(), version: Type.String() });
+/**
+ * tritonclient sends its JSON without a Content-Type, and binary tensors as
+ * application/octet-stream (or again no type) behind `Inference-Header-Content-Length`.
+ */
+const INFER_BODY_TYPES = ['', 'application/json', 'application/octet-stream'];
+
+/** A body the JSON parser did not read (no type, octet-stream) as the JSON request it carries. */
+async function decodeRawInferBody(request: FastifyRequest): Promise<void> {
+  await refuseOtherTypes(request);
+  const body = request.body as Readable | undefined;
+  if (body === undefined || typeof (body as { pipe?: unknown }).pipe !== 'function') return;
+  request.body = decodeInferBody(await readBody(body), headerValue(request.headers[BINARY_HEADER]));
+}
 
 export interface OipServerInfo {
   name: string;
@@ -79,7 +102,7 @@ export function registerOipRoutes(
           },
         },
       },
-      async () => ({ name: server.name, version: server.version, extensions: [] }),
+      async () => ({ name: server.name, version: server.version, extensions: OIP_EXTENSIONS }),
     );
 
     for (const versioned of [false, true]) {
@@ -95,15 +118,20 @@ export function registerOipRoutes(
         {
           schema: { tags, summary: 'Model metadata', params, response: { 200: OipModelMetadata, ...errors } },
         },
-        async (req) => {
-          const described = await predictions.describe(refOf(req.params));
-          return {
-            name: described.model,
-            versions: [String(described.version)],
-            platform: 'onnxruntime_onnx',
-            ...oipSignature(described.signature),
-          };
+        async (req) => oipModelMetadata(predictions, refOf(req.params)),
+      );
+
+      v2.get(
+        `${base}/config`,
+        {
+          schema: {
+            tags,
+            summary: 'Model configuration, as Triton describes it (model_configuration extension)',
+            params,
+            response: { 200: Type.Record(Type.String(), Type.Unknown()), ...errors },
+          },
         },
+        async (req) => oipModelConfig(predictions, refOf(req.params)),
       );
 
       v2.get(
@@ -125,36 +153,58 @@ export function registerOipRoutes(
       v2.post(
         `${base}/infer`,
         {
+          config: { bodyTypes: INFER_BODY_TYPES },
+          preValidation: async (req) => decodeRawInferBody(req),
           schema: {
             tags,
             summary: 'Inference: one tensor per feature, or the model input tensor',
+            description:
+              'JSON, or JSON followed by binary tensors (Inference-Header-Content-Length, Triton binary data extension)',
             params,
             body: OipInferBody,
             response: { 200: OipInferResponse, ...errors },
           },
         },
         async (req, reply) => {
-          const body = req.body;
-          const result = await predictions.predict({
-            ref: refOf(req.params),
-            records: (metadata) => oipRecords(body.inputs as OipTensor[], metadata),
-            requestKey: headerValue(req.headers[requestKeyHeader]),
-          });
-          setModelHeaders(reply, result);
-          const outputs = oipOutputs(
-            result.predictions,
-            result.signature,
-            body.outputs?.map((o) => o.name),
+          const body = req.body as OipInferRequest;
+          const { answer, result } = await oipInfer(
+            predictions,
+            refOf(req.params),
+            body,
+            headerValue(req.headers[requestKeyHeader]),
           );
-          return {
-            model_name: result.model,
-            model_version: String(result.version),
-            id: body.id ?? result.requestId,
-            parameters: { request_id: result.requestId, prediction_ids: result.predictions.map((p) => p.id) },
-            outputs,
-          };
+          setModelHeaders(reply, result);
+          const binary = encodeInferResponse(answer, (name) => wantsBinary(name, body));
+          if (!binary) return answer;
+          return (
+            reply
+              .header(BINARY_HEADER, String(binary.headerLength))
+              .type('application/octet-stream')
+              // Bytes bypass the response schema's serializer: the JSON part was written above.
+              .send(binary.body as never)
+          );
         },
       );
     }
+
+    // Unknown /v2 routes (and the extensions server metadata does not list: repository index,
+    // statistics, shared memory...) answer the protocol's error body too, from this prefix's
+    // not-found handler: like any unknown route, nothing to authorize or document.
+    void v2.register(
+      async (unknown: FastifyInstance) => {
+        unknown.setNotFoundHandler(async (req) => {
+          throw new MloopError(
+            'ENDPOINT_NOT_FOUND',
+            `No route for ${req.method} ${req.url.split('?')[0]}; this server's extensions are ${OIP_EXTENSIONS.join(', ')}`,
+          );
+        });
+        // The dashboard's GET /* would take unknown GETs to the app's 404, which lacks `error`:
+        // this more specific route hands them to the handler above.
+        unknown.get('/*', { schema: { hide: true }, config: { action: 'public' } }, (_req, reply) =>
+          reply.callNotFound(),
+        );
+      },
+      { prefix: '/v2' },
+    );
   });
 }
