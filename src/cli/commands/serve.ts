@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../core/config.js';
 import { invalidParameter } from '../../core/errors.js';
+import { grpcPortOption } from '../grpc-port-option.js';
 
 export function registerServeCommand(program: Command): void {
   program
@@ -18,6 +19,7 @@ export function registerServeCommand(program: Command): void {
     .option('--artifact-root <dir>', 'directory for artifacts (MLOOP_ARTIFACT_ROOT)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug (MLOOP_LOG_LEVEL)')
     .option('--auth <mode>', 'on, off, or auto: tokens required unless listening on loopback (MLOOP_AUTH)')
+    .option(grpcPortOption.flags, grpcPortOption.description, grpcPortOption.parse)
     .option(
       '--refresh-interval <ms>',
       'how often to check whether the alias moved, in milliseconds (default 2000; 0: never)',
@@ -38,6 +40,7 @@ export function registerServeCommand(program: Command): void {
           logLevel?: string;
           auth?: 'on' | 'off' | 'auto';
           refreshInterval?: number;
+          grpcPort?: number;
         },
       ) => {
         const refresh = opts.refreshInterval;
@@ -56,14 +59,19 @@ export function registerServeCommand(program: Command): void {
           auth: opts.auth,
         });
         // Imported here, not at the top: `mloop serve --help` should not load Fastify and every domain.
-        const [{ buildModelServer }, { createLogger }, { openPlatform }, { authEnabled }] = await Promise.all(
-          [
-            import('../../api/model-server.js'),
-            import('../../core/logging.js'),
-            import('../../platform.js'),
-            import('../../api/auth.js'),
-          ],
-        );
+        const [
+          { buildModelServer, modelServerAddress },
+          { createLogger },
+          { openPlatform },
+          { authEnabled },
+          { startGrpcServer },
+        ] = await Promise.all([
+          import('../../api/model-server.js'),
+          import('../../core/logging.js'),
+          import('../../platform.js'),
+          import('../../api/auth.js'),
+          import('../../api/grpc-server.js'),
+        ]);
         const auth = authEnabled(config.auth, config.host);
         const logger = createLogger(config.logLevel);
         const platform = await openPlatform(config, {
@@ -77,11 +85,21 @@ export function registerServeCommand(program: Command): void {
           throw error;
         }
         const address = await app.listen({ host: config.host, port: config.port });
+        const grpc =
+          opts.grpcPort === undefined
+            ? undefined
+            : await startGrpcServer(platform, modelServerAddress(platform, model), {
+                host: config.host,
+                port: opts.grpcPort,
+                auth,
+                logger,
+              });
         const version = platform.serving.models.currentVersion(model);
         process.stdout.write(`mloop serve listening on ${address.replace('[::1]', 'localhost')}\n`);
         process.stdout.write(
           `  model: ${model} (version ${version ?? '?'})   database: ${platform.database.dialect}\n`,
         );
+        if (grpc) process.stdout.write(`  gRPC: Open Inference Protocol on ${config.host}:${grpc.port}\n`);
         process.stdout.write(
           auth
             ? '  auth: on (Authorization: Bearer mlp_…)\n'
@@ -93,6 +111,7 @@ export function registerServeCommand(program: Command): void {
           if (closing) return;
           closing = true;
           logger.info({ signal }, 'shutting down: finishing in-flight requests, writing the prediction log');
+          await grpc?.close();
           await app.close();
           await platform.close();
           process.exit(0);

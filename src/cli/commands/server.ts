@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { join } from 'node:path';
 import { loadConfig } from '../../core/config.js';
 import { LOCAL_ADMIN_TOKEN_FILE } from '../../governance/local-admin-token.js';
+import { grpcPortOption } from '../grpc-port-option.js';
 
 export function registerServerCommand(program: Command): void {
   program
@@ -21,6 +22,7 @@ export function registerServerCommand(program: Command): void {
       '--allowed-hosts <hosts>',
       "comma-separated Host names accepted besides the listen address, localhost and 127.0.0.1 ('.example.com' for subdomains, '*' for any) (MLOOP_ALLOWED_HOSTS)",
     )
+    .option(grpcPortOption.flags, grpcPortOption.description, grpcPortOption.parse)
     .option(
       '--redis <url>',
       'run pipeline steps on `mloop worker` processes through this Redis (MLOOP_REDIS_URL)',
@@ -34,6 +36,7 @@ export function registerServerCommand(program: Command): void {
         logLevel?: string;
         auth?: 'on' | 'off' | 'auto';
         redis?: string;
+        grpcPort?: number;
         allowedOrigins?: string;
         allowedHosts?: string;
       }) => {
@@ -55,12 +58,16 @@ export function registerServerCommand(program: Command): void {
           { openPlatform },
           { authEnabled },
           { guardUnhandledRejections },
+          { startGrpcServer },
+          { registryAddress },
         ] = await Promise.all([
           import('../../api/server.js'),
           import('../../core/logging.js'),
           import('../../platform.js'),
           import('../../api/auth.js'),
           import('../../core/background.js'),
+          import('../../api/grpc-server.js'),
+          import('../../api/serving/model-address.js'),
         ]);
         const logger = createLogger(config.logLevel);
         const platform = await openPlatform(config, { serving: { logger }, deployments: { logger } });
@@ -76,12 +83,22 @@ export function registerServerCommand(program: Command): void {
           '[::1]',
           'localhost',
         );
+        const grpc =
+          opts.grpcPort === undefined
+            ? undefined
+            : await startGrpcServer(platform, registryAddress(), {
+                host: config.host,
+                port: opts.grpcPort,
+                auth: authEnabled(config.auth, config.host),
+                logger,
+              });
         // Pipeline steps this server runs (TypeScript steps and shell commands) reach it here.
         process.env.MLOOP_SERVER_URL = address;
         process.stdout.write(`mloop server listening on ${address}\n`);
         process.stdout.write(
           `  database: ${platform.database.dialect}   artifacts: ${config.artifactRoot}   OpenAPI: ${address}/openapi.json\n`,
         );
+        if (grpc) process.stdout.write(`  gRPC: Open Inference Protocol on ${config.host}:${grpc.port}\n`);
         if (config.redisUrl)
           process.stdout.write(
             `  pipelines: steps run on mloop worker processes through ${config.redisUrl}\n`,
@@ -101,6 +118,7 @@ export function registerServerCommand(program: Command): void {
           if (closing) return;
           closing = true;
           logger.info({ signal }, 'shutting down: finishing in-flight requests');
+          await grpc?.close();
           await app.close();
           await platform.close();
           process.exit(0);
