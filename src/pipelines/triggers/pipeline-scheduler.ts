@@ -60,10 +60,23 @@ export class PipelineScheduler {
     return this;
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops triggering and waits for the runs it started to finish, for at most `graceMs` (default
+   * 20 s, inside the 30 s a container orchestrator usually allows). Returns the ids of runs still
+   * going then: their steps end with the process, and the runs are left for another server.
+   */
+  async stop(graceMs = 20_000): Promise<string[]> {
     await this.cron?.stop();
     for (const off of this.unsubscribe.splice(0)) off();
-    await Promise.allSettled(this.started.map((h) => h.done));
+    const going = new Set(this.started.map((h) => h.id));
+    const finished = Promise.allSettled(this.started.map((h) => h.done.finally(() => going.delete(h.id))));
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+    await Promise.race([finished, deadline]);
+    clearTimeout(timer);
+    if (going.size > 0)
+      this.deps.log?.error({ runs: [...going], graceMs }, 'runs still going after the shutdown grace period');
+    return [...going];
   }
 
   /** Starts a run for each cron schedule with a matching minute since the previous tick (once, however many were missed). */
