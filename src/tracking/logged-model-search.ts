@@ -16,6 +16,8 @@ export interface SearchLoggedModelsInput {
   experimentIds: string[];
   /** `name = '…'`, `source_run_id = '…'`, `status`, `model_type`, timestamps, `tags.K`, `params.K`. */
   filter?: string | undefined;
+  /** Only models with a metric measured on one of these datasets (any digest when none is given). */
+  datasets?: Array<{ datasetName: string; datasetDigest?: string | undefined }> | undefined;
   orderBy?: Array<{ fieldName: string; ascending?: boolean | undefined }> | undefined;
   maxResults?: number | undefined;
   pageToken?: string | undefined;
@@ -73,6 +75,19 @@ export async function searchLoggedModels(
       const join = sql`kv.model_id = logged_models.model_id`;
       query = query.where(keyedCondition(table, join, c.key, c.comparator, c.value));
     }
+  }
+  const datasets = input.datasets ?? [];
+  if (datasets.some((d) => !d.datasetName))
+    throw invalidParameter('datasets', '`dataset_name` in the `datasets` clause must be specified.');
+  if (datasets.length > 0) {
+    const onDataset = datasets.map((d) =>
+      d.datasetDigest === undefined
+        ? sql`m.dataset_name = ${d.datasetName}`
+        : sql`(m.dataset_name = ${d.datasetName} and m.dataset_digest = ${d.datasetDigest})`,
+    );
+    query = query.where(
+      sql<boolean>`exists (select 1 from logged_model_metrics m where m.model_id = logged_models.model_id and (${sql.join(onDataset, sql` or `)}))`,
+    );
   }
   for (const o of orders) {
     query = query.orderBy(sql.ref(`logged_models.${o.column}`), o.ascending ? 'asc' : 'desc');

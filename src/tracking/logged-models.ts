@@ -4,6 +4,7 @@ import { invalidParameter, MloopError, notFound } from '../core/errors.js';
 import { newRunId } from '../core/ids.js';
 import type { ExperimentService } from './experiments.js';
 import { checkKey, checkLength, checkParam, checkTag, limits } from './limits.js';
+import { loadModelMetrics } from './logged-model-metrics.js';
 import { searchLoggedModels, type SearchLoggedModelsInput } from './logged-model-search.js';
 import { generateRunName } from './run-names.js';
 import type { LoggedModelRow, LoggedModelTables } from './tables.js';
@@ -223,9 +224,10 @@ export class LoggedModelService {
   private async load(rows: LoggedModelRow[]): Promise<LoggedModel[]> {
     if (rows.length === 0) return [];
     const ids = rows.map((r) => r.model_id);
-    const [tags, params] = await Promise.all([
+    const [tags, params, metrics] = await Promise.all([
       this.db.selectFrom('logged_model_tags').selectAll().where('model_id', 'in', ids).execute(),
       this.db.selectFrom('logged_model_params').selectAll().where('model_id', 'in', ids).execute(),
+      loadModelMetrics(this.db, ids),
     ]);
     return rows.map((r) => ({
       modelId: r.model_id,
@@ -241,6 +243,7 @@ export class LoggedModelService {
       lifecycleStage: r.lifecycle_stage === 'deleted' ? 'deleted' : 'active',
       tags: tags.filter((t) => t.model_id === r.model_id).map((t) => ({ key: t.key, value: t.value })),
       params: params.filter((p) => p.model_id === r.model_id).map((p) => ({ key: p.key, value: p.value })),
+      metrics: metrics.get(r.model_id) ?? [],
     }));
   }
 }

@@ -7,7 +7,7 @@ import type { DatasetInput, Metric, Run, RunInfo, RunStatus } from './types.js';
 export async function loadRuns(db: Kysely<TrackingTables>, rows: RunRow[]): Promise<Run[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.run_id);
-  const [metrics, params, tags, inputs] = await Promise.all([
+  const [metrics, params, tags, inputs, modelInputs] = await Promise.all([
     db.selectFrom('latest_metrics').selectAll().where('run_id', 'in', ids).execute(),
     db.selectFrom('params').selectAll().where('run_id', 'in', ids).execute(),
     db.selectFrom('tags').selectAll().where('run_id', 'in', ids).execute(),
@@ -26,13 +26,14 @@ export async function loadRuns(db: Kysely<TrackingTables>, rows: RunRow[]): Prom
       ])
       .where('run_inputs.run_id', 'in', ids)
       .execute(),
+    db.selectFrom('run_model_inputs').selectAll().where('run_id', 'in', ids).orderBy('model_id').execute(),
   ]);
   const byRun = new Map<string, Run>();
   for (const row of rows) {
     byRun.set(row.run_id, {
       info: toRunInfo(row),
       data: { metrics: [], params: [], tags: [] },
-      inputs: { datasetInputs: [] },
+      inputs: { datasetInputs: [], modelInputs: [] },
     });
   }
   for (const m of metrics) byRun.get(m.run_id)?.data.metrics.push(toMetric(m));
@@ -52,6 +53,7 @@ export async function loadRuns(db: Kysely<TrackingTables>, rows: RunRow[]): Prom
     };
     byRun.get(i.run_id)?.inputs.datasetInputs.push(input);
   }
+  for (const m of modelInputs) byRun.get(m.run_id)?.inputs.modelInputs.push(m.model_id);
   return rows.map((r) => byRun.get(r.run_id) as Run);
 }
 

@@ -15,6 +15,7 @@ import {
   checkTag,
   limits,
 } from './limits.js';
+import { insertModelInputs, insertModelMetrics } from './logged-model-metrics.js';
 import { decodePageToken, encodePageToken } from './page-token.js';
 import { findRunRow, loadRun, toMetric, toRunInfo } from './run-loader.js';
 import { generateRunName } from './run-names.js';
@@ -188,7 +189,10 @@ export class RunService {
           runId,
           [...seen].map(([key, value]) => ({ key, value })),
         );
-      if (metrics.length > 0) await insertMetrics(tx, runId, metrics);
+      if (metrics.length > 0) {
+        await insertMetrics(tx, runId, metrics);
+        await insertModelMetrics(tx, runId, metrics);
+      }
       if (tags.length > 0) await upsertTags(tx, runId, tags);
     });
   }
@@ -234,11 +238,16 @@ export class RunService {
     };
   }
 
-  /** Records the datasets a run read; the same dataset (name + digest) is stored once per experiment. */
-  async logInputs(runId: string, inputs: DatasetInput[]): Promise<void> {
+  /**
+   * Records the datasets a run read (the same dataset, name + digest, is stored once per
+   * experiment) and the logged models it read, by id.
+   */
+  async logInputs(runId: string, inputs: DatasetInput[], modelIds: string[] = []): Promise<void> {
     inputs.forEach((input, i) => checkDatasetInput(input, `datasets[${i}]`));
+    modelIds.forEach((id, i) => checkKey(id, `models[${i}].model_id`));
     await this.db.transaction().execute(async (tx) => {
       const run = await this.requireActiveRun(tx, runId);
+      await insertModelInputs(tx, runId, modelIds);
       for (const input of inputs) {
         const d = input.dataset;
         const context = input.tags.find((t) => t.key === datasetContextTag)?.value ?? null;

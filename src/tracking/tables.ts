@@ -58,6 +58,10 @@ export interface TrackingTables {
     profile: string | null;
   };
   run_inputs: { run_id: string; dataset_id: string; tags: string; context: string | null };
+  /** Logged models a run read (migration 0021). */
+  run_model_inputs: { run_id: string; model_id: string };
+  /** Metrics a run logged for a logged model, on a dataset or none ('') (migration 0021). */
+  logged_model_metrics: MetricRow & { model_id: string; dataset_name: string; dataset_digest: string };
   artifact_files: { path: string; size: number; sha256: string; created_time: number };
 }
 

@@ -26,6 +26,12 @@ export interface Metric {
   value: number;
   timestamp: number;
   step: number;
+  /** MLflow 3: the logged model the metric measures, and the dataset it was measured on. */
+  modelId?: string | undefined;
+  datasetName?: string | undefined;
+  datasetDigest?: string | undefined;
+  /** The run that logged it, on a logged model's metrics. */
+  runId?: string | undefined;
 }
 
 export interface Param {
@@ -68,7 +74,8 @@ export interface Run {
     params: Param[];
     tags: Tag[];
   };
-  inputs: { datasetInputs: DatasetInput[] };
+  /** Datasets the run read, and (MLflow 3) the ids of logged models it read. */
+  inputs: { datasetInputs: DatasetInput[]; modelInputs: string[] };
 }
 
 export interface Page<T> {
@@ -98,6 +105,8 @@ export interface LoggedModel {
   lifecycleStage: LifecycleStage;
   tags: Tag[];
   params: Param[];
+  /** Every metric point logged for the model, by any run. */
+  metrics: Metric[];
 }
 
 /** A logged model a run produced, at a training step. */

@@ -61,6 +61,60 @@ describeEachDialect('logged models store', (dialect) => {
     expect((await loggedModels.get(foreign.modelId)).sourceRunId).toBe('f'.repeat(32));
   });
 
+  it('keeps metrics a run logs for a model with their dataset, finds models by it, and records models a run read', async () => {
+    const { loggedModels, runs } = platform.tracking;
+    const experimentId = await newExperiment();
+    const run = await runs.create({ experimentId });
+    const measured = await loggedModels.create({ experimentId, sourceRunId: run.info.runId });
+    const other = await loggedModels.create({ experimentId, sourceRunId: run.info.runId });
+    await runs.logBatch(run.info.runId, {
+      metrics: [
+        {
+          key: 'accuracy',
+          value: 0.9,
+          timestamp: 5,
+          step: 1,
+          modelId: measured.modelId,
+          datasetName: 'holdout',
+          datasetDigest: 'd1',
+        },
+        { key: 'loss', value: Number.NaN, timestamp: 6, step: 1, modelId: measured.modelId },
+        { key: 'own', value: 1, timestamp: 7, step: 0 },
+      ],
+    });
+    const metrics = (await loggedModels.get(measured.modelId)).metrics;
+    expect(metrics).toEqual([
+      {
+        key: 'accuracy',
+        value: 0.9,
+        timestamp: 5,
+        step: 1,
+        modelId: measured.modelId,
+        runId: run.info.runId,
+        datasetName: 'holdout',
+        datasetDigest: 'd1',
+      },
+      {
+        key: 'loss',
+        value: Number.NaN,
+        timestamp: 6,
+        step: 1,
+        modelId: measured.modelId,
+        runId: run.info.runId,
+      },
+    ]);
+    expect((await loggedModels.get(other.modelId)).metrics).toEqual([]);
+    const found = async (datasets: Array<{ datasetName: string; datasetDigest?: string }>) =>
+      (await loggedModels.search({ experimentIds: [experimentId], datasets })).items.map((m) => m.modelId);
+    expect(await found([{ datasetName: 'holdout' }])).toEqual([measured.modelId]);
+    expect(await found([{ datasetName: 'holdout', datasetDigest: 'd2' }])).toEqual([]);
+
+    const reader = await runs.create({ experimentId });
+    await runs.logInputs(reader.info.runId, [], [measured.modelId, measured.modelId]);
+    await runs.logInputs(reader.info.runId, [], [measured.modelId]);
+    expect((await runs.get(reader.info.runId)).inputs.modelInputs).toEqual([measured.modelId]);
+  });
+
   it('sets and deletes tags, and keeps params immutable', async () => {
     const { loggedModels } = platform.tracking;
     const model = await loggedModels.create({ experimentId: await newExperiment() });

@@ -4,7 +4,7 @@ import type { Platform } from '../../platform.js';
 import { storePathOf } from '../../tracking/artifacts.js';
 import type { LoggedModel, LoggedModelStatus } from '../../tracking/types.js';
 import type { App } from '../server.js';
-import { tagsToWire, WireTag } from './wire.js';
+import { metricToWire, tagsToWire, WireTag } from './wire.js';
 
 const prefix = '/api/2.0/mlflow';
 const tags = ['mlflow'];
@@ -62,7 +62,7 @@ export function loggedModelToWire(model: LoggedModel) {
       tags: tagsToWire(model.tags),
       registrations: registrationsOf(model),
     },
-    data: { params: tagsToWire(model.params), metrics: [] },
+    data: { params: tagsToWire(model.params), metrics: model.metrics.map(metricToWire) },
   };
 }
 
@@ -109,7 +109,11 @@ export function registerMlflowLoggedModelRoutes(app: App, platform: Platform): v
         body: Type.Object({
           experiment_ids: Type.Array(Type.String()),
           filter: Type.Optional(Type.String()),
-          datasets: Type.Optional(Type.Array(Type.Object({ dataset_name: Type.String() }))),
+          datasets: Type.Optional(
+            Type.Array(
+              Type.Object({ dataset_name: Type.String(), dataset_digest: Type.Optional(Type.String()) }),
+            ),
+          ),
           max_results: Type.Optional(Type.Integer()),
           order_by: Type.Optional(
             Type.Array(Type.Object({ field_name: Type.String(), ascending: Type.Optional(Type.Boolean()) })),
@@ -119,12 +123,13 @@ export function registerMlflowLoggedModelRoutes(app: App, platform: Platform): v
       },
     },
     async (req) => {
-      if (req.body.datasets?.length) {
-        throw invalidParameter('datasets', 'searching logged models by dataset metrics is not supported');
-      }
       const page = await loggedModels.search({
         experimentIds: req.body.experiment_ids,
         filter: req.body.filter,
+        datasets: req.body.datasets?.map((d) => ({
+          datasetName: d.dataset_name,
+          datasetDigest: d.dataset_digest,
+        })),
         maxResults: req.body.max_results,
         orderBy: req.body.order_by?.map((o) => ({ fieldName: o.field_name, ascending: o.ascending })),
         pageToken: req.body.page_token,

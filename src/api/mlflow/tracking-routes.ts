@@ -230,6 +230,9 @@ export function registerMlflowTrackingRoutes(app: App, platform: Platform): void
             value: WireMetric.properties.value,
             timestamp: Type.Integer(),
             step: Type.Optional(Type.Integer()),
+            model_id: Type.Optional(Type.String()),
+            dataset_name: Type.Optional(Type.String()),
+            dataset_digest: Type.Optional(Type.String()),
           },
           { additionalProperties: true },
         ),
@@ -292,7 +295,11 @@ export function registerMlflowTrackingRoutes(app: App, platform: Platform): void
       schema: {
         tags,
         body: Type.Object(
-          { run_id: Type.String(), datasets: Type.Optional(Type.Array(WireDatasetInput)) },
+          {
+            run_id: Type.String(),
+            datasets: Type.Optional(Type.Array(WireDatasetInput)),
+            models: Type.Optional(Type.Array(Type.Object({ model_id: Type.String() }))),
+          },
           { additionalProperties: true },
         ),
       },
@@ -311,6 +318,7 @@ export function registerMlflowTrackingRoutes(app: App, platform: Platform): void
             profile: d.dataset.profile,
           },
         })),
+        (req.body.models ?? []).map((m) => m.model_id),
       );
       return {};
     },

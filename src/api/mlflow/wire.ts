@@ -14,6 +14,10 @@ export const WireMetric = Type.Object({
   value: WireNumber,
   timestamp: Type.Integer(),
   step: Type.Optional(Type.Integer()),
+  // MLflow 3: the logged model measured, and the dataset it was measured on
+  model_id: Type.Optional(Type.String()),
+  dataset_name: Type.Optional(Type.String()),
+  dataset_digest: Type.Optional(Type.String()),
 });
 export type WireMetricValue = Static<typeof WireMetric>;
 
@@ -30,7 +34,14 @@ export const WireDatasetInput = Type.Object({
 });
 
 export function metricFromWire(m: WireMetricValue): Metric {
-  return { key: m.key, value: fromWireNumber(m.value), timestamp: m.timestamp, step: m.step ?? 0 };
+  return {
+    key: m.key,
+    value: fromWireNumber(m.value),
+    timestamp: m.timestamp,
+    step: m.step ?? 0,
+    ...(m.model_id ? { modelId: m.model_id } : {}),
+    ...(m.dataset_name ? { datasetName: m.dataset_name, datasetDigest: m.dataset_digest ?? '' } : {}),
+  };
 }
 
 export function tagsToWire(tags: Tag[]): Array<{ key: string; value: string }> {
@@ -38,7 +49,15 @@ export function tagsToWire(tags: Tag[]): Array<{ key: string; value: string }> {
 }
 
 export function metricToWire(m: Metric) {
-  return { key: m.key, value: toWireNumber(m.value), timestamp: m.timestamp, step: m.step };
+  return {
+    key: m.key,
+    value: toWireNumber(m.value),
+    timestamp: m.timestamp,
+    step: m.step,
+    ...(m.modelId ? { model_id: m.modelId } : {}),
+    ...(m.datasetName ? { dataset_name: m.datasetName, dataset_digest: m.datasetDigest ?? '' } : {}),
+    ...(m.runId ? { run_id: m.runId } : {}),
+  };
 }
 
 export function experimentToWire(e: Experiment) {
@@ -88,6 +107,9 @@ export function runToWire(run: Run) {
           ...(d.dataset.profile === undefined ? {} : { profile: d.dataset.profile }),
         },
       })),
+      ...(run.inputs.modelInputs.length > 0
+        ? { model_inputs: run.inputs.modelInputs.map((modelId) => ({ model_id: modelId })) }
+        : {}),
     },
   };
 }
