@@ -25,8 +25,11 @@ export function objectOfRequest(request: FastifyRequest): RequestObject | undefi
     }
     return undefined;
   };
+  const lineage = lineageObject(url, params);
+  if (lineage) return lineage;
   const kindOf = (): string | undefined => {
     if (/\/(models|registered-models|model-versions|serving)\b|^\/v2\/models/.test(url)) return 'model';
+    if (url.includes('/promotion-requests')) return 'promotion-request';
     if (url.includes('/deployments')) return 'deployment';
     if (url.includes('/datasets')) return 'dataset';
     if (url.includes('/pipeline-runs')) return 'pipeline-run';
@@ -50,10 +53,30 @@ export function objectOfRequest(request: FastifyRequest): RequestObject | undefi
           ? pick('model_id')
           : kind === 'prediction'
             ? (pick('predictionId') ?? pick('prediction_id') ?? pick('id'))
-            : kind === 'pipeline-run'
+            : kind === 'pipeline-run' || kind === 'promotion-request'
               ? pick('id')
               : pick('name');
   return id === undefined ? { kind, id: '' } : { kind, id };
+}
+
+// The lineage route names its object by kind and path: model-version NAME/V, dataset NAME/V (or a
+// digest, which names no dataset), run, deployment and prediction by id or name.
+function lineageObject(url: string, params: Bag): RequestObject | undefined {
+  if (!url.includes('/lineage/')) return undefined;
+  const path = typeof params?.['*'] === 'string' ? params['*'] : '';
+  const first = path.split('/')[0] ?? '';
+  switch (params?.kind) {
+    case 'model-version':
+      return { kind: 'model', id: first };
+    case 'dataset':
+      return { kind: 'dataset', id: first };
+    case 'run':
+    case 'deployment':
+    case 'prediction':
+      return { kind: params.kind, id: path };
+    default:
+      return undefined;
+  }
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

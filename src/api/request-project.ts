@@ -93,6 +93,11 @@ async function ownersOf(
       if (target.deployment) return of('deployment', [target.deployment]);
       return of('model', [target.model ? modelNameOf(target.model) : undefined]);
     }
+    case 'promotion-request': {
+      // Approving one moves its model's alias: judged in the model's project.
+      const asked = id ? await exists(() => platform.governance.promotionRequests.get(id)) : undefined;
+      return of('model', [asked?.model ?? all('model')[0]]);
+    }
     case 'pipeline-run': {
       const store = new PipelineStore(platform.database.tables<PipelineTables>(), platform.clock);
       return of('pipeline', [id ? await exists(async () => (await store.runRow(id)).pipeline) : undefined]);

@@ -72,6 +72,17 @@ export class PromotionRequestService {
     return toRequest(row);
   }
 
+  /** One request, whatever its status. */
+  async get(id: string): Promise<PromotionRequest> {
+    const row = await this.db
+      .selectFrom('promotion_requests')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!row) throw notFound(`No promotion request '${id}'`);
+    return toRequest(row);
+  }
+
   async list(model?: string): Promise<PromotionRequest[]> {
     let query = this.db.selectFrom('promotion_requests').selectAll().orderBy('requested_time', 'desc');
     if (model) query = query.where('model', '=', model);

@@ -135,7 +135,7 @@ describeEachDialect('authorization across two projects', (dialect) => {
   const userSecrets = new Map<string, string>();
 
   /** Ids of each project's experiment and run, and a secret per user. */
-  const ids = new Map<ProjectName, { experimentId: string; runId: string }>();
+  const ids = new Map<ProjectName, { experimentId: string; runId: string; promotion: string }>();
   const as = (user: string, method: string, path: string, body?: object) =>
     call(method, path, userSecrets.get(user), body, base);
 
@@ -187,7 +187,13 @@ describeEachDialect('authorization across two projects', (dialect) => {
       for (const kind of ['model', 'dataset', 'deployment', 'pipeline'])
         await assign(p, kind, `${kind}-${p}`);
       const loggedModel = (await tracking.loggedModels.create({ experimentId })).modelId;
-      ids.set(p, { experimentId, runId });
+      const promotion = await governance.promotionRequests.request({
+        model: `model-${p}`,
+        alias: 'production',
+        version: 1,
+        by: 'someone',
+      });
+      ids.set(p, { experimentId, runId, promotion: promotion.id });
       probes.set(p, {
         experiment: {
           read: ['GET', `/api/v1/experiments/${experimentId}`, 'experiments.read'],
@@ -273,6 +279,10 @@ describeEachDialect('authorization across two projects', (dialect) => {
             { prediction_id: `prediction-${p}`, label: 'no' },
           ],
         },
+        'promotion request': {
+          read: ['GET', `/api/v1/promotion-requests?model=model-${p}`, 'models.read'],
+          write: ['POST', `/api/v1/promotion-requests/${promotion.id}/reject`, 'promotions.approve'],
+        },
         alert: {
           read: ['GET', `/api/v1/alert-rules/alert-${p}`, 'monitoring.read'],
           write: ['POST', `/api/v1/alert-rules/alert-${p}/disable`, 'alerts.write'],
@@ -295,6 +305,8 @@ describeEachDialect('authorization across two projects', (dialect) => {
       'maintainer-but-a',
       (await governance.tokens.create({ name: 'mba', user: 'maintainer-but-a' })).secret,
     );
+    await governance.projects.setMember('beta', 'beta-only', 'viewer');
+    userSecrets.set('beta-only', (await governance.tokens.create({ name: 'bo', user: 'beta-only' })).secret);
   });
 
   afterAll(async () => {
@@ -322,16 +334,14 @@ describeEachDialect('authorization across two projects', (dialect) => {
   it('is not vacuous: every kind has a write the editor of one project may do and its viewer may not', () => {
     for (const kind of Object.keys(probes.get('alpha') ?? {})) {
       const action = probes.get('alpha')?.[kind]?.write[2] as Action;
-      const who = kind === 'deployment' ? 'maintainer' : 'editor';
+      const who = kind === 'deployment' || kind === 'promotion request' ? 'maintainer' : 'editor';
       expect([kind, can(who, action), can('viewer', action)]).toEqual([kind, true, false]);
     }
   });
 
   it('needs the role in every project a search or bulk read names', async () => {
     const [alpha, beta] = [ids.get('alpha'), ids.get('beta')];
-    const outsider = (await platform.governance.tokens.create({ name: 'beta-only', user: 'beta-only' }))
-      .secret;
-    await platform.governance.projects.setMember('beta', 'beta-only', 'viewer');
+    const outsider = userSecrets.get('beta-only');
     const searchAsOutsider = (experimentIds: (string | undefined)[]) =>
       call('POST', '/api/2.0/mlflow/runs/search', outsider, { experiment_ids: experimentIds }, base);
     expect(await searchAsOutsider([beta?.experimentId])).toBe(200);
@@ -355,6 +365,16 @@ describeEachDialect('authorization across two projects', (dialect) => {
     expect(refused.status).toBe(403);
     expect(((await refused.json()) as { message: string }).message).toContain("in project 'alpha'");
     expect((await deploy('model-beta')).status).not.toBe(403);
+  });
+
+  it("reads lineage, and approves a model's promotion, only with a role in its project", async () => {
+    const [alpha, beta] = [ids.get('alpha'), ids.get('beta')];
+    expect(await as('beta-only', 'GET', `/api/v1/lineage/run/${beta?.runId}`)).toBe(200);
+    expect(await as('beta-only', 'GET', `/api/v1/lineage/run/${alpha?.runId}`)).toBe(403);
+    expect(await as('beta-only', 'GET', '/api/v1/lineage/model-version/model-alpha/1')).toBe(403);
+    // A maintainer of default and beta approving alpha's request would move alpha's alias.
+    const approve = `/api/v1/promotion-requests/${alpha?.promotion}/approve`;
+    expect(await as('maintainer-but-a', 'POST', approve)).toBe(403);
   });
 
   it('refuses to rename a model into a name another project holds', async () => {
