@@ -9,14 +9,7 @@ import {
   servePredictions,
   testClock,
 } from './monitoring-fixtures.js';
-
-async function until(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met before the deadline');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+import { until } from '../helpers/poll.js';
 
 describeEachDialect('alert scheduling and performance rules', (dialect) => {
   let platform: Platform;

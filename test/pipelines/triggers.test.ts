@@ -10,6 +10,7 @@ import type { Platform } from '../../src/platform.js';
 import { describeEachDialect, openTestPlatform } from '../helpers/platform.js';
 import { tempDir } from '../helpers/tmp.js';
 import { platformPipelineService } from '../../src/pipelines/pipeline-services.js';
+import { until } from '../helpers/poll.js';
 
 const yaml = (name: string, triggers: string) => `
 name: ${name}
@@ -90,7 +91,7 @@ describeEachDialect('pipeline triggers', (dialect) => {
   it('starts a pipeline on a new version of its dataset', async () => {
     platform.events.emit('data.version-added', { name: 'other', version: 1, digest: 'aa' });
     platform.events.emit('data.version-added', { name: 'churn', version: 4, digest: 'bb' });
-    await waitFor(async () => (await pipelines.listRuns('on-data', 5)).length === 1);
+    await until(async () => (await pipelines.listRuns('on-data', 5)).length === 1);
     expect((await lastRun('on-data'))!.trigger).toEqual({
       kind: 'dataset',
       detail: { name: 'churn', version: 4, digest: 'bb' },
@@ -101,7 +102,7 @@ describeEachDialect('pipeline triggers', (dialect) => {
     const file = join(tempDir(), 'churn.csv');
     writeFileSync(file, 'age,churned\n30,0\n41,1\n');
     const added = await platform.data.datasets.add('churn', file);
-    await waitFor(async () => (await pipelines.listRuns('on-data', 5)).length === 2);
+    await until(async () => (await pipelines.listRuns('on-data', 5)).length === 2);
     // The manual clock stands still, so both runs share a start time: look for this one's trigger.
     const triggers = (await pipelines.listRuns('on-data', 5)).map((r) => r.trigger);
     expect(triggers).toContainEqual({
@@ -114,7 +115,7 @@ describeEachDialect('pipeline triggers', (dialect) => {
     const alert = { model: 'churn', kind: 'drift', value: 0.4, threshold: 0.2, alertId: 'al_1' };
     platform.events.emit('monitoring.alert', { ...alert, rule: 'other-rule' });
     platform.events.emit('monitoring.alert', { ...alert, rule: 'churn-drift' });
-    await waitFor(async () => (await pipelines.listRuns('on-alert', 5)).length === 1);
+    await until(async () => (await pipelines.listRuns('on-alert', 5)).length === 1);
     expect((await lastRun('on-alert'))!.trigger).toMatchObject({
       kind: 'alert',
       detail: { rule: 'churn-drift', alertId: 'al_1' },
@@ -125,14 +126,14 @@ describeEachDialect('pipeline triggers', (dialect) => {
     const alert = { model: 'fraud', kind: 'drift', value: 0.4, threshold: 0.2 };
     platform.events.emit('monitoring.alert', { ...alert, rule: 'fraud-drift', alertId: 'al_2' });
     platform.events.emit('monitoring.alert', { ...alert, rule: 'fraud-accuracy', alertId: 'al_3' });
-    await waitFor(async () => (await lastRun('on-alert-slow'))?.status === 'SUCCEEDED');
+    await until(async () => (await lastRun('on-alert-slow'))?.status === 'SUCCEEDED');
     const runs = await pipelines.listRuns('on-alert-slow', 5);
     // Whichever alert of the burst arrives first starts the run; the other is skipped.
     expect(runs).toHaveLength(1);
     const first = runs[0]!.trigger.detail.alertId as string;
     expect(['al_2', 'al_3']).toContain(first);
     platform.events.emit('monitoring.alert', { ...alert, rule: 'fraud-drift', alertId: 'al_4' });
-    await waitFor(async () => (await pipelines.listRuns('on-alert-slow', 5)).length === 2);
+    await until(async () => (await pipelines.listRuns('on-alert-slow', 5)).length === 2);
     // The manual clock gives both runs one start time, so compare as a set.
     const again = await pipelines.listRuns('on-alert-slow', 5);
     expect(again.map((r) => r.trigger.detail.alertId).sort()).toEqual([first, 'al_4'].sort());
@@ -165,7 +166,7 @@ describeEachDialect('pipeline triggers', (dialect) => {
     );
     clock.advance(24 * 3_600_000); // Tuesday 09:01: nightly is due again
     await expect(scheduler.tick()).resolves.toBeUndefined();
-    await waitFor(async () => (await pipelines.listRuns('nightly', 10)).length === 2);
+    await until(async () => (await pipelines.listRuns('nightly', 10)).length === 2);
     expect(await pipelines.listRuns('unreadable-cron', 10)).toHaveLength(0);
   });
 
@@ -174,11 +175,3 @@ describeEachDialect('pipeline triggers', (dialect) => {
     expect(run.trigger).toEqual({ kind: 'manual', detail: {} });
   });
 });
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

@@ -7,6 +7,7 @@ import { describeWithPython } from '../helpers/python.js';
 import { startServer, type ServerProcess } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/tmp.js';
 import { makeOnnxModels, registerOnnxModels, type OnnxModels } from './onnx-models.js';
+import { eventually } from '../helpers/poll.js';
 
 interface RoutedAnswer {
   model_version: string;
@@ -55,21 +56,6 @@ describeWithPython('deployments end to end: a real server scoring registered sci
       record: models.expected.rows[index % models.expected.rows.length],
       ...(key ? { key } : {}),
     });
-
-  /** Polls until `check` returns a value, failing after `timeoutMs`. */
-  async function eventually<T>(
-    check: () => Promise<T | undefined>,
-    what: string,
-    timeoutMs = 20_000,
-  ): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await check();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
 
   it('answers about 30% of requests from a 30% canary, each arm scoring like scikit-learn', async () => {
     await call('POST', '/api/v1/deployments', {
@@ -138,13 +124,16 @@ describeWithPython('deployments end to end: a real server scoring registered sci
       candidate: { version: '2', mode: 'shadow' },
     });
     for (let i = 0; i < 10; i++) expect((await predict('iris-shadowed', i)).model_version).toBe('1');
-    const logged = await eventually(async () => {
-      const page = await call<{ predictions: Array<{ arm: string; version: number }> }>(
-        'GET',
-        '/api/v1/predictions?deployment=iris-shadowed&maxResults=100',
-      );
-      return page.predictions.length >= 20 ? page.predictions : undefined;
-    }, 'primary and shadow predictions in the log');
+    const logged = await eventually(
+      async () => {
+        const page = await call<{ predictions: Array<{ arm: string; version: number }> }>(
+          'GET',
+          '/api/v1/predictions?deployment=iris-shadowed&maxResults=100',
+        );
+        return page.predictions.length >= 20 ? page.predictions : undefined;
+      },
+      { what: 'primary and shadow predictions in the log', timeoutMs: 20_000, intervalMs: 50 },
+    );
     expect(logged.filter((p) => p.arm === 'shadow').every((p) => p.version === 2)).toBe(true);
     expect(logged.filter((p) => p.arm === 'shadow')).toHaveLength(10);
     expect(logged.filter((p) => p.arm === 'primary')).toHaveLength(10);
@@ -167,10 +156,13 @@ describeWithPython('deployments end to end: a real server scoring registered sci
       const answer = await predict('iris-bad-api', i);
       expect(answer.model_version).toBe('1');
     }
-    const rolledBack = await eventually(async () => {
-      const d = await call<Deployment>('GET', '/api/v1/deployments/iris-bad-api');
-      return d.status === 'rolled_back' ? d : undefined;
-    }, 'the automatic rollback');
+    const rolledBack = await eventually(
+      async () => {
+        const d = await call<Deployment>('GET', '/api/v1/deployments/iris-bad-api');
+        return d.status === 'rolled_back' ? d : undefined;
+      },
+      { what: 'the automatic rollback', timeoutMs: 20_000, intervalMs: 50 },
+    );
     expect(rolledBack.candidate?.percent).toBe(0);
     expect(rolledBack.rollout).toMatchObject({ status: 'rolled_back', stepIndex: 0 });
 
@@ -198,11 +190,14 @@ describeWithPython('deployments end to end: a real server scoring registered sci
       bounds: { maxErrorRate: 0.05, maxP99LatencyMs: 5000 },
     });
     let i = 0;
-    const done = await eventually(async () => {
-      await predict('iris-promote-api', i++);
-      const d = await call<Deployment>('GET', '/api/v1/deployments/iris-promote-api');
-      return d.rollout?.status === 'completed' ? d : undefined;
-    }, 'the rollout to complete');
+    const done = await eventually(
+      async () => {
+        await predict('iris-promote-api', i++);
+        const d = await call<Deployment>('GET', '/api/v1/deployments/iris-promote-api');
+        return d.rollout?.status === 'completed' ? d : undefined;
+      },
+      { what: 'the rollout to complete', timeoutMs: 20_000, intervalMs: 50 },
+    );
     expect(done.primary).toBe('production');
     expect(done.candidate).toBeUndefined();
 
@@ -226,9 +221,12 @@ describeWithPython('deployments end to end: a real server scoring registered sci
       'step-advanced',
       'completed',
     ]);
-    await eventually(async () => {
-      const answer = await predict('iris-promote-api', 0);
-      return answer.model_version === '2' && answer.arm === 'primary' ? answer : undefined;
-    }, 'the promoted version to answer as the primary');
+    await eventually(
+      async () => {
+        const answer = await predict('iris-promote-api', 0);
+        return answer.model_version === '2' && answer.arm === 'primary' ? answer : undefined;
+      },
+      { what: 'the promoted version to answer as the primary', timeoutMs: 20_000, intervalMs: 50 },
+    );
   });
 });

@@ -5,17 +5,9 @@ import { openPlatform, type Platform } from '../../src/platform.js';
 import { describeEachDialect, openTestPlatform } from '../helpers/platform.js';
 import { pythonAvailable } from '../helpers/python.js';
 import { makeOnnxModels, registerOnnxModels, type ModelName, type OnnxModels } from './onnx-models.js';
+import { until } from '../helpers/poll.js';
 
 const versionDirs: ModelName[] = ['columns-v1', 'columns-v2', 'columns-v3', 'columns-v4'];
-
-/** Polls until `condition` holds, failing after the deadline; tests never sleep blindly. */
-async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 interface Observation {
   version: number;
@@ -89,12 +81,18 @@ describeEachDialect('hot swap of a served alias', (dialect) => {
     async () => {
       const { platform, app } = await setUp();
       const load = startLoad(app, models, 8, 4000);
-      await until(() => load.count() >= 50, 'the first answers');
+      await until(() => load.count() >= 50, { what: 'the first answers', timeoutMs: 20_000 });
       for (const version of [2, 3, 4]) {
         const before = load.count();
         await platform.registry.aliases.set('iris', 'champion', version);
-        await until(() => load.latest() === version, `answers from version ${version}`);
-        await until(() => load.count() >= before + 50, `more answers after the move to ${version}`);
+        await until(() => load.latest() === version, {
+          what: `answers from version ${version}`,
+          timeoutMs: 20_000,
+        });
+        await until(() => load.count() >= before + 50, {
+          what: `more answers after the move to ${version}`,
+          timeoutMs: 20_000,
+        });
       }
       await load.stop();
 
@@ -111,10 +109,10 @@ describeEachDialect('hot swap of a served alias', (dialect) => {
         expect(versions).toEqual([...versions].sort((a, b) => a - b));
       }
       // The old sessions were released once their last request finished.
-      await until(
-        () => platform.serving.models.loadedModels().join() === 'iris/4',
-        'old versions to be released',
-      );
+      await until(() => platform.serving.models.loadedModels().join() === 'iris/4', {
+        what: 'old versions to be released',
+        timeoutMs: 20_000,
+      });
     },
   );
 
@@ -134,11 +132,14 @@ describeEachDialect('hot swap of a served alias', (dialect) => {
         artifactPath: 'notes',
       });
       const load = startLoad(app, models, 4, 2000);
-      await until(() => load.count() >= 20, 'the first answers');
+      await until(() => load.count() >= 20, { what: 'the first answers', timeoutMs: 20_000 });
       await platform.registry.aliases.set('iris', 'champion', broken.version);
       await platform.serving.models.refreshAll();
       const before = load.count();
-      await until(() => load.count() >= before + 50, 'answers after the failed move');
+      await until(() => load.count() >= before + 50, {
+        what: 'answers after the failed move',
+        timeoutMs: 20_000,
+      });
       await load.stop();
       expect(load.failures).toEqual([]);
       expect(new Set(load.seen.flat().map((o) => o.version))).toEqual(new Set([1]));
@@ -164,10 +165,10 @@ describeEachDialect('hot swap of a served alias', (dialect) => {
       });
       expect(first.version).toBe(1);
       await platform.registry.aliases.set('iris', 'champion', 3);
-      await until(
-        () => server.serving.models.currentVersion('iris@champion') === 3,
-        'the poll to see version 3',
-      );
+      await until(() => server.serving.models.currentVersion('iris@champion') === 3, {
+        what: 'the poll to see version 3',
+        timeoutMs: 20_000,
+      });
       const after = await server.serving.predictions.predict({
         ref: 'iris@champion',
         records: models.expected.rows,
@@ -184,7 +185,10 @@ describeEachDialect('hot swap of a served alias', (dialect) => {
       1,
     );
     await platform.registry.aliases.delete('iris', 'champion');
-    await until(() => served.currentVersion('iris@champion') === undefined, 'the alias to be unbound');
+    await until(() => served.currentVersion('iris@champion') === undefined, {
+      what: 'the alias to be unbound',
+      timeoutMs: 20_000,
+    });
     await expect(
       predictions.predict({ ref: 'iris@champion', records: models.expected.rows }),
     ).rejects.toMatchObject({

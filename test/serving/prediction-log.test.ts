@@ -10,6 +10,7 @@ import { PredictionJournal } from '../../src/serving/prediction-journal.js';
 import { PredictionLog, type LoggedPrediction } from '../../src/serving/prediction-log.js';
 import type { ServingTables } from '../../src/serving/tables.js';
 import { describeEachDialect, openTestPlatform } from '../helpers/platform.js';
+import { until } from '../helpers/poll.js';
 
 const t0 = Date.UTC(2026, 2, 1);
 
@@ -28,14 +29,6 @@ function prediction(overrides: Partial<LoggedPrediction> = {}): LoggedPrediction
     requestKey: undefined,
     ...overrides,
   };
-}
-
-async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met before the deadline');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 describeEachDialect('PredictionLog', (dialect) => {
