@@ -5,6 +5,12 @@ import type { Logger } from '../core/logging.js';
 import type { Platform } from '../platform.js';
 import { startAlertScheduler } from '../monitoring/alerts/alert-scheduler.js';
 import { startRolloutTicker } from '../serving/deployments/rollout-controller.js';
+import type { FeedbackTables } from '../feedback/tables.js';
+import {
+  PredictionRetention,
+  predictionRetentionIntervalMs,
+  startPredictionRetention,
+} from '../operations/prediction-retention.js';
 import { ensureLocalAdminToken } from '../governance/local-admin-token.js';
 import { authEnabled, registerAccessControl } from './auth.js';
 import { registerBodyTypes } from './body-types.js';
@@ -92,6 +98,16 @@ export async function buildServer(platform: Platform, options: ServerOptions = {
       app.log,
     );
     app.addHook('onClose', async () => scheduler.stop());
+  }
+  const retention = platform.config.predictionRetention;
+  if (retention) {
+    const duty = startPredictionRetention(
+      new PredictionRetention(platform.database.tables<FeedbackTables>(), platform.clock, retention),
+      predictionRetentionIntervalMs,
+      platform.background,
+      app.log,
+    );
+    app.addHook('onClose', async () => duty.stop());
   }
   registerFeedbackRoutes(app, platform);
   registerMonitoringRoutes(app, platform);

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { closestName } from './closest-name.js';
 import { invalidParameter } from './errors.js';
+import type { RetentionSpec } from './retention-spec.js';
 import { settings, type Setting, type SettingContext } from './settings.js';
 
 /** Everything a mloop process is configured by. */
@@ -29,6 +30,8 @@ export interface Config {
   rolloutIntervalMs: number;
   /** How often the server evaluates enabled alert rules, in milliseconds; 0 turns it off. */
   alertIntervalMs: number;
+  /** How much of the prediction log to keep (MLOOP_PREDICTION_RETENTION); undefined keeps everything. */
+  predictionRetention: RetentionSpec | undefined;
   /** `on` refuses requests without a token; `auto` is on unless the server listens on loopback. */
   auth: 'on' | 'off' | 'auto';
   /** Aliases only a project maintainer may move (comma-separated in MLOOP_PROTECTED_ALIASES). */

@@ -1,6 +1,7 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Config } from './config.js';
 import { invalidParameter } from './errors.js';
+import { parseRetentionSpec } from './retention-spec.js';
 
 /** What a setting's default and parser may depend on besides the value itself. */
 export interface SettingContext {
@@ -231,6 +232,14 @@ export const settings: { readonly [K in keyof Config]: Setting<Config[K]> } = {
     description: 'loopback or private hosts alert webhooks may reach',
     shownDefault: 'none: public addresses only',
     parse: listOf,
+  },
+  predictionRetention: {
+    env: 'MLOOP_PREDICTION_RETENTION',
+    description:
+      'prediction log kept per model, by age and size, `[MODEL=]LIMIT[:LIMIT]` rules (`90d:10GB,churn=7d`); labelled predictions stay',
+    shownDefault: 'everything',
+    parse: (raw) =>
+      raw === undefined || String(raw).trim() === '' ? undefined : parseRetentionSpec(String(raw)),
   },
   piiHashKey: {
     env: 'MLOOP_PII_HASH_KEY',

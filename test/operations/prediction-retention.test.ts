@@ -1,0 +1,121 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/core/clock.js';
+import { loadConfig } from '../../src/core/config.js';
+import { parseRetentionSpec } from '../../src/core/retention-spec.js';
+import type { FeedbackTables } from '../../src/feedback/tables.js';
+import { PredictionRetention, startPredictionRetention } from '../../src/operations/prediction-retention.js';
+import { openPlatform, type Platform } from '../../src/platform.js';
+import { describeEachDialect, openTestPlatform } from '../helpers/platform.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const day = 86_400_000;
+
+describeEachDialect('prediction log retention', (dialect) => {
+  let platform: Platform;
+  let clock: ManualClock;
+  const db = () => platform.database.tables<FeedbackTables>();
+
+  beforeAll(async () => {
+    clock = new ManualClock(Date.UTC(2026, 11, 1));
+    platform = await openTestPlatform(dialect, clock);
+  });
+  afterAll(() => platform.close());
+
+  /** `count` predictions of `model`, `ageDays` old, each about `inputBytes` of input text. */
+  async function logged(model: string, count: number, ageDays: number, inputBytes = 10): Promise<string[]> {
+    const rows = Array.from({ length: count }, (_, i) => ({
+      id: `${model}-${ageDays}-${i}`,
+      request_id: `r-${model}-${ageDays}-${i}`,
+      time: clock.now() - ageDays * day + i,
+      model,
+      version: 1,
+      deployment: null,
+      arm: 'primary',
+      inputs: JSON.stringify({ x: 'a'.repeat(inputBytes) }),
+      outputs: '{"label":1}',
+      latency_ms: 1,
+      request_key: null,
+    }));
+    await db().insertInto('predictions').values(rows).execute();
+    return rows.map((r) => r.id);
+  }
+
+  async function remaining(model: string): Promise<string[]> {
+    const rows = await db()
+      .selectFrom('predictions')
+      .select('id')
+      .where('model', '=', model)
+      .orderBy('time')
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  it('deletes predictions past the age limit in batches, keeping labelled ones and recent ones', async () => {
+    const old = await logged('churn', 7, 40);
+    const recent = await logged('churn', 3, 1);
+    await db()
+      .insertInto('feedback')
+      .values({
+        prediction_id: old[2]!,
+        model: 'churn',
+        version: 1,
+        label: '1',
+        source: null,
+        created_time: clock.now(),
+        updated_time: clock.now(),
+        revision: 1,
+      })
+      .execute();
+    // A batch of 3 takes three statements to delete the 6 unlabelled old rows.
+    const retention = new PredictionRetention(db(), clock, parseRetentionSpec('30d'), 3);
+    expect(await retention.apply()).toEqual([{ model: 'churn', deletedByAge: 6, deletedBySize: 0 }]);
+    expect(await remaining('churn')).toEqual([old[2], ...recent]);
+    expect(await retention.apply()).toEqual([]);
+  });
+
+  it("keeps a model's newest predictions within its size limit; its own rule replaces the global one", async () => {
+    const older = await logged('fraud', 20, 90, 200);
+    const newer = await logged('fraud', 5, 60, 200);
+    // Each row holds ~300 bytes of text (inputs, outputs, ids, a fixed overhead): 1KB keeps the newest 3.
+    const retention = new PredictionRetention(db(), clock, parseRetentionSpec('30d,fraud=1KB'));
+    expect(await retention.apply()).toEqual([{ model: 'fraud', deletedByAge: 0, deletedBySize: 22 }]);
+    const left = await remaining('fraud');
+    expect(left).toEqual(newer.slice(-3));
+    expect(older.some((id) => left.includes(id))).toBe(false);
+  });
+});
+
+describe('prediction log retention across servers', () => {
+  it('runs on one server of those sharing a database (the duty leader)', async () => {
+    const home = tempDir('mloop-retention-');
+    const config = loadConfig({ home, databaseUrl: `sqlite:${join(home, 'mloop.db')}` }, {});
+    const servers = [await openPlatform(config), await openPlatform(config)];
+    try {
+      let passes = 0;
+      const counting = { apply: async () => ((passes += 1), []) } as unknown as PredictionRetention;
+      const duties = servers.map((s) => startPredictionRetention(counting, 60_000, s.background));
+      for (const duty of duties) await duty.tick();
+      for (const duty of duties) await duty.tick();
+      expect(passes).toBe(2);
+      for (const duty of duties) await duty.stop();
+    } finally {
+      for (const s of servers) await s.close();
+    }
+  });
+});
+
+describe('MLOOP_PREDICTION_RETENTION', () => {
+  it('reads ages and sizes, globally and per model, and names what it cannot read', () => {
+    expect(parseRetentionSpec('90d:10GB, churn=7d ,fraud=500MB:2w')).toEqual({
+      global: { maxAgeMs: 90 * day, maxBytes: 10e9 },
+      models: { churn: { maxAgeMs: 7 * day }, fraud: { maxBytes: 500e6, maxAgeMs: 14 * day } },
+    });
+    expect(() => parseRetentionSpec('churn=7 days')).toThrow(/"7 days" in "churn=7 days" is neither an age/);
+    expect(loadConfig({}, { MLOOP_PREDICTION_RETENTION: '30d' }).predictionRetention).toEqual({
+      global: { maxAgeMs: 30 * day },
+      models: {},
+    });
+    expect(loadConfig({}, {}).predictionRetention).toBeUndefined();
+  });
+});
