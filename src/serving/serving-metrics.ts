@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { PredictionLogStats } from './prediction-log.js';
 
 /** Labels of per-request series: which model version answered, under which deployment arm. */
@@ -69,24 +69,39 @@ export class ServingMetrics {
           this.set(log().queued);
         },
       });
-      new Gauge({
-        name: 'mloop_prediction_log_written',
+      // Counters (rate() and increase() apply), read from the log's own running totals when scraped.
+      new Counter({
+        name: 'mloop_prediction_log_written_total',
         help: 'Predictions written to the prediction log since the process started',
         registers: [registry],
         collect() {
-          this.set(log().written);
+          this.reset();
+          this.inc(log().written);
         },
       });
-      new Gauge({
-        name: 'mloop_prediction_log_refused',
+      new Counter({
+        name: 'mloop_prediction_log_refused_total',
         help: 'Predictions refused with 503 because the log was at its bound (rows or age not yet in the database) or closed',
         registers: [registry],
         collect() {
-          this.set(log().refused);
+          this.reset();
+          this.inc(log().refused);
         },
       });
     }
   }
+
+  /**
+   * Adds the process's own series (CPU, memory, heap, event loop lag, GC, handles: prom-client's
+   * defaults, `process_*` and `nodejs_*`). A server process calls it once; platforms opened in
+   * tests or by CLI commands do not, as each call starts its own event-loop and GC observers.
+   */
+  exportProcessMetrics(): void {
+    if (this.processMetrics) return;
+    this.processMetrics = true;
+    collectDefaultMetrics({ register: this.registry });
+  }
+  private processMetrics = false;
 
   /** The Prometheus text exposition of every series. */
   async exposition(): Promise<{ contentType: string; body: string }> {

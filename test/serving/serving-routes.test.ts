@@ -373,7 +373,9 @@ describeWithPython('serving routes on registered scikit-learn models', () => {
       expect(res.body).toMatch(
         /mloop_serving_request_duration_seconds_bucket\{le="0.005",model="iris",version="1",arm="default"\}/,
       );
-      expect(res.body).toMatch(/mloop_prediction_log_written \d+/);
+      expect(res.body).toMatch(/^# TYPE mloop_prediction_log_written_total counter$/m);
+      expect(res.body).toMatch(/^mloop_prediction_log_written_total \d+$/m);
+      expect(res.body).toMatch(/^mloop_prediction_log_refused_total \d+$/m);
     });
 
     it('documents the serving routes in the OpenAPI document', async () => {

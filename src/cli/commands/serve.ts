@@ -77,6 +77,7 @@ export function registerServeCommand(program: Command): void {
         const platform = await openPlatform(config, {
           serving: { logger, ...(refresh !== undefined ? { models: { refreshIntervalMs: refresh } } : {}) },
         });
+        platform.serving.metrics.exportProcessMetrics();
         let app;
         try {
           app = await buildModelServer(platform, model, { logger, auth });
