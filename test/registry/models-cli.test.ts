@@ -61,6 +61,7 @@ describe('mloop models commands', () => {
     });
     const text = (await mloop(home, ['models', 'show', 'churn/2'])).stdout;
     expect(text).toMatch(/git commit:\s+a1b2c3d4e5f6/);
+    expect(text).toMatch(/runtime:\s+onnx: an mloop ONNX package, run by onnxruntime in the serving process/);
     expect(text).toMatch(/churn-train\s+d1g35t/);
     expect(text).toMatch(/b \(pii\)\s+float32/);
     expect((await mloop(home, ['models', 'show', 'churn'])).stdout).toMatch(/VERSION\s+STATUS/);

@@ -1,4 +1,5 @@
 import type { ModelVersion, RegisteredModel } from '../../registry/types.js';
+import { servingRuntimeOf } from '../../serving/serving-runtime.js';
 import { renderFields, renderTable } from '../format/table.js';
 import { formatTime } from '../format/values.js';
 
@@ -36,6 +37,11 @@ export function renderModel(model: RegisteredModel, versions: ModelVersion[]): s
   return sections.join('\n');
 }
 
+function runtimeLine(v: ModelVersion): string {
+  const { runtime, reason } = servingRuntimeOf(v);
+  return `${runtime === 'none' ? 'not served' : runtime}: ${reason}`;
+}
+
 /** One version: what it is, where its files are, what it takes as input, and where it came from. */
 export function renderVersion(v: ModelVersion): string {
   const { lineage, metadata } = v;
@@ -47,6 +53,7 @@ export function renderVersion(v: ModelVersion): string {
       ['aliases', v.aliases.join(', ') || '-'],
       ['stage', v.stage],
       ['format', v.format ?? '-'],
+      ['runtime', runtimeLine(v)],
       ['task', metadata?.task ?? '-'],
       ['created', formatTime(v.creationTime)],
       ['description', v.description ?? '-'],
