@@ -100,6 +100,11 @@ export class PipelineService {
     return handle;
   }
 
+  /** Waits for this process's runs to finish, at most `graceMs`; returns those still running. */
+  drain(graceMs: number): Promise<string[]> {
+    return this.runner.drain(graceMs);
+  }
+
   async cancel(runId: string): Promise<void> {
     await this.runner.cancel(runId);
     await this.audit.record({

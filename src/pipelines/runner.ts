@@ -58,6 +58,8 @@ export interface RunHandle {
  */
 export class PipelineRunner {
   private readonly active = new Map<string, AbortController>();
+  /** Told when the last active run ends (shutdown drains). */
+  private idle: (() => void)[] = [];
 
   constructor(private readonly deps: RunnerDeps) {}
 
@@ -142,6 +144,19 @@ export class PipelineRunner {
     this.active.get(runId)?.abort();
   }
 
+  /**
+   * Waits for the runs this process is executing to finish, at most `graceMs` (a shutdown's
+   * drain); returns the ids of those still running then.
+   */
+  async drain(graceMs: number): Promise<string[]> {
+    if (this.active.size > 0)
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, graceMs);
+        this.idle.push(() => (clearTimeout(timer), resolve()));
+      });
+    return [...this.active.keys()];
+  }
+
   private async execute(
     runId: string,
     definition: PipelineDefinition,
@@ -193,6 +208,7 @@ export class PipelineRunner {
     } finally {
       clearInterval(poll);
       this.active.delete(runId);
+      if (this.active.size === 0) for (const notify of this.idle.splice(0)) notify();
     }
     const failed = definition.steps.map((s) => rows.get(s.name)!).find((r) => r.status === 'FAILED');
     const status = controller.signal.aborted ? 'CANCELLED' : failed ? 'FAILED' : 'SUCCEEDED';

@@ -1,3 +1,4 @@
+import { drainGraceMs } from '../../core/shutdown.js';
 import { Type } from '@sinclair/typebox';
 import { invalidParameter } from '../../core/errors.js';
 import { lazyBullMqExecutor } from '../../pipelines/executors/lazy-bullmq-executor.js';
@@ -52,8 +53,13 @@ export function registerPipelineRoutes(
     await pipelines.recoverOrphans();
     scheduler.start(options.schedulerIntervalMs);
   });
+  // Shutdown drains: no new triggers, then the runs in progress (started here by a trigger or a
+  // request) may finish within the grace period; steps still going after it end with the process.
   app.addHook('onClose', async () => {
-    await scheduler.stop();
+    const until = Date.now() + drainGraceMs;
+    await scheduler.stop(drainGraceMs);
+    const going = await pipelines.drain(Math.max(0, until - Date.now()));
+    if (going.length > 0) app.log.error({ runs: going }, 'pipeline runs still going at shutdown');
     await executor?.close();
   });
   app.addContentTypeParser(yamlTypes, { parseAs: 'string' }, (_req, body, done) => done(null, body));

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
 import { loadConfig } from '../../core/config.js';
+import { drainOnSignals } from '../../core/shutdown.js';
 import { LOCAL_ADMIN_TOKEN_FILE } from '../../governance/local-admin-token.js';
 import { grpcPortOption } from '../grpc-port-option.js';
 
@@ -71,7 +72,6 @@ export function registerServerCommand(program: Command): void {
         ]);
         const logger = createLogger(config.logLevel);
         const platform = await openPlatform(config, { serving: { logger }, deployments: { logger } });
-        platform.serving.metrics.exportProcessMetrics();
         // A failed promise nobody awaited is logged and counted on /metrics; the server keeps answering.
         guardUnhandledRejections(platform.background);
         const app = await buildServer(platform, {
@@ -114,18 +114,13 @@ export function registerServerCommand(program: Command): void {
           );
         else process.stdout.write('  auth: on (Authorization: Bearer mlp_…)\n');
 
-        let closing = false;
-        const shutdown = async (signal: string) => {
-          if (closing) return;
-          closing = true;
-          logger.info({ signal }, 'shutting down: finishing in-flight requests');
+        // SIGTERM drains (no new requests, in-flight ones and pipeline steps finish, the prediction
+        // log is written) within the grace period; a second signal exits at once.
+        drainOnSignals(async () => {
           await grpc?.close();
           await app.close();
           await platform.close();
-          process.exit(0);
-        };
-        process.on('SIGTERM', () => void shutdown('SIGTERM'));
-        process.on('SIGINT', () => void shutdown('SIGINT'));
+        }, logger);
       },
     );
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../core/config.js';
 import { invalidParameter } from '../../core/errors.js';
+import { drainOnSignals } from '../../core/shutdown.js';
 import { positiveInteger, print } from '../command-context.js';
 
 export function registerWorkerCommand(program: Command): void {
@@ -30,7 +31,8 @@ export function registerWorkerCommand(program: Command): void {
           import('../../core/background.js'),
         ]);
       const config = loadConfig({});
-      const platform = await openPlatform(config, { serving: { logger: createLogger(config.logLevel) } });
+      const logger = createLogger(config.logLevel);
+      const platform = await openPlatform(config, { serving: { logger } });
       // A failed promise nobody awaited is logged and counted; the worker keeps taking steps.
       guardUnhandledRejections(platform.background);
       const worker = await startStepWorker({
@@ -44,11 +46,11 @@ export function registerWorkerCommand(program: Command): void {
           ),
       });
       print(`mloop worker ready (pid ${process.pid}, concurrency ${opts.concurrency ?? 1})`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGTERM', resolve);
-        process.once('SIGINT', resolve);
-      });
-      await worker.close();
-      await platform.close();
+      // SIGTERM drains: no new steps are taken, the running ones finish within the grace period;
+      // a second signal exits at once (its steps end with it).
+      drainOnSignals(async () => {
+        await worker.close();
+        await platform.close();
+      }, logger);
     });
 }

@@ -81,10 +81,10 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
   subscriber.on('message', (_channel: string, stepRunId: string) => running.get(stepRunId)?.abort());
   await worker.waitUntilReady();
   return {
+    /** Takes no new steps and waits for the running ones to finish (cancels still reach them). */
     async close() {
-      for (const controller of running.values()) controller.abort();
-      await subscriber.quit();
       await worker.close();
+      await subscriber.quit();
     },
   };
 }
