@@ -129,6 +129,7 @@ export const routeActions: Readonly<Record<string, Action>> = {
   'GET /api/2.0/mlflow/metrics/get-history-bulk-interval': 'runs.read',
   'POST /api/2.0/mlflow/experiments/search-datasets': 'runs.read',
   'POST /api/2.0/mlflow/upload-artifact': 'runs.write',
+  'GET /api/3.0/mlflow/server-info': 'public',
   'POST /api/v1/deployments/:name/predict': 'predict',
   'POST /api/v1/deployments/:name/invocations': 'predict',
   'POST /api/v1/deployments': 'deployments.write',

@@ -10,6 +10,7 @@ import { normalizeArtifactPath, joinArtifactPath } from '../../store/artifacts/a
 import { ANY_TYPE } from '../body-types.js';
 import type { App } from '../server.js';
 import { sendArtifactFile } from './artifact-download.js';
+import { registerMlflowServerInfoRoute } from './server-info-route.js';
 import { metricToWire } from './wire.js';
 
 const prefix = '/api/2.0/mlflow';
@@ -38,6 +39,8 @@ export function safeArtifactPath(path: string): string {
 export function registerMlflowUiRoutes(app: App, platform: Platform): void {
   const { runs, artifacts, loggedModels } = platform.tracking;
   const { versions } = platform.registry;
+  // MLflow's UI and clients read the server's capabilities before anything else.
+  registerMlflowServerInfoRoute(app);
 
   app.get(
     '/get-artifact',
