@@ -4,6 +4,7 @@ import { dirname, extname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
 import { invalidParameter, MloopError } from '../core/errors.js';
+import { sha256OfFile } from '../core/hashing.js';
 import type { ArtifactStore } from '../store/artifacts/artifact-store.js';
 import { quoteLiteral, withDuckDb } from '../store/duckdb.js';
 import { readTableSql } from '../store/duckdb-read.js';
@@ -28,7 +29,8 @@ export class VersionFiles {
     for (const file of version.files) {
       const target = join(dir, ...file.path.split('/'));
       const cached = await stat(target).catch(() => undefined);
-      if (cached?.size !== file.size) await this.download(`${version.storagePath}/${file.path}`, target);
+      if (cached?.size !== file.size)
+        await this.download(`${version.storagePath}/${file.path}`, target, file.sha256);
       paths.push(target);
     }
     return paths;
@@ -51,14 +53,16 @@ export class VersionFiles {
     const target = format ?? formatOfPath(output) ?? version.format;
     await mkdir(dirname(resolve(output)), { recursive: true });
     if (target === version.format && version.files.length === 1) {
-      await this.download(`${version.storagePath}/${version.files[0]!.path}`, output);
+      const only = version.files[0]!;
+      await this.download(`${version.storagePath}/${only.path}`, output, only.sha256);
       return target;
     }
     await convertFiles(version.format, await this.localFiles(version), output, target);
     return target;
   }
 
-  private async download(path: string, target: string): Promise<void> {
+  /** Copies a stored file to `target`, checked against the sha256 recorded when the version was added. */
+  private async download(path: string, target: string, sha256: string): Promise<void> {
     const file = await this.store.get(path);
     if (!file) {
       throw new MloopError('INTERNAL_ERROR', `the artifact store has lost ${path}: restore it from a backup`);
@@ -67,6 +71,14 @@ export class VersionFiles {
     const temp = `${target}.${randomBytes(6).toString('hex')}.partial`;
     try {
       await pipeline(file.stream, createWriteStream(temp));
+      const actual = sha256 ? await sha256OfFile(temp) : sha256;
+      if (actual !== sha256) {
+        // A changed object in a bucket (or a cut download) must not become a cached version.
+        throw new MloopError(
+          'INTERNAL_ERROR',
+          `the artifact store's ${path} differs from the dataset version it belongs to (sha256 ${actual}, recorded ${sha256}): restore it from a backup`,
+        );
+      }
       await rename(temp, target);
     } catch (error) {
       await rm(temp, { force: true });

@@ -99,6 +99,24 @@ describeWithS3('datasets, registration and serving on an S3 artifact root', () =
         expect(text).toBe(smallCsv);
       });
 
+      it('refuses a dataset object changed in the bucket rather than cache it as the version', async () => {
+        const name = unique('changed');
+        const added = await writer.data.datasets.add(
+          name,
+          writeText(tempDir('mloop-s3-data-'), 'a.csv', smallCsv),
+        );
+        await bucket.put(
+          `${added.version.storagePath}/a.csv`,
+          Buffer.from(smallCsv.replace('Paris', 'Porto')),
+        );
+        await expect(
+          reader.data.validation.validate(
+            `${name}/1`,
+            parseSuite({ checks: [{ column: 'city', type: 'string' }] }),
+          ),
+        ).rejects.toThrow(/differs from the dataset version it belongs to/);
+      });
+
       it("copies a registered version's files into the bucket; another process serves them", async () => {
         const name = unique('model');
         await writer.registry.models.create({ name });
