@@ -20,6 +20,7 @@ export function startGrpcServer(
       host: options.host,
       port: options.port,
       access: grpcAccess(platform.governance, options.auth),
+      maxMessageBytes: platform.config.bodyLimitBytes,
       onInternalError: (err) => options.logger.error({ err }, 'unhandled error in a gRPC call'),
     },
   );

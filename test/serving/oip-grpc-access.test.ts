@@ -41,6 +41,7 @@ describeWithPython('the gRPC Open Inference Protocol with tokens on', () => {
           host: '127.0.0.1',
           port: 0,
           access: grpcAccess(platform.governance, true),
+          maxMessageBytes: 1 << 20,
           onInternalError: () => {},
         },
       );

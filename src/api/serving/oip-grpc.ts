@@ -169,6 +169,8 @@ export async function listenOipGrpc(
     host: string;
     port: number;
     access: GrpcAccessCheck;
+    /** Largest message received, as the HTTP listener's body limit (grpc-js's default is 4 MB). */
+    maxMessageBytes: number;
     onInternalError: (error: unknown) => void;
   },
 ): Promise<OipGrpcServer> {
@@ -192,7 +194,7 @@ export async function listenOipGrpc(
       return answer(request, metadata);
     }, options.onInternalError);
   const named = (req: { name: string }) => req.name;
-  const server = new grpc.Server();
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': options.maxMessageBytes });
   server.addService(inference.GRPCInferenceService.service, {
     ServerLive: handle('public', async () => ({ live: true })),
     ServerReady: handle('public', async () => ({ ready: address.ready() })),
