@@ -16,6 +16,9 @@ source scripts/lib/chromium.sh
 ensure_test_chromium
 source scripts/lib/redis.sh
 ensure_test_redis
+# After the Python environment: its pip fetches the Kubernetes schemas.
+source scripts/lib/kubernetes-tools.sh
+ensure_test_kubernetes_tools
 
 # Tests that need a service fail (instead of skipping) when it is missing: here it never should be.
 export MLOOP_TEST_REQUIRE_ALL=1
