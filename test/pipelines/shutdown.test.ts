@@ -5,7 +5,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/core/config.js';
 import { LOCAL_ADMIN_TOKEN_FILE } from '../../src/governance/local-admin-token.js';
+import { Queue } from 'bullmq';
+import { redisConnection } from '../../src/pipelines/executors/bullmq-connection.js';
 import { BullMqExecutor } from '../../src/pipelines/executors/bullmq-executor.js';
+import type { StepTask } from '../../src/pipelines/step-task.js';
+import type { Step } from '../../src/pipelines/types.js';
 import { platformPipelineService } from '../../src/pipelines/pipeline-services.js';
 import { parsePipelineYaml } from '../../src/pipelines/yaml-definition.js';
 import { openPlatform } from '../../src/platform.js';
@@ -137,4 +141,39 @@ const redisUrl = testRedisUrl();
       await platform.close();
     }
   }, 60_000);
+});
+
+(redisUrl ? describe : describe.skip)('waiting for a step on Redis', () => {
+  it('fails the step, instead of waiting forever, when Redis loses its job', async () => {
+    const queue = `mloop-test-${randomBytes(4).toString('hex')}`;
+    const executor = new BullMqExecutor(redisUrl!, queue, 200);
+    const admin = new Queue(queue, { connection: redisConnection(redisUrl!) });
+    try {
+      const task: StepTask = {
+        pipeline: 'lost',
+        pipelineRunId: 'prun_lost',
+        stepRunId: 'srun_lost',
+        step: 'train',
+        source: { kind: 'yaml', path: '', text: '' },
+        params: {},
+        inputs: {},
+        outputs: {},
+        artifactDir: 'lost',
+        attempt: 1,
+        timeoutMs: undefined,
+        cwd: '.',
+      };
+      // No worker takes the job; then Redis loses it (as a flush or a failover without persistence would).
+      const result = executor.run(task, {} as Step, new AbortController().signal);
+      await until(async () => (await admin.getJobCounts('waiting')).waiting === 1, { what: 'the job' });
+      await admin.obliterate({ force: true });
+      expect(await result).toMatchObject({
+        ok: false,
+        error: expect.stringMatching(/no longer holds the job/),
+      });
+    } finally {
+      await admin.close();
+      await executor.close();
+    }
+  });
 });

@@ -1,4 +1,4 @@
-import { Queue, QueueEvents } from 'bullmq';
+import { Queue, QueueEvents, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { StepExecutor, StepResult, StepTask } from '../step-task.js';
 import type { Step } from '../types.js';
@@ -14,10 +14,14 @@ export class BullMqExecutor implements StepExecutor {
   private readonly events: QueueEvents;
   private readonly publisher: Redis;
 
-  /** `queueName` separates runners and workers that share a Redis but not a store. */
+  /**
+   * `queueName` separates runners and workers that share a Redis but not a store. Every
+   * `checkMs` (default 30 s) of waiting, the runner checks that Redis still holds the job.
+   */
   constructor(
     redisUrl: string,
     private readonly queueName: string = stepQueueName,
+    private readonly checkMs = 30_000,
   ) {
     const connection = redisConnection(redisUrl);
     this.queue = new Queue(queueName, { connection });
@@ -41,7 +45,7 @@ export class BullMqExecutor implements StepExecutor {
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });
     try {
-      return (await job.waitUntilFinished(this.events)) as StepResult;
+      return await this.finished(job, task);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       return {
@@ -53,6 +57,28 @@ export class BullMqExecutor implements StepExecutor {
       };
     } finally {
       signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /**
+   * The job's result. The wait has deadlines, so a run never hangs on a job that will not finish:
+   * a job Redis no longer holds (flushed, or lost in a failover without persistence) fails its step
+   * at the next check; so does one still unfinished a minute past the step's own timeout counted
+   * from when a worker took it (that worker died holding it). Time waiting for a free worker does
+   * not count.
+   */
+  private async finished(job: Job, task: StepTask): Promise<StepResult> {
+    for (;;) {
+      try {
+        return (await job.waitUntilFinished(this.events, this.checkMs)) as StepResult;
+      } catch (error) {
+        if (!(error instanceof Error) || !/timed out before finishing/.test(error.message)) throw error;
+      }
+      const current = await this.queue.getJob(job.id!);
+      if (!current) throw new Error('Redis no longer holds the job (flushed or lost in a failover)');
+      const took = current.processedOn;
+      if (task.timeoutMs !== undefined && took && Date.now() > took + task.timeoutMs + 60_000)
+        throw new Error("no result a minute past the step's timeout (its worker stopped?)");
     }
   }
 
