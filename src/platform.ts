@@ -124,6 +124,12 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
   const recovered = await serving.log.recover();
   if (recovered > 0)
     options.serving?.logger?.info({ recovered }, 'wrote the predictions a stopped process had journaled');
+  const background = new BackgroundDuties(
+    serving.metrics.registry,
+    options.serving?.logger,
+    {},
+    new LeaderElection(database, clock, options.leaseMs),
+  );
   const deployments = createDeploymentServices({
     database,
     clock,
@@ -136,13 +142,8 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
     scorer: serving.predictions,
     predictor: options.deployments,
     audit,
+    duties: background,
   });
-  const background = new BackgroundDuties(
-    serving.metrics.registry,
-    options.serving?.logger,
-    {},
-    new LeaderElection(database, clock, options.leaseMs),
-  );
   const labelled = new SqlLabelledPredictions(database.tables<FeedbackTables>());
   const feedback = {
     labels: new FeedbackService({
@@ -179,9 +180,9 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
     requestCounters: servingRequestCounters(serving.metrics),
     deployments: {
       get: (name) => deployments.deployments.get(name),
-      requestCounts: (name, since) => {
-        const primary = deployments.armStats.stats(name, 'primary', since);
-        const candidate = deployments.armStats.stats(name, 'candidate', since);
+      requestCounts: async (name, since) => {
+        const primary = await deployments.armStats.stats(name, 'primary', since);
+        const candidate = await deployments.armStats.stats(name, 'candidate', since);
         return {
           requests: primary.requests + candidate.requests,
           errors: primary.errors + candidate.errors,

@@ -159,7 +159,7 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<StoryEv
   });
   const summerTraffic = generateCustomers(150, 'summer', seed + 2);
   const summerIds = await send(client, summerTraffic);
-  await client.feedback.attach(labelsOf(summerIds, summerTraffic), { source: 'demo:summer' });
+  await attachLabels(client, labelsOf(summerIds, summerTraffic), 'demo:summer');
   // Alert when accuracy falls 6 points under what the gate measured on the holdout.
   const webhook = options.webhookUrl ? { webhookUrl: options.webhookUrl } : {};
   const accuracyBar =
@@ -206,7 +206,7 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<StoryEv
   const winterStart = Date.now();
   const winterTraffic = generateCustomers(600, 'winter', seed + 3);
   const winterIds = await send(client, winterTraffic);
-  await client.feedback.attach(labelsOf(winterIds, winterTraffic), { source: 'demo:winter' });
+  await attachLabels(client, labelsOf(winterIds, winterTraffic), 'demo:winter');
   const { version: hold2 } = await client.datasets.add(
     'churn-holdout',
     writeCsv('holdout-winter.csv', generateCustomers(800, 'winter', seed + 4)),
@@ -287,7 +287,7 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<StoryEv
   });
 
   // 10. The rollout traffic's labels come back: both versions judged on the same winter.
-  await client.feedback.attach(labelsOf(rolled.ids, rolled.customers), { source: 'demo:rollout' });
+  await attachLabels(client, labelsOf(rolled.ids, rolled.customers), 'demo:rollout');
   const winter = await client.feedback.performance(model, { from: winterStart });
   const accuracy = Object.fromEntries(
     winter.overall.map((g) => [String(g.version), g.classification?.accuracy ?? NaN]),
@@ -346,6 +346,28 @@ async function send(client: MloopClient, customers: LabelledCustomer[]): Promise
     ids.push(...answer.predictions.map((p) => p.id));
   }
   return ids;
+}
+
+/**
+ * Attaches labels, waiting a moment for predictions not written yet: behind a load balancer the
+ * labels may reach a server before the one that answered has written its predictions (it does
+ * within its log's flush interval).
+ */
+async function attachLabels(
+  client: MloopClient,
+  labels: ReturnType<typeof labelsOf>,
+  source: string,
+): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      await client.feedback.attach(labels, { source });
+      return;
+    } catch (error) {
+      if (Date.now() > deadline || !/no prediction with id/.test((error as Error).message)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
 }
 
 function labelsOf(ids: string[], customers: LabelledCustomer[]) {

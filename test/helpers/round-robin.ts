@@ -6,6 +6,8 @@ export interface RoundRobin {
   url: string;
   /** How many requests each target was sent, in the order of the targets. */
   counts: number[];
+  /** How many requests were sent by method and path (without the query), e.g. `POST /predict`. */
+  sent: Map<string, number>;
   close(): Promise<void>;
 }
 
@@ -15,10 +17,13 @@ export interface RoundRobin {
  */
 export async function roundRobin(targets: string[]): Promise<RoundRobin> {
   const counts = targets.map(() => 0);
+  const sent = new Map<string, number>();
   let next = 0;
   const server: Server = createServer((req, res) => {
     const index = next++ % targets.length;
     counts[index]!++;
+    const route = `${req.method} ${(req.url ?? '/').split('?')[0]}`;
+    sent.set(route, (sent.get(route) ?? 0) + 1);
     const target = new URL(req.url ?? '/', targets[index]);
     const forwarded = request(
       target,
@@ -39,6 +44,7 @@ export async function roundRobin(targets: string[]): Promise<RoundRobin> {
   return {
     url: `http://127.0.0.1:${port}`,
     counts,
+    sent,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

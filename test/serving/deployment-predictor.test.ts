@@ -73,7 +73,7 @@ describe('deployment predictor', () => {
     const result = await predictor().predict(name, { records });
     expect(result).toMatchObject({ deployment: name, arm: 'primary', fellBack: false, version: 1 });
     expect(scorer.calls[0]).toMatchObject({ ref: 'churn@production', deployment: name, arm: 'primary' });
-    expect(stats('primary')).toEqual({ requests: 1, errors: 0, p99LatencyMs: 3 });
+    expect(await stats('primary')).toEqual({ requests: 1, errors: 0, p99LatencyMs: 3 });
   });
 
   it('gives a 30% canary the answers the seeded draws say', async () => {
@@ -91,8 +91,8 @@ describe('deployment predictor', () => {
     }
     expect(got).toBe(expected);
     expect(Math.abs(got / 2000 - 0.3)).toBeLessThan(0.03);
-    expect(stats('candidate').requests).toBe(got);
-    expect(stats('primary').requests).toBe(2000 - got);
+    expect((await stats('candidate')).requests).toBe(got);
+    expect((await stats('primary')).requests).toBe(2000 - got);
     expect(scorer.calls.filter((c) => c.arm === 'candidate').every((c) => c.ref === 'churn/2')).toBe(true);
   });
 
@@ -106,8 +106,8 @@ describe('deployment predictor', () => {
     const shadowCalls = scorer.calls.filter((c) => c.arm === 'shadow');
     expect(shadowCalls).toHaveLength(50);
     expect(shadowCalls[0]).toMatchObject({ ref: 'churn/3', deployment: name, requestKey: 'user-0' });
-    expect(stats('shadow').requests).toBe(50);
-    expect(stats('candidate').requests).toBe(0);
+    expect((await stats('shadow')).requests).toBe(50);
+    expect((await stats('candidate')).requests).toBe(0);
   });
 
   it('counts a failing shadow against the shadow only', async () => {
@@ -116,8 +116,8 @@ describe('deployment predictor', () => {
     const result = await predictor().predict(name, { records });
     expect(result.arm).toBe('primary');
     await predictor().drainShadows();
-    expect(stats('shadow')).toMatchObject({ requests: 1, errors: 1 });
-    expect(stats('primary')).toMatchObject({ requests: 1, errors: 0 });
+    expect(await stats('shadow')).toMatchObject({ requests: 1, errors: 1 });
+    expect(await stats('primary')).toMatchObject({ requests: 1, errors: 0 });
   });
 
   it('keeps an A/B key on one arm', async () => {
@@ -138,8 +138,8 @@ describe('deployment predictor', () => {
     scorer.failing.set('churn/2', new MloopError('INVALID_STATE', 'Model churn version 2 cannot be served'));
     const result = await predictor().predict(name, { records });
     expect(result).toMatchObject({ arm: 'primary', fellBack: true, version: 1 });
-    expect(stats('candidate')).toMatchObject({ requests: 1, errors: 1 });
-    expect(stats('primary')).toMatchObject({ requests: 1, errors: 0 });
+    expect(await stats('candidate')).toMatchObject({ requests: 1, errors: 1 });
+    expect(await stats('primary')).toMatchObject({ requests: 1, errors: 0 });
   });
 
   it('counts a malformed request against no arm', async () => {
@@ -150,15 +150,15 @@ describe('deployment predictor', () => {
     await expect(predictor().predict(name, { records })).rejects.toMatchObject({
       field: 'records[0].colour',
     });
-    expect(stats('candidate').requests).toBe(0);
-    expect(stats('primary').requests).toBe(0);
+    expect((await stats('candidate')).requests).toBe(0);
+    expect((await stats('primary')).requests).toBe(0);
   });
 
   it('counts a request the candidate rejects but the primary accepts against the candidate', async () => {
     await services.deployments.setCandidate(name, { version: '2', mode: 'canary', percent: 100 });
     scorer.failing.set('churn/2', new MloopError('INVALID_PARAMETER_VALUE', 'unknown feature "tenure"'));
     expect((await predictor().predict(name, { records })).fellBack).toBe(true);
-    expect(stats('candidate')).toMatchObject({ requests: 1, errors: 1 });
+    expect(await stats('candidate')).toMatchObject({ requests: 1, errors: 1 });
   });
 
   it('routes by the new split as soon as the deployment changes', async () => {

@@ -100,7 +100,7 @@ export function registerDeploymentRoutes(app: App, platform: Platform): void {
     },
     async (req) => {
       await deployments.delete(req.params.name);
-      armStats.forget(req.params.name);
+      await armStats.forget(req.params.name);
       return {};
     },
   );
@@ -208,7 +208,7 @@ export function registerDeploymentRoutes(app: App, platform: Platform): void {
     {
       schema: {
         tags,
-        summary: 'Live per-arm statistics this server measured',
+        summary: 'Live per-arm statistics, from every server on the database',
         description:
           'Over the current rollout step when a rollout runs, else over the last windowMs (15 minutes by default).',
         params: NameParam,
@@ -233,9 +233,9 @@ export function registerDeploymentRoutes(app: App, platform: Platform): void {
       const arm = (name: 'primary' | 'candidate' | 'shadow') => armStats.stats(deployment.name, name, since);
       return {
         sinceTime: since,
-        primary: arm('primary'),
-        candidate: arm('candidate'),
-        shadow: arm('shadow'),
+        primary: await arm('primary'),
+        candidate: await arm('candidate'),
+        shadow: await arm('shadow'),
       };
     },
   );
@@ -246,7 +246,7 @@ export function registerDeploymentRoutes(app: App, platform: Platform): void {
       config: { action: 'deployments.read' },
       schema: {
         tags,
-        summary: 'Per-minute requests, errors and p99 latency of each arm this server measured',
+        summary: 'Per-minute requests, errors and p99 latency of each arm, from every server on the database',
         description:
           'Over the last `minutes` minutes (60 by default); minutes without requests are left out.',
         params: NameParam,
@@ -261,11 +261,10 @@ export function registerDeploymentRoutes(app: App, platform: Platform): void {
       const deployment = await deployments.get(req.params.name);
       const since = platform.clock.now() - (req.query.minutes ?? 60) * 60_000;
       const arms = ['primary', 'candidate', 'shadow'] as const;
+      const minutes = await Promise.all(arms.map((arm) => armStats.perMinute(deployment.name, arm, since)));
       return {
         sinceTime: since,
-        minutes: arms.flatMap((arm) =>
-          armStats.perMinute(deployment.name, arm, since).map((m) => ({ ...m, arm })),
-        ),
+        minutes: arms.flatMap((arm, i) => minutes[i]!.map((m) => ({ ...m, arm }))),
       };
     },
   );

@@ -16,7 +16,7 @@ export type RuleValue = { model: string; value: number; detail: string } | { mod
 export interface DeploymentLookup {
   get(name: string): Promise<{ model: string; primary: string }>;
   /** Requests and errors its answering arms (primary and candidate) had since `sinceTime`. */
-  requestCounts(name: string, sinceTime: number): { requests: number; errors: number };
+  requestCounts(name: string, sinceTime: number): Promise<{ requests: number; errors: number }>;
 }
 
 export interface RuleValueDependencies {
@@ -80,7 +80,7 @@ export class RuleValues {
       case 'error_rate_above': {
         const { requests, errors, rate } =
           target.deployment && this.deps.deployments
-            ? withRate(this.deps.deployments.requestCounts(target.deployment, from))
+            ? withRate(await this.deps.deployments.requestCounts(target.deployment, from))
             : await this.deps.errorRates.rate(model, version, from);
         if (rate === undefined) return { model, noData: `no requests of ${which} in the window` };
         return { model, value: rate, detail: `${errors} of ${requests} requests of ${which} failed` };

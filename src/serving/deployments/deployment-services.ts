@@ -1,4 +1,5 @@
 import type { AuditTrail } from '../../core/audit-trail.js';
+import type { BackgroundDuties } from '../../core/background.js';
 import type { Clock } from '../../core/clock.js';
 import type { EventBus } from '../../core/events.js';
 import type { Database } from '../../store/database.js';
@@ -32,7 +33,12 @@ export interface DeploymentServicesOptions {
   predictor?: DeploymentPredictorOptions | undefined;
   /** Where deployment changes (by people or the rollout controller) are recorded. */
   audit?: AuditTrail | undefined;
+  /** Runs the periodic flush of arm statistics to the store; without it they are written as read. */
+  duties?: BackgroundDuties | undefined;
 }
+
+/** How often a server writes the arm statistics it measured to the store, for the others to read. */
+const flushEveryMs = 500;
 
 /** Wires deployments' services to one database, clock, event bus, registry and scorer. */
 export function createDeploymentServices(options: DeploymentServicesOptions): DeploymentServices {
@@ -44,7 +50,9 @@ export function createDeploymentServices(options: DeploymentServicesOptions): De
     options.versions,
     options.audit,
   );
-  const armStats = new ArmStatsRecorder(clock);
+  const armStats = new ArmStatsRecorder(options.database, clock);
+  // Other servers read these samples from the store: write them out within a moment.
+  const flusher = options.duties?.every('arm-stats-flush', flushEveryMs, () => armStats.flush());
   const predictor = options.scorer
     ? new DeploymentPredictor(deployments, options.scorer, armStats, events, clock, options.predictor)
     : undefined;
@@ -53,6 +61,10 @@ export function createDeploymentServices(options: DeploymentServicesOptions): De
     rollouts: new RolloutController(deployments, armStats, clock),
     armStats,
     predictor,
-    close: async () => predictor?.drainShadows(),
+    close: async () => {
+      await predictor?.drainShadows();
+      await flusher?.stop();
+      await armStats.flush().catch(() => undefined); // the database may already be gone
+    },
   };
 }

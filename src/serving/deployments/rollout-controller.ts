@@ -88,18 +88,18 @@ export class RolloutController {
   }
 
   /** The statistics of the current step's window of a deployment. */
-  snapshot(deployment: Deployment): StatsSnapshot {
+  async snapshot(deployment: Deployment): Promise<StatsSnapshot> {
     const since = deployment.rollout?.stepStartedTime ?? 0;
     return {
-      primary: this.stats.stats(deployment.name, 'primary', since),
-      candidate: this.stats.stats(deployment.name, 'candidate', since),
+      primary: await this.stats.stats(deployment.name, 'primary', since),
+      candidate: await this.stats.stats(deployment.name, 'candidate', since),
       sinceTime: since,
     };
   }
 
   private async evaluateOne(deployment: Deployment, now: number): Promise<RolloutOutcome> {
     const rollout = deployment.rollout;
-    const stats = this.snapshot(deployment);
+    const stats = await this.snapshot(deployment);
     if (!rollout)
       return {
         deployment: deployment.name,

@@ -21,6 +21,7 @@ import { defaultExperimentTime } from './0017-default-experiment-time.js';
 import { promotionRequestDeployment } from './0018-promotion-request-deployment.js';
 import { leases } from './0019-leases.js';
 import { oneOpenAlert } from './0020-one-open-alert.js';
+import { armSamples } from './0022-arm-samples.js';
 import { loggedModelLinks } from './0021-logged-model-links.js';
 
 /** A migration written once for both dialects; `dialect` is there for the rare type that differs. */
@@ -48,6 +49,7 @@ const steps: Record<string, MigrationStep> = {
   '0018-promotion-request-deployment': promotionRequestDeployment,
   '0019-leases': leases,
   '0020-one-open-alert': oneOpenAlert,
+  '0022-arm-samples': armSamples,
   '0021-logged-model-links': loggedModelLinks,
 };
 
