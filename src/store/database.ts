@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, type Dialect } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, type Dialect, type Driver } from 'kysely';
 import { invalidParameter } from '../core/errors.js';
 import { migrateToLatest } from './migrations/index.js';
 
@@ -43,7 +43,7 @@ async function createDialect(url: string): Promise<{ dialect: Dialect; name: Dia
   if (url.startsWith('sqlite:')) {
     const { default: BetterSqlite3 } = await import('better-sqlite3');
     return {
-      dialect: new SqliteDialect({
+      dialect: new ImmediateSqliteDialect({
         database: openSqlite(BetterSqlite3, url.slice('sqlite:'.length)),
       }),
       name: 'sqlite',
@@ -73,4 +73,20 @@ function openSqlite(Driver: typeof BetterSqlite3, path: string): BetterSqlite3.D
   // Another process (the CLI beside a server) may hold the write lock briefly: wait, never fail.
   db.pragma('busy_timeout = 10000');
   return db;
+}
+
+/**
+ * SQLite with every transaction begun IMMEDIATE: it takes the write lock before its first read.
+ * A deferred BEGIN reads, then fails at once with SQLITE_BUSY (busy_timeout does not apply) when
+ * it must upgrade to write after another process (the CLI beside a server) wrote in between; an
+ * immediate one waits its turn instead. Reads outside transactions still run beside the writer.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    driver.beginTransaction = async (connection) => {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    };
+    return driver;
+  }
 }
