@@ -12,36 +12,51 @@ import { describeToken, searchError, tokenize, type SearchField, type Token } fr
  * back typed, and `clauseCondition` turns one into SQL with every user value bound.
  */
 export type FilterComparator = '=' | '!=' | '>' | '>=' | '<' | '<=' | 'LIKE' | 'ILIKE' | 'IN' | 'NOT IN';
-export type KeyedKind = 'tag' | 'param';
+export type KeyedKind = 'tag' | 'param' | 'metric';
 
-export interface FilterSpec {
+export interface FilterSpec<K extends KeyedKind = 'tag' | 'param'> {
   /** What is searched, for messages: "registered models". */
   entity: string;
   /** Attribute name as written (aliases allowed) → canonical name and type. */
   attributes: ReadonlyMap<string, { name: string; numeric: boolean }>;
   /** Which `prefix.key` families are allowed. */
-  keyed: readonly KeyedKind[];
+  keyed: readonly K[];
 }
 
-export type FilterClause =
+/** `metrics.K`: a number, compared with =, !=, <, <=, > or >= (logged models' metrics). */
+export interface MetricClause {
+  kind: 'metric';
+  key: string;
+  comparator: FilterComparator;
+  value: number;
+}
+
+/** A clause of a filter whose spec allows the `prefix.key` families K. */
+export type FilterClause<K extends KeyedKind = 'tag' | 'param'> =
   | { kind: 'attribute'; name: string; comparator: FilterComparator; value: string | number | string[] }
-  | { kind: KeyedKind; key: string; comparator: FilterComparator; value: string | string[] };
+  | { kind: 'tag' | 'param'; key: string; comparator: FilterComparator; value: string | string[] }
+  | ('metric' extends K ? MetricClause : never);
 
 const keyedPrefixes = new Map<string, KeyedKind>([
   ['tag', 'tag'],
   ['tags', 'tag'],
   ['param', 'param'],
   ['params', 'param'],
+  ['metric', 'metric'],
+  ['metrics', 'metric'],
 ]);
 const numericComparators: readonly FilterComparator[] = ['=', '!=', '>', '>=', '<', '<='];
 
 /** Parses a filter; blank means "everything". Errors are INVALID_PARAMETER_VALUE on field `filter`. */
-export function parseEntityFilter(text: string | undefined, spec: FilterSpec): FilterClause[] {
+export function parseEntityFilter<K extends KeyedKind = 'tag' | 'param'>(
+  text: string | undefined,
+  spec: FilterSpec<K>,
+): FilterClause<K>[] {
   if (text === undefined || text.trim() === '') return [];
   const tokens = tokenize(text, 'filter');
   const fail = (token: Token | undefined, message: string) =>
     searchError('filter', token?.start ?? text.length, message);
-  const clauses: FilterClause[] = [];
+  const clauses: FilterClause<K>[] = [];
   let i = 0;
   for (;;) {
     const target = readTarget(tokens, i, spec, fail);
@@ -51,7 +66,7 @@ export function parseEntityFilter(text: string | undefined, spec: FilterSpec): F
     if (!comparator)
       throw fail(opToken, `expected a comparator after ${target.text}, got ${describeToken(opToken)}`);
     i = comparator.next;
-    const numeric = target.clause.kind === 'attribute' && target.numeric;
+    const numeric = target.clause.kind === 'metric' || (target.clause.kind === 'attribute' && target.numeric);
     if (numeric && !numericComparators.includes(comparator.op)) {
       throw fail(opToken, `${target.text} is a number: compare it with ${numericComparators.join(', ')}`);
     }
@@ -60,7 +75,7 @@ export function parseEntityFilter(text: string | undefined, spec: FilterSpec): F
     }
     const value = readValue(tokens, i, numeric, comparator.op === 'IN' || comparator.op === 'NOT IN', fail);
     i = value.next;
-    clauses.push({ ...target.clause, comparator: comparator.op, value: value.value } as FilterClause);
+    clauses.push({ ...target.clause, comparator: comparator.op, value: value.value } as FilterClause<K>);
     const joiner = tokens[i];
     if (joiner === undefined) return clauses;
     if (joiner.kind !== 'word' || joiner.text.toUpperCase() !== 'AND') {
@@ -72,7 +87,7 @@ export function parseEntityFilter(text: string | undefined, spec: FilterSpec): F
 
 type Fail = (token: Token | undefined, message: string) => Error;
 
-function readTarget(tokens: Token[], i: number, spec: FilterSpec, fail: Fail) {
+function readTarget(tokens: Token[], i: number, spec: FilterSpec<KeyedKind>, fail: Fail) {
   const token = tokens[i];
   const known = () =>
     [

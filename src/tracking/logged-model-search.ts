@@ -14,16 +14,22 @@ import type { LoggedModel, Page } from './types.js';
 
 export interface SearchLoggedModelsInput {
   experimentIds: string[];
-  /** `name = '…'`, `source_run_id = '…'`, `status`, `model_type`, timestamps, `tags.K`, `params.K`. */
+  /**
+   * `name = '…'`, `source_run_id = '…'`, `status`, `model_type`, timestamps, `tags.K`, `params.K`,
+   * and `metrics.K > 0.9` (some point of the metric, on one of `datasets` when given).
+   */
   filter?: string | undefined;
-  /** Only models with a metric measured on one of these datasets (any digest when none is given). */
+  /**
+   * Datasets the metric clauses look at; without metric clauses, only models with a metric
+   * measured on one of them (any digest when none is given), as MLflow searches.
+   */
   datasets?: Array<{ datasetName: string; datasetDigest?: string | undefined }> | undefined;
   orderBy?: Array<{ fieldName: string; ascending?: boolean | undefined }> | undefined;
   maxResults?: number | undefined;
   pageToken?: string | undefined;
 }
 
-const filterSpec: FilterSpec = {
+const filterSpec: FilterSpec<'tag' | 'param' | 'metric'> = {
   entity: 'logged models',
   attributes: new Map([
     ['name', { name: 'name', numeric: false }],
@@ -35,7 +41,7 @@ const filterSpec: FilterSpec = {
     ['creation_time', { name: 'creation_time', numeric: true }],
     ['last_updated_timestamp', { name: 'last_updated_time', numeric: true }],
   ]),
-  keyed: ['tag', 'param'],
+  keyed: ['tag', 'param', 'metric'],
 };
 
 const orderColumns = new Map([
@@ -67,27 +73,34 @@ export async function searchLoggedModels(
     .selectAll()
     .where('experiment_id', 'in', input.experimentIds)
     .where('lifecycle_stage', '=', 'active');
+  const datasets = input.datasets ?? [];
+  if (datasets.some((d) => !d.datasetName))
+    throw invalidParameter('datasets', '`dataset_name` in the `datasets` clause must be specified.');
+  const onDatasets = datasets.map((d) =>
+    d.datasetDigest === undefined
+      ? sql`m.dataset_name = ${d.datasetName}`
+      : sql`(m.dataset_name = ${d.datasetName} and m.dataset_digest = ${d.datasetDigest})`,
+  );
+  const onDataset = onDatasets.length > 0 ? sql`and (${sql.join(onDatasets, sql` or `)})` : sql``;
+  const hasMetricClause = clauses.some((c) => c.kind === 'metric');
+  if (onDatasets.length > 0 && !hasMetricClause) {
+    query = query.where(
+      sql<boolean>`exists (select 1 from logged_model_metrics m where m.model_id = logged_models.model_id ${onDataset})`,
+    );
+  }
   for (const c of clauses) {
-    if (c.kind === 'attribute') {
+    if (c.kind === 'metric') {
+      const value = compareColumn(sql.ref('m.value'), c.comparator, c.value);
+      query = query.where(
+        sql<boolean>`exists (select 1 from logged_model_metrics m where m.model_id = logged_models.model_id and m.key = ${c.key} and m.is_nan = 0 and ${value} ${onDataset})`,
+      );
+    } else if (c.kind === 'attribute') {
       query = query.where(compareColumn(sql.ref(`logged_models.${c.name}`), c.comparator, c.value));
     } else {
       const table = c.kind === 'tag' ? 'logged_model_tags' : 'logged_model_params';
       const join = sql`kv.model_id = logged_models.model_id`;
       query = query.where(keyedCondition(table, join, c.key, c.comparator, c.value));
     }
-  }
-  const datasets = input.datasets ?? [];
-  if (datasets.some((d) => !d.datasetName))
-    throw invalidParameter('datasets', '`dataset_name` in the `datasets` clause must be specified.');
-  if (datasets.length > 0) {
-    const onDataset = datasets.map((d) =>
-      d.datasetDigest === undefined
-        ? sql`m.dataset_name = ${d.datasetName}`
-        : sql`(m.dataset_name = ${d.datasetName} and m.dataset_digest = ${d.datasetDigest})`,
-    );
-    query = query.where(
-      sql<boolean>`exists (select 1 from logged_model_metrics m where m.model_id = logged_models.model_id and (${sql.join(onDataset, sql` or `)}))`,
-    );
   }
   for (const o of orders) {
     query = query.orderBy(sql.ref(`logged_models.${o.column}`), o.ascending ? 'asc' : 'desc');

@@ -77,6 +77,14 @@ def test_logged_models_are_found_by_the_datasets_of_their_metrics(client, rest, 
         on_train.model_id,
     }
     assert unmeasured.model_id in found(None)
+
+    def by_metric(filter_string, datasets=None):
+        models = client.search_logged_models([experiment_id], filter_string=filter_string, datasets=datasets)
+        return {m.model_id for m in models}
+
+    assert by_metric("metrics.accuracy > 0.5") == {on_holdout.model_id, on_train.model_id}
+    assert by_metric("metrics.accuracy > 0.5", [{"dataset_name": "train"}]) == {on_train.model_id}
+    assert by_metric("metrics.accuracy < 0.5") == set()
     nameless = rest.post(
         "logged-models/search", {"experiment_ids": [experiment_id], "datasets": [{"dataset_digest": "d1"}]}
     )

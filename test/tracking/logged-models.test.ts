@@ -108,6 +108,17 @@ describeEachDialect('logged models store', (dialect) => {
       (await loggedModels.search({ experimentIds: [experimentId], datasets })).items.map((m) => m.modelId);
     expect(await found([{ datasetName: 'holdout' }])).toEqual([measured.modelId]);
     expect(await found([{ datasetName: 'holdout', datasetDigest: 'd2' }])).toEqual([]);
+    const byMetric = async (filter: string, datasets?: Array<{ datasetName: string }>) =>
+      (await loggedModels.search({ experimentIds: [experimentId], filter, datasets })).items.map(
+        (m) => m.modelId,
+      );
+    expect(await byMetric('metrics.accuracy > 0.5')).toEqual([measured.modelId]);
+    expect(await byMetric('metrics.accuracy >= 0.95')).toEqual([]);
+    expect(await byMetric('metrics.accuracy > 0.5', [{ datasetName: 'train' }])).toEqual([]);
+    expect(await byMetric('metrics.accuracy > 0.5', [{ datasetName: 'holdout' }])).toEqual([
+      measured.modelId,
+    ]);
+    await expect(byMetric("metrics.accuracy = 'high'")).rejects.toMatchObject({ field: 'filter' });
 
     const reader = await runs.create({ experimentId });
     await runs.logInputs(reader.info.runId, [], [measured.modelId, measured.modelId]);
