@@ -43,13 +43,29 @@ async function ownersOf(
     [body[key], query[key]].flatMap((v) => (Array.isArray(v) ? v : [v])).filter(isName);
   const of = (kind: ProjectObjectKind, keys: readonly (string | undefined)[]): Promise<string[]> =>
     Promise.all(keys.filter(isName).map((key) => projects.projectOf(kind, key)));
+  const experimentOfRun = async (run: string | undefined) =>
+    run ? exists(async () => (await tracking.runs.get(run)).info.experimentId) : undefined;
+  const experimentOfLoggedModel = async (model: string | undefined) =>
+    model
+      ? exists(async () => (await tracking.loggedModels.get(model, { allowDeleted: true })).experimentId)
+      : undefined;
   const id = object?.id ?? '';
   switch (object?.kind) {
     case 'experiment':
       return of('experiment', [await experimentId(platform, request, id), ...all('experiment_ids')]);
-    case 'model':
-      // A rename (MLflow's new_name, the native PATCH's name) must not take a name another project holds.
-      return of('model', [id, named('new_name'), named('name')]);
+    case 'model': {
+      // A rename (MLflow's new_name, the native PATCH's name) must not take a name another project
+      // holds; registering a version copies its source's files, which another project may own.
+      const source = sourceOf(named('source'));
+      const experiments = await Promise.all([
+        experimentOfRun(named('run_id') ?? named('runId') ?? source.run),
+        experimentOfLoggedModel(named('loggedModelId') ?? source.loggedModel),
+      ]);
+      return [
+        ...(await of('model', [id, named('new_name'), named('name'), source.model])),
+        ...(await of('experiment', [...experiments, source.experiment])),
+      ];
+    }
     case 'dataset':
       return of('dataset', [id]);
     case 'deployment': {
@@ -61,21 +77,18 @@ async function ownersOf(
       return of('pipeline', [id]);
     case 'run': {
       const runs = id ? [id] : [...all('run_id'), ...all('run_ids')];
-      const ofRuns = await Promise.all(
-        runs.map((run) => exists(async () => (await tracking.runs.get(run)).info.experimentId)),
-      );
+      const ofRuns = await Promise.all(runs.map(experimentOfRun));
       return of('experiment', [
         ...ofRuns,
         ...(id ? [] : [named('experiment_id'), ...all('experiment_ids'), ...all('experimentIds')]),
         proxiedExperiment(request),
       ]);
     }
-    case 'logged-model': {
-      const logged = id
-        ? await exists(() => tracking.loggedModels.get(id, { allowDeleted: true }))
-        : undefined;
-      return of('experiment', [logged?.experimentId ?? named('experiment_id'), ...all('experiment_ids')]);
-    }
+    case 'logged-model':
+      return of('experiment', [
+        (await experimentOfLoggedModel(id)) ?? named('experiment_id'),
+        ...all('experiment_ids'),
+      ]);
     case 'prediction': {
       const logged = id ? await exists(() => serving.log.get(id)) : undefined;
       // A listing names its deployment or model in the query.
@@ -105,6 +118,27 @@ async function ownersOf(
     default:
       return [];
   }
+}
+
+/**
+ * What a model version's source names, by its forms: `runs:/RUN/PATH`, `models:/m-…` (a logged
+ * model), `models:/NAME/VERSION`, `mlflow-artifacts:/EXPERIMENT/…` (a run's files at their
+ * default location).
+ */
+function sourceOf(source: string | undefined): {
+  run?: string;
+  loggedModel?: string;
+  model?: string;
+  experiment?: string;
+} {
+  const match = /^([a-z-]+):\/+([^/]+)(\/.*)?$/.exec(source ?? '');
+  if (!match) return {};
+  const [, scheme, first = '', more] = match;
+  if (scheme === 'runs') return { run: first };
+  if (scheme === 'models')
+    return more || first.includes('@') ? { model: modelNameOf(first) } : { loggedModel: first };
+  if (scheme === 'mlflow-artifacts') return { experiment: first };
+  return {};
 }
 
 // MLflow's artifact proxy names files by store path, `<experiment id>/<run id>/artifacts/…` for

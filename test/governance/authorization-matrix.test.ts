@@ -377,6 +377,18 @@ describeEachDialect('authorization across two projects', (dialect) => {
     expect(await as('maintainer-but-a', 'POST', approve)).toBe(403);
   });
 
+  it("needs a role in the source's project to register a version from another project's run", async () => {
+    const [alpha, beta] = [ids.get('alpha'), ids.get('beta')];
+    const register = (run: string | undefined) =>
+      as('maintainer-but-a', 'POST', '/api/v1/models/model-beta/versions', { source: `runs:/${run}/model` });
+    expect(await register(alpha?.runId)).toBe(403);
+    expect(await register(beta?.runId)).not.toBe(403);
+    const mlflow = { name: 'model-beta', source: `runs:/${alpha?.runId}/model`, run_id: alpha?.runId };
+    expect(await as('maintainer-but-a', 'POST', '/api/2.0/mlflow/model-versions/create', mlflow)).toBe(403);
+    const logged = { runId: alpha?.runId, artifactPath: 'model' };
+    expect(await as('maintainer-but-a', 'POST', '/api/v1/models/model-beta/versions', logged)).toBe(403);
+  });
+
   it('refuses to rename a model into a name another project holds', async () => {
     const user = 'editor-a-viewer-b';
     expect(await as(user, 'PATCH', '/api/v1/models/model-alpha', { name: 'taken-by-beta' })).toBe(403);
