@@ -12,22 +12,27 @@ export const MAX_JSON_DEPTH = 64;
 export function registerJsonBodyParser(app: App): void {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    const text = body as string;
-    if (text.trim() === '') return done(null, undefined);
-    if (jsonDepth(text) > MAX_JSON_DEPTH)
-      return done(
-        new MloopError('BAD_REQUEST', `JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`),
-        undefined,
-      );
     try {
-      done(null, JSON.parse(text));
+      done(null, parseJsonBody(body as string));
     } catch (error) {
-      done(
-        new MloopError('MALFORMED_REQUEST', `Body is not valid JSON: ${(error as Error).message}`),
-        undefined,
-      );
+      done(error as MloopError, undefined);
     }
   });
+}
+
+/**
+ * A JSON body's text as a value (undefined when blank), refusing a too-deep nesting and malformed
+ * JSON with 400s; routes that read their own body (binary tensors behind a JSON header) use it too.
+ */
+export function parseJsonBody(text: string): unknown {
+  if (text.trim() === '') return undefined;
+  if (jsonDepth(text) > MAX_JSON_DEPTH)
+    throw new MloopError('BAD_REQUEST', `JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`);
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new MloopError('MALFORMED_REQUEST', `Body is not valid JSON: ${(error as Error).message}`);
+  }
 }
 
 /** The deepest nesting of arrays and objects in a JSON text, ignoring brackets inside strings. */

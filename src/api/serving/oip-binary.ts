@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { invalidParameter, MloopError } from '../../core/errors.js';
+import { parseJsonBody } from '../json-body.js';
 import type { OipTensor } from './oip-tensors.js';
 
 /**
@@ -156,15 +157,15 @@ export function decodeInferBody(bytes: Buffer, headerLength: string | undefined)
       'BAD_REQUEST',
       `Inference-Header-Content-Length ${headerLength} does not fit the body`,
     );
-  let request: { inputs?: unknown };
-  try {
-    request = JSON.parse(bytes.toString('utf8', 0, jsonLength)) as { inputs?: unknown };
-  } catch (error) {
-    throw new MloopError('MALFORMED_REQUEST', `Body is not valid JSON: ${(error as Error).message}`);
-  }
+  const parsed = parseJsonBody(bytes.toString('utf8', 0, jsonLength));
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new MloopError('BAD_REQUEST', 'The inference request must be a JSON object');
+  const request = parsed as { inputs?: unknown };
   let at = jsonLength;
   if (Array.isArray(request.inputs)) {
-    request.inputs.forEach((tensor: Partial<OipTensor>, i) => {
+    request.inputs.forEach((tensor: Partial<OipTensor> | null, i) => {
+      // Not a tensor: schema validation names it next.
+      if (typeof tensor !== 'object' || tensor === null) return;
       const size = tensor.parameters?.binary_data_size;
       if (size === undefined) return;
       if (typeof size !== 'number' || !Number.isInteger(size) || size < 0 || at + size > bytes.length)
