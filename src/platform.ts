@@ -22,6 +22,7 @@ import { SqlLabelledPredictions } from './feedback/labelled-predictions.js';
 import type { FeedbackTables } from './feedback/tables.js';
 import { PerformanceService } from './monitoring/performance/performance-report.js';
 import { servingRequestCounters } from './monitoring/alerts/request-error-rates.js';
+import { SharedRequestCounters } from './monitoring/alerts/shared-request-counters.js';
 import { datasetVersionFiles } from './monitoring/dataset-version-files.js';
 import { createMonitoringServices, type MonitoringServices } from './monitoring/monitoring-services.js';
 import {
@@ -170,6 +171,9 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
     events,
     audit,
   });
+  // Error-rate rules on models count every server's requests: each publishes its counters.
+  const requestCounters = new SharedRequestCounters(database, servingRequestCounters(serving.metrics));
+  const countersPublisher = background.every('request-totals', 1_000, () => requestCounters.publish());
   const monitoring = createMonitoringServices({
     database,
     clock,
@@ -177,7 +181,7 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
     webhook: { allowedHosts: config.webhookAllowedHosts },
     registry,
     predictionLog: serving.log,
-    requestCounters: servingRequestCounters(serving.metrics),
+    requestCounters,
     deployments: {
       get: (name) => deployments.deployments.get(name),
       requestCounts: async (name, since) => {
@@ -250,6 +254,7 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
     background,
     close: async () => {
       await background.stop();
+      await countersPublisher.stop();
       await monitoring.alerts.evaluator.idle();
       await deployments.close();
       await serving.close();

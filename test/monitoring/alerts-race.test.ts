@@ -88,6 +88,35 @@ describeEachDialect('one open alert across servers', (dialect) => {
     expect(receiver.bodies).toHaveLength(1);
   });
 
+  it("an error-rate rule on a model counts every server's requests", async () => {
+    const [a, b] = servers as [Platform, Platform];
+    const model = await registerMonitoredModel(a);
+    await a.monitoring.alerts.rules.create({
+      name: 'errors',
+      model: `${model}@champion`,
+      kind: 'error_rate_above',
+      threshold: 0.2,
+      window: '1h',
+    });
+    // The window opens on the evaluating server (its first look), then the other serves the traffic.
+    expect((await a.monitoring.alerts.evaluator.evaluate('errors')).outcome).toBe('no_data');
+    await servePredictions(b, `${model}@champion`, 100);
+    for (let i = 0; i < 2; i++) {
+      await expect(
+        b.serving.predictions.predict({ ref: `${model}@champion`, records: [{ a: 1 }] }),
+      ).rejects.toThrow(/b/);
+    }
+    // The other server publishes its counters within a second.
+    await vi.waitFor(
+      async () =>
+        expect(await a.monitoring.alerts.evaluator.evaluate('errors')).toMatchObject({
+          outcome: 'fired',
+          value: 0.5,
+        }),
+      { timeout: 5_000, interval: 250 },
+    );
+  });
+
   it('a server that fails to insert for another reason still reports the error', async () => {
     const [a] = servers as [Platform, Platform];
     const model = await registerMonitoredModel(a);

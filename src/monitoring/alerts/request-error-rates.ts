@@ -17,17 +17,23 @@ const maxSnapshots = 10_000;
  * Error rates over a window, from serving's cumulative counters. The prediction log records only
  * answered requests, so failures are counted from the counters: a snapshot is taken at every
  * evaluation, and a window's rate is the difference between now and the newest snapshot at or
- * before the window's start. The counters start at zero with the process, which is the first
- * snapshot; so a window reaching back before the process started covers what this process saw.
+ * before the window's start. The first snapshot is taken as the process starts; so a window
+ * reaching back before then covers what was counted since.
  */
 export class RequestErrorRates {
-  private readonly snapshots: Snapshot[];
+  private readonly snapshots: Snapshot[] = [];
+  private readonly first: Promise<Snapshot>;
 
   constructor(
     private readonly counters: RequestCounters,
     private readonly clock: Clock,
   ) {
-    this.snapshots = [{ time: clock.now(), totals: new Map() }];
+    // Shared counters hold what servers counted before this one started: the window's zero.
+    const time = clock.now();
+    this.first = counters.totals().then(
+      (totals) => ({ time, totals }),
+      () => ({ time, totals: new Map() }),
+    );
   }
 
   /** Errors / requests of `model` (one version, or all) since `from`; undefined without requests. */
@@ -36,6 +42,7 @@ export class RequestErrorRates {
     version: number | undefined,
     from: number,
   ): Promise<{ requests: number; errors: number; rate: number | undefined }> {
+    if (this.snapshots.length === 0) this.snapshots.push(await this.first);
     const now = { time: this.clock.now(), totals: await this.counters.totals() };
     let base = this.snapshots[0]!;
     for (const s of this.snapshots) if (s.time <= from) base = s;

@@ -22,6 +22,7 @@ import { promotionRequestDeployment } from './0018-promotion-request-deployment.
 import { leases } from './0019-leases.js';
 import { oneOpenAlert } from './0020-one-open-alert.js';
 import { armSamples } from './0022-arm-samples.js';
+import { requestTotals } from './0023-request-totals.js';
 import { loggedModelLinks } from './0021-logged-model-links.js';
 
 /** A migration written once for both dialects; `dialect` is there for the rare type that differs. */
@@ -50,6 +51,7 @@ const steps: Record<string, MigrationStep> = {
   '0019-leases': leases,
   '0020-one-open-alert': oneOpenAlert,
   '0022-arm-samples': armSamples,
+  '0023-request-totals': requestTotals,
   '0021-logged-model-links': loggedModelLinks,
 };
 
