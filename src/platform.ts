@@ -22,7 +22,6 @@ import { SqlLabelledPredictions } from './feedback/labelled-predictions.js';
 import type { FeedbackTables } from './feedback/tables.js';
 import { PerformanceService } from './monitoring/performance/performance-report.js';
 import { servingRequestCounters } from './monitoring/alerts/request-error-rates.js';
-import { SharedRequestCounters } from './monitoring/alerts/shared-request-counters.js';
 import { datasetVersionFiles } from './monitoring/dataset-version-files.js';
 import { createMonitoringServices, type MonitoringServices } from './monitoring/monitoring-services.js';
 import {
@@ -33,6 +32,7 @@ import type { DeploymentPredictorOptions } from './serving/deployments/deploymen
 import { registryModelVersions } from './serving/deployments/registry-versions.js';
 import { PersonalData, piiHashKey } from './serving/personal-data.js';
 import { registryModelSource } from './serving/registry-source.js';
+import type { ModelSource } from './serving/served-models.js';
 import {
   createServingServices,
   type ServingOptions,
@@ -89,6 +89,8 @@ export interface PlatformOptions {
   deployments?: DeploymentPredictorOptions;
   /** How long a process leads a once-only duty without renewing before another takes over (default 15 s). */
   leaseMs?: number;
+  /** Where served models come from: this store's registry, or a registry server's (`mloop serve --url`). */
+  modelSource?: ModelSource;
 }
 
 /** The composition root: the server and the embedded CLI both start here. */
@@ -115,7 +117,7 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
       database,
       clock,
       events,
-      source: registryModelSource(registry),
+      source: options.modelSource ?? registryModelSource(registry),
       personalData,
     },
     // Answered predictions are journaled here until the database holds them.
@@ -125,12 +127,6 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
   const recovered = await serving.log.recover();
   if (recovered > 0)
     options.serving?.logger?.info({ recovered }, 'wrote the predictions a stopped process had journaled');
-  const background = new BackgroundDuties(
-    serving.metrics.registry,
-    options.serving?.logger,
-    {},
-    new LeaderElection(database, clock, options.leaseMs),
-  );
   const deployments = createDeploymentServices({
     database,
     clock,
@@ -143,8 +139,13 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
     scorer: serving.predictions,
     predictor: options.deployments,
     audit,
-    duties: background,
   });
+  const background = new BackgroundDuties(
+    serving.metrics.registry,
+    options.serving?.logger,
+    {},
+    new LeaderElection(database, clock, options.leaseMs),
+  );
   const labelled = new SqlLabelledPredictions(database.tables<FeedbackTables>());
   const feedback = {
     labels: new FeedbackService({
@@ -171,9 +172,6 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
     events,
     audit,
   });
-  // Error-rate rules on models count every server's requests: each publishes its counters.
-  const requestCounters = new SharedRequestCounters(database, servingRequestCounters(serving.metrics));
-  const countersPublisher = background.every('request-totals', 1_000, () => requestCounters.publish());
   const monitoring = createMonitoringServices({
     database,
     clock,
@@ -181,12 +179,12 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
     webhook: { allowedHosts: config.webhookAllowedHosts },
     registry,
     predictionLog: serving.log,
-    requestCounters,
+    requestCounters: servingRequestCounters(serving.metrics),
     deployments: {
       get: (name) => deployments.deployments.get(name),
-      requestCounts: async (name, since) => {
-        const primary = await deployments.armStats.stats(name, 'primary', since);
-        const candidate = await deployments.armStats.stats(name, 'candidate', since);
+      requestCounts: (name, since) => {
+        const primary = deployments.armStats.stats(name, 'primary', since);
+        const candidate = deployments.armStats.stats(name, 'candidate', since);
         return {
           requests: primary.requests + candidate.requests,
           errors: primary.errors + candidate.errors,
@@ -254,7 +252,6 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
     background,
     close: async () => {
       await background.stop();
-      await countersPublisher.stop();
       await monitoring.alerts.evaluator.idle();
       await deployments.close();
       await serving.close();

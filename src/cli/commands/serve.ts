@@ -19,6 +19,11 @@ export function registerServeCommand(program: Command): void {
     .option('--artifact-root <dir>', 'directory for artifacts (MLOOP_ARTIFACT_ROOT)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug (MLOOP_LOG_LEVEL)')
     .option('--auth <mode>', 'on, off, or auto: tokens required unless listening on loopback (MLOOP_AUTH)')
+    .option(
+      '--url <url>',
+      "take the model from the registry server at this URL (MLOOP_URL), files checked against their sha256, instead of this machine's store",
+    )
+    .option('--tracking-uri <url>', 'the same as --url, as MLflow names it')
     .option(grpcPortOption.flags, grpcPortOption.description, grpcPortOption.parse)
     .option(
       '--refresh-interval <ms>',
@@ -27,7 +32,7 @@ export function registerServeCommand(program: Command): void {
     )
     .addHelpText(
       'after',
-      '\nExamples:\n  $ mloop serve churn@champion --port 8080\n  $ curl -X POST localhost:8080/predict -H content-type:application/json -d \'{"record": {"tenure": 12}}\'\n',
+      '\nExamples:\n  $ mloop serve churn@champion --port 8080\n  $ mloop serve churn@champion --url http://registry:5050\n  $ curl -X POST localhost:8080/predict -H content-type:application/json -d \'{"record": {"tenure": 12}}\'\n',
     )
     .action(
       async (
@@ -39,6 +44,8 @@ export function registerServeCommand(program: Command): void {
           artifactRoot?: string;
           logLevel?: string;
           auth?: 'on' | 'off' | 'auto';
+          url?: string;
+          trackingUri?: string;
           refreshInterval?: number;
           grpcPort?: number;
         },
@@ -57,6 +64,7 @@ export function registerServeCommand(program: Command): void {
           artifactRoot: opts.artifactRoot,
           logLevel: opts.logLevel,
           auth: opts.auth,
+          url: opts.url ?? opts.trackingUri,
         });
         // Imported here, not at the top: `mloop serve --help` should not load Fastify and every domain.
         const [
@@ -74,10 +82,15 @@ export function registerServeCommand(program: Command): void {
         ]);
         const auth = authEnabled(config.auth, config.host);
         const logger = createLogger(config.logLevel);
+        // From a registry server, the version's files are downloaded and checked against their
+        // sha256 as `mloop predict --url` does; the alias is followed by asking the server.
+        const modelSource = config.url
+          ? (await import('../backends/remote-model-source.js')).remoteModelSource(config.url)
+          : undefined;
         const platform = await openPlatform(config, {
+          ...(modelSource ? { modelSource } : {}),
           serving: { logger, ...(refresh !== undefined ? { models: { refreshIntervalMs: refresh } } : {}) },
         });
-        platform.serving.metrics.exportProcessMetrics();
         let app;
         try {
           app = await buildModelServer(platform, model, { logger, auth });
@@ -98,7 +111,7 @@ export function registerServeCommand(program: Command): void {
         const version = platform.serving.models.currentVersion(model);
         process.stdout.write(`mloop serve listening on ${address.replace('[::1]', 'localhost')}\n`);
         process.stdout.write(
-          `  model: ${model} (version ${version ?? '?'})   database: ${platform.database.dialect}\n`,
+          `  model: ${model} (version ${version ?? '?'})   ${config.url ? `registry: ${config.url}   predictions: ${platform.database.dialect}` : `database: ${platform.database.dialect}`}\n`,
         );
         if (grpc) process.stdout.write(`  gRPC: Open Inference Protocol on ${config.host}:${grpc.port}\n`);
         process.stdout.write(
