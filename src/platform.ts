@@ -22,6 +22,7 @@ import { SqlLabelledPredictions } from './feedback/labelled-predictions.js';
 import type { FeedbackTables } from './feedback/tables.js';
 import { PerformanceService } from './monitoring/performance/performance-report.js';
 import { servingRequestCounters } from './monitoring/alerts/request-error-rates.js';
+import { SharedRequestCounters } from './monitoring/alerts/shared-request-counters.js';
 import { datasetVersionFiles } from './monitoring/dataset-version-files.js';
 import { createMonitoringServices, type MonitoringServices } from './monitoring/monitoring-services.js';
 import {
@@ -127,6 +128,12 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
   const recovered = await serving.log.recover();
   if (recovered > 0)
     options.serving?.logger?.info({ recovered }, 'wrote the predictions a stopped process had journaled');
+  const background = new BackgroundDuties(
+    serving.metrics.registry,
+    options.serving?.logger,
+    {},
+    new LeaderElection(database, clock, options.leaseMs),
+  );
   const deployments = createDeploymentServices({
     database,
     clock,
@@ -139,13 +146,8 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
     scorer: serving.predictions,
     predictor: options.deployments,
     audit,
+    duties: background,
   });
-  const background = new BackgroundDuties(
-    serving.metrics.registry,
-    options.serving?.logger,
-    {},
-    new LeaderElection(database, clock, options.leaseMs),
-  );
   const labelled = new SqlLabelledPredictions(database.tables<FeedbackTables>());
   const feedback = {
     labels: new FeedbackService({
@@ -172,6 +174,9 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
     events,
     audit,
   });
+  // Error-rate rules on models count every server's requests: each publishes its counters.
+  const requestCounters = new SharedRequestCounters(database, servingRequestCounters(serving.metrics));
+  const countersPublisher = background.every('request-totals', 1_000, () => requestCounters.publish());
   const monitoring = createMonitoringServices({
     database,
     clock,
@@ -179,12 +184,12 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
     webhook: { allowedHosts: config.webhookAllowedHosts },
     registry,
     predictionLog: serving.log,
-    requestCounters: servingRequestCounters(serving.metrics),
+    requestCounters,
     deployments: {
       get: (name) => deployments.deployments.get(name),
-      requestCounts: (name, since) => {
-        const primary = deployments.armStats.stats(name, 'primary', since);
-        const candidate = deployments.armStats.stats(name, 'candidate', since);
+      requestCounts: async (name, since) => {
+        const primary = await deployments.armStats.stats(name, 'primary', since);
+        const candidate = await deployments.armStats.stats(name, 'candidate', since);
         return {
           requests: primary.requests + candidate.requests,
           errors: primary.errors + candidate.errors,
@@ -252,6 +257,7 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
     background,
     close: async () => {
       await background.stop();
+      await countersPublisher.stop();
       await monitoring.alerts.evaluator.idle();
       await deployments.close();
       await serving.close();

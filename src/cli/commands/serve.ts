@@ -91,6 +91,7 @@ export function registerServeCommand(program: Command): void {
           ...(modelSource ? { modelSource } : {}),
           serving: { logger, ...(refresh !== undefined ? { models: { refreshIntervalMs: refresh } } : {}) },
         });
+        platform.serving.metrics.exportProcessMetrics();
         let app;
         try {
           app = await buildModelServer(platform, model, { logger, auth });
