@@ -185,12 +185,6 @@ export const commandTable: readonly CommandEntry[] = [
     register: async () => (await import('./commands/completion.js')).registerCompletionCommand,
   },
   {
-    name: 'completion',
-    term: 'completion <shell>',
-    description: 'Print shell completion for bash, zsh or fish (commands, subcommands and options)',
-    register: async () => (await import('./commands/completion.js')).registerCompletionCommand,
-  },
-  {
     name: 'worker',
     term: 'worker [options]',
     description: 'Run pipeline steps sent through Redis by `mloop pipelines run --executor bullmq`',

@@ -72,6 +72,7 @@ export function registerServerCommand(program: Command): void {
         ]);
         const logger = createLogger(config.logLevel);
         const platform = await openPlatform(config, { serving: { logger }, deployments: { logger } });
+        platform.serving.metrics.exportProcessMetrics();
         // A failed promise nobody awaited is logged and counted on /metrics; the server keeps answering.
         guardUnhandledRejections(platform.background);
         const app = await buildServer(platform, {

@@ -21,9 +21,9 @@ import { defaultExperimentTime } from './0017-default-experiment-time.js';
 import { promotionRequestDeployment } from './0018-promotion-request-deployment.js';
 import { leases } from './0019-leases.js';
 import { oneOpenAlert } from './0020-one-open-alert.js';
+import { loggedModelLinks } from './0021-logged-model-links.js';
 import { armSamples } from './0022-arm-samples.js';
 import { requestTotals } from './0023-request-totals.js';
-import { loggedModelLinks } from './0021-logged-model-links.js';
 
 /** A migration written once for both dialects; `dialect` is there for the rare type that differs. */
 export type MigrationStep = (db: Kysely<unknown>, dialect: DialectName) => Promise<void>;
@@ -50,9 +50,9 @@ const steps: Record<string, MigrationStep> = {
   '0018-promotion-request-deployment': promotionRequestDeployment,
   '0019-leases': leases,
   '0020-one-open-alert': oneOpenAlert,
+  '0021-logged-model-links': loggedModelLinks,
   '0022-arm-samples': armSamples,
   '0023-request-totals': requestTotals,
-  '0021-logged-model-links': loggedModelLinks,
 };
 
 export async function migrateToLatest(db: Kysely<unknown>, dialect: DialectName): Promise<void> {
