@@ -19,6 +19,8 @@ export interface StartServerOptions {
   command?: string;
   /** How long to wait for the "listening on" line; 30 s by default. */
   startTimeoutMs?: number;
+  /** The CLI script to run, the repository's build by default (an installed package's, say). */
+  cli?: string;
 }
 
 export interface ServerProcess {
@@ -57,13 +59,14 @@ function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
  * once it reports its address. Servers still running after the file's tests are killed.
  */
 export async function startServer(opts: StartServerOptions = {}): Promise<ServerProcess> {
-  if (!existsSync(CLI)) {
-    throw new Error(`${CLI} does not exist: build first (\`npm test\` runs \`npm run build\`).`);
+  const cli = opts.cli ?? CLI;
+  if (!existsSync(cli)) {
+    throw new Error(`${cli} does not exist: build first (\`npm test\` runs \`npm run build\`).`);
   }
   const home = opts.home ?? tempDir('mloop-server-');
   const child = spawn(
     process.execPath,
-    [CLI, opts.command ?? 'server', '--host', '127.0.0.1', '--port', '0', ...(opts.args ?? [])],
+    [cli, opts.command ?? 'server', '--host', '127.0.0.1', '--port', '0', ...(opts.args ?? [])],
     { cwd: home, env: { ...process.env, MLOOP_HOME: home, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   running.add(child);
@@ -72,7 +75,7 @@ export async function startServer(opts: StartServerOptions = {}): Promise<Server
   let output = '';
   let stdout = '';
   let started = false;
-  const details = () => `command: node ${CLI} server (cwd ${home})\n--- output ---\n${output}`;
+  const details = () => `command: node ${cli} server (cwd ${home})\n--- output ---\n${output}`;
 
   const timeoutMs = opts.startTimeoutMs ?? 30_000;
   const listening = new Promise<string>((resolve, reject) => {
