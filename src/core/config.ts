@@ -17,6 +17,8 @@ export interface Config {
   s3ForcePathStyle: boolean;
   host: string;
   port: number;
+  /** Port of the Open Inference Protocol over gRPC beside the HTTP server; undefined serves no gRPC. */
+  grpcPort: number | undefined;
   logLevel: string;
   /** Base URL of a running server; when set, the CLI talks to it instead of the embedded store. */
   url: string | undefined;

@@ -28,6 +28,13 @@ describe('settings declared once', () => {
     expect(readSetting('token', env, '/srv')).toBe('mlp_y');
   });
 
+  it('reads the gRPC port from MLOOP_GRPC_PORT, the flag winning, and none by default', () => {
+    expect(loadConfig({}, { MLOOP_GRPC_PORT: '9001' }, '/srv').grpcPort).toBe(9001);
+    expect(loadConfig({ grpcPort: 0 }, { MLOOP_GRPC_PORT: '9001' }, '/srv').grpcPort).toBe(0);
+    expect(loadConfig({}, {}, '/srv').grpcPort).toBeUndefined();
+    expect(() => loadConfig({}, { MLOOP_GRPC_PORT: '1.5' }, '/srv')).toThrow(/grpc port must be an integer/);
+  });
+
   it('gives every setting its own MLOOP_ variable', () => {
     const names = Object.values(settings).map((s) => s.env);
     expect(new Set(names).size).toBe(names.length);

@@ -50,6 +50,16 @@ function wholeNumber(key: keyof Config, min: number, message: (value: number) =>
   };
 }
 
+/** A port number, 0 picking a free one. */
+function portNumber(key: keyof Config, name: string) {
+  return (raw: unknown): number => {
+    const port = Number(raw);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw invalidParameter(key, `${name} must be an integer between 0 and 65535, got ${String(raw)}`);
+    return port;
+  };
+}
+
 /** Every setting, in the order the README lists them; the type requires one per `Config` key. */
 export const settings: { readonly [K in keyof Config]: Setting<Config[K]> } = {
   home: {
@@ -100,12 +110,14 @@ export const settings: { readonly [K in keyof Config]: Setting<Config[K]> } = {
     description: 'listen port (0 picks a free one)',
     shownDefault: '`5050`',
     fallback: () => 5050,
-    parse: (raw) => {
-      const port = Number(raw);
-      if (!Number.isInteger(port) || port < 0 || port > 65535)
-        throw invalidParameter('port', `port must be an integer between 0 and 65535, got ${String(port)}`);
-      return port;
-    },
+    parse: portNumber('port', 'port'),
+  },
+  grpcPort: {
+    env: 'MLOOP_GRPC_PORT',
+    flag: '--grpc-port',
+    description: 'Open Inference Protocol gRPC port of `mloop server` and `mloop serve` (0 picks a free one)',
+    shownDefault: 'none (gRPC off)',
+    parse: (raw) => (raw === undefined ? undefined : portNumber('grpcPort', 'grpc port')(raw)),
   },
   logLevel: {
     env: 'MLOOP_LOG_LEVEL',

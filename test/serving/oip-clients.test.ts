@@ -6,6 +6,7 @@ import { openPlatform } from '../../src/platform.js';
 import { describeWithPython, runPython } from '../helpers/python.js';
 import { startServer, type ServerProcess } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/tmp.js';
+import { grpcAddressOf } from './grpc-address.js';
 import { makeOnnxModels, registerOnnxModels, type OnnxModels } from './onnx-models.js';
 
 // tritonclient (pinned in scripts/requirements-test.txt) speaks the Open Inference Protocol to
@@ -15,17 +16,6 @@ import { makeOnnxModels, registerOnnxModels, type OnnxModels } from './onnx-mode
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const SUITE = 'test/serving/oip-clients/test_tritonclient.py';
 const TIMEOUT_MS = 3 * 60_000;
-
-/** host:port of the server's gRPC listener, from the line it prints after the HTTP one. */
-async function grpcAddressOf(server: ServerProcess): Promise<string> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const match = /gRPC: Open Inference Protocol on (\S+)/.exec(server.output());
-    if (match?.[1]) return match[1];
-    if (Date.now() > deadline) throw new Error(`no gRPC line in the server's output:\n${server.output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 async function passesClientSuite(server: ServerProcess, models: OnnxModels): Promise<void> {
   const result = await runPython(['-m', 'pytest', SUITE, '-p', 'no:cacheprovider', '-q', '--tb=short'], {

@@ -60,6 +60,7 @@ export function registerServeCommand(program: Command): void {
         const config = loadConfig({
           host: opts.host,
           port: opts.port,
+          grpcPort: opts.grpcPort,
           databaseUrl: opts.databaseUrl,
           artifactRoot: opts.artifactRoot,
           logLevel: opts.logLevel,
@@ -101,11 +102,11 @@ export function registerServeCommand(program: Command): void {
         }
         const address = await app.listen({ host: config.host, port: config.port });
         const grpc =
-          opts.grpcPort === undefined
+          config.grpcPort === undefined
             ? undefined
             : await startGrpcServer(platform, modelServerAddress(platform, model), {
                 host: config.host,
-                port: opts.grpcPort,
+                port: config.grpcPort,
                 auth,
                 logger,
               });

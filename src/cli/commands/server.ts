@@ -44,6 +44,7 @@ export function registerServerCommand(program: Command): void {
         const config = loadConfig({
           host: opts.host,
           port: opts.port,
+          grpcPort: opts.grpcPort,
           databaseUrl: opts.databaseUrl,
           artifactRoot: opts.artifactRoot,
           logLevel: opts.logLevel,
@@ -86,11 +87,11 @@ export function registerServerCommand(program: Command): void {
           'localhost',
         );
         const grpc =
-          opts.grpcPort === undefined
+          config.grpcPort === undefined
             ? undefined
             : await startGrpcServer(platform, registryAddress(), {
                 host: config.host,
-                port: opts.grpcPort,
+                port: config.grpcPort,
                 auth: authEnabled(config.auth, config.host),
                 logger,
               });
