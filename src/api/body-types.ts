@@ -25,6 +25,21 @@ export function takesUploads(config: unknown): boolean {
 }
 
 /**
+ * Of a route that takes both uploads and JSON (Open Inference Protocol inference), its
+ * `config.jsonBody` tells which requests send JSON: those are held to the JSON limit, so a JSON
+ * body is not allowed the upload limit for the route's binary bodies' sake.
+ */
+function sendsJson(request: FastifyRequest): boolean {
+  const test = (request.routeOptions.config as { jsonBody?: unknown } | undefined)?.jsonBody;
+  return typeof test === 'function' && (test as (request: FastifyRequest) => boolean)(request) === true;
+}
+
+/** The request's media type, lower case without parameters; '' when it names none. */
+export function contentTypeOf(request: FastifyRequest): string {
+  return (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}
+
+/**
  * Body handling every mloop app shares: uploads may be as large as `bodyLimitBytes`, other
  * bodies (small JSON) at most `jsonBodyLimitBytes`, which stops a memory-exhausting body early;
  * uploads stay streams, counted as they arrive and cut at the limit; each route's types enforced.
@@ -50,9 +65,16 @@ export function registerBodyTypes(
   // A file is stored as sent whatever type the client guessed from its name (MLflow's client
   // labels `x.json` application/json and `x.csv` text/csv): the stream parser reads it, not the
   // JSON or CSV one.
-  app.addHook('preParsing', async (request) => {
-    if (hasBody(request) && bodyTypesOf(request.routeOptions.config).includes(ANY_TYPE))
+  app.addHook('preParsing', async (request, _reply, payload) => {
+    if (!hasBody(request)) return payload;
+    if (bodyTypesOf(request.routeOptions.config).includes(ANY_TYPE))
       request.headers['content-type'] = 'application/octet-stream';
+    else if (takesUploads(request.routeOptions.config) && sendsJson(request)) {
+      const limit = Math.min(limits.jsonBodyLimitBytes, limits.bodyLimitBytes);
+      if (Number(request.headers['content-length']) > limit) throw payloadTooLarge(limit);
+      return counted(payload, limit);
+    }
+    return payload;
   });
 }
 
@@ -60,7 +82,7 @@ export function registerBodyTypes(
 export async function refuseOtherTypes(request: FastifyRequest): Promise<void> {
   if (!hasBody(request)) return;
   const accepted = bodyTypesOf(request.routeOptions.config);
-  const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  const type = contentTypeOf(request);
   if (accepted.includes(ANY_TYPE) || accepted.includes(type)) return;
   throw new MloopError(
     'BAD_REQUEST',
@@ -75,8 +97,8 @@ function hasBody(request: FastifyRequest): boolean {
 }
 
 /**
- * The upload as a stream that fails with a 413 once more than `limit` bytes arrived, whatever
- * Content-Length claimed; the store then deletes what it had written.
+ * The body as a stream that fails with a 413 once more than `limit` bytes arrived, whatever
+ * Content-Length claimed; the store then deletes what it had written of an upload.
  */
 function counted(payload: Readable, limit: number): Readable {
   let received = 0;

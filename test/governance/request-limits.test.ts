@@ -94,6 +94,94 @@ describe('body limits hold for uploads too', () => {
   });
 });
 
+describe('Open Inference Protocol bodies', () => {
+  let platform: Platform;
+  let app: App;
+  let base: string;
+
+  beforeAll(async () => {
+    const home = tempDir('mloop-oip-limits-');
+    platform = await openPlatform(
+      loadConfig(
+        {
+          home,
+          databaseUrl: `sqlite:${join(home, 'mloop.db')}`,
+          bodyLimitBytes: 64 * 1024,
+          jsonBodyLimitBytes: 4096,
+        },
+        {},
+      ),
+    );
+    app = await buildServer(platform, { logger: false });
+    base = await app.listen({ host: '127.0.0.1', port: 0 });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await platform?.close();
+  });
+
+  /** A JSON infer request of about `bytes` bytes (one long FP32 tensor). */
+  const jsonRequest = (bytes: number) => {
+    const data = Array.from({ length: Math.ceil(bytes / 4) }, () => 1.5);
+    return new TextEncoder().encode(
+      JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP32', shape: [data.length], data }] }),
+    );
+  };
+  /** A request whose tensor of `bytes` raw bytes follows its JSON header, as tritonclient sends it. */
+  const binaryRequest = (bytes: number) => {
+    const header = new TextEncoder().encode(
+      JSON.stringify({
+        inputs: [
+          { name: 'x', datatype: 'FP32', shape: [bytes / 4], parameters: { binary_data_size: bytes } },
+        ],
+      }),
+    );
+    const body = new Uint8Array(header.length + bytes);
+    body.set(header);
+    return { body, headerLength: header.length };
+  };
+  const infer = (body: BodyInit, headers: Record<string, string>) =>
+    fetch(`${base}/v2/models/absent/infer`, { method: 'POST', headers, body, duplex: 'half' } as RequestInit);
+
+  it('holds a JSON body, typed or not, to the JSON body limit with a 413 naming it', async () => {
+    const body = jsonRequest(20 * 1024);
+    const attempts = [
+      ['application/json', body],
+      ['no Content-Type (tritonclient)', body],
+      ['no Content-Type, streamed', new Blob([body]).stream()],
+    ] as const;
+    for (const [what, sent] of attempts) {
+      const res = await infer(sent, what === 'application/json' ? { 'content-type': what } : {});
+      expect(res.status, `${what}: ${await res.clone().text()}`).toBe(413);
+      expect(await res.json(), what).toMatchObject({
+        error_code: 'PAYLOAD_TOO_LARGE',
+        message: expect.stringContaining('limit of 4096 bytes'),
+      });
+    }
+    // Under the limit, the body is read and the request judged: there is no such model.
+    const small = await infer(jsonRequest(1024), { 'content-type': 'application/json' });
+    expect(small.status, await small.clone().text()).toBe(404);
+  });
+
+  it('lets binary tensors up to the upload limit, and refuses them past it naming that limit', async () => {
+    const { body, headerLength } = binaryRequest(20 * 1024);
+    for (const type of ['application/octet-stream', undefined]) {
+      const res = await infer(body, {
+        ...(type ? { 'content-type': type } : {}),
+        'inference-header-content-length': String(headerLength),
+      });
+      expect(res.status, `${type ?? 'no type'}: ${await res.clone().text()}`).toBe(404);
+    }
+    const big = binaryRequest(80 * 1024);
+    const res = await infer(big.body, {
+      'content-type': 'application/octet-stream',
+      'inference-header-content-length': String(big.headerLength),
+    });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ message: expect.stringContaining('limit of 65536 bytes') });
+  });
+});
+
 describe('requests the HTTP parser refuses', () => {
   it('answer with the one error body, as a header with a control character does', async () => {
     const home = tempDir('mloop-limits-');

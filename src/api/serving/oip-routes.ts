@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { MloopError } from '../../core/errors.js';
 import type { PredictionService } from '../../serving/prediction-service.js';
-import { refuseOtherTypes } from '../body-types.js';
+import { contentTypeOf, refuseOtherTypes } from '../body-types.js';
 import { toErrorResponse, withRetryAfter } from '../errors.js';
 import type { App } from '../server.js';
 import type { ModelAddress } from './model-address.js';
@@ -27,6 +27,13 @@ const VersionParams = Type.Object({ name: Type.String(), version: Type.String() 
  * application/octet-stream (or again no type) behind `Inference-Header-Content-Length`.
  */
 const INFER_BODY_TYPES = ['', 'application/json', 'application/octet-stream'];
+
+/**
+ * An infer request without binary tensors is JSON, held to the JSON body limit; only binary
+ * tensors (octet-stream, or the binary header without a type) may be as large as an upload.
+ */
+const sendsJsonTensors = (request: FastifyRequest): boolean =>
+  contentTypeOf(request) !== 'application/octet-stream' && request.headers[BINARY_HEADER] === undefined;
 
 /** A body the JSON parser did not read (no type, octet-stream) as the JSON request it carries. */
 async function decodeRawInferBody(request: FastifyRequest): Promise<void> {
@@ -153,7 +160,7 @@ export function registerOipRoutes(
       v2.post(
         `${base}/infer`,
         {
-          config: { bodyTypes: INFER_BODY_TYPES },
+          config: { bodyTypes: INFER_BODY_TYPES, jsonBody: sendsJsonTensors },
           preValidation: async (req) => decodeRawInferBody(req),
           schema: {
             tags,
