@@ -6,9 +6,10 @@ import { pipeline as pipeStreams } from 'node:stream/promises';
 import { sha256Hex } from '../core/hashing.js';
 import type { ArtifactService } from '../tracking/artifacts.js';
 import { prepareCommand } from './command-placeholders.js';
+import { runFunctionInProcess, type FunctionStepRunner, type StepOutcome } from './function-step.js';
 import { runCommand } from './shell-command.js';
 import type { StepResult, StepTask } from './step-task.js';
-import type { Params, Step, StepContext, StoredOutput } from './types.js';
+import type { Step, StoredOutput } from './types.js';
 
 /**
  * Runs one attempt of a step wherever it is called (this process or a worker): fetches its
@@ -19,6 +20,7 @@ export async function executeStep(
   step: Step,
   artifacts: ArtifactService,
   signal: AbortSignal,
+  runFunction: FunctionStepRunner = runFunctionInProcess,
 ): Promise<StepResult> {
   const workdir = await mkdtemp(join(tmpdir(), 'mloop-step-'));
   const log: string[] = [];
@@ -34,7 +36,7 @@ export async function executeStep(
     const outcome =
       step.command !== undefined
         ? await runShellStep(task, step.command, inputs, outputPaths, signal, (t) => log.push(t))
-        : await runFunctionStep(task, step, inputs, outputPaths, signal, (t) => log.push(t));
+        : await runFunction(task, step, inputs, outputPaths, signal, (t) => log.push(t));
     if (!outcome.ok) {
       result = {
         ok: false,
@@ -65,14 +67,6 @@ export async function executeStep(
   return result.error === undefined ? result : { ...result, error: mask(result.error) };
 }
 
-interface Outcome {
-  ok: boolean;
-  error?: string;
-  timedOut?: boolean;
-  cancelled?: boolean;
-  returned: Record<string, unknown>;
-}
-
 async function runShellStep(
   task: StepTask,
   command: string,
@@ -80,7 +74,7 @@ async function runShellStep(
   outputPaths: Record<string, string>,
   signal: AbortSignal,
   write: (text: string) => void,
-): Promise<Outcome> {
+): Promise<StepOutcome> {
   const prepared = prepareCommand(
     command,
     { inputs, outputs: outputPaths, params: task.params },
@@ -113,65 +107,6 @@ async function runShellStep(
   return { ok: true, returned: {} };
 }
 
-async function runFunctionStep(
-  task: StepTask,
-  step: Step,
-  inputs: Record<string, unknown>,
-  outputPaths: Record<string, string>,
-  outer: AbortSignal,
-  write: (text: string) => void,
-): Promise<Outcome> {
-  const controller = new AbortController();
-  const onAbort = () => controller.abort(new Error('cancelled'));
-  outer.addEventListener('abort', onAbort, { once: true });
-  let timer: NodeJS.Timeout | undefined;
-  const ctx: StepContext = {
-    step: task.step,
-    pipelineRunId: task.pipelineRunId,
-    params: paramsSeenBy(step, task.params),
-    inputs,
-    outputPath: (name) => {
-      const path = outputPaths[name];
-      if (!path) throw new Error(`step "${task.step}" declares no output "${name}"`);
-      return path;
-    },
-    log: (text) => write(text.endsWith('\n') ? text : `${text}\n`),
-    signal: controller.signal,
-    attempt: task.attempt,
-  };
-  // A function cannot be killed: on timeout or cancellation its signal is aborted and the
-  // attempt ends at once; the function should watch ctx.signal to stop its own work.
-  const stopped = new Promise<Outcome>((resolve) => {
-    if (task.timeoutMs !== undefined) {
-      timer = setTimeout(() => {
-        controller.abort(new Error('timeout'));
-        resolve({ ok: false, error: `timed out after ${task.timeoutMs} ms`, timedOut: true, returned: {} });
-      }, task.timeoutMs);
-    }
-    controller.signal.addEventListener(
-      'abort',
-      () => resolve({ ok: false, error: 'cancelled', cancelled: true, returned: {} }),
-      { once: true },
-    );
-  });
-  if (outer.aborted) onAbort(); // cancelled before this attempt began
-  try {
-    const ran = (async (): Promise<Outcome> => {
-      try {
-        const returned = (await step.run!(ctx)) ?? {};
-        return { ok: true, returned };
-      } catch (error) {
-        write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-        return { ok: false, error: error instanceof Error ? error.message : String(error), returned: {} };
-      }
-    })();
-    return await Promise.race([ran, stopped]);
-  } finally {
-    if (timer) clearTimeout(timer);
-    outer.removeEventListener('abort', onAbort);
-  }
-}
-
 /** Replaces the values of the run's secret params by `***` in text a step wrote or an error. */
 function secretMask(task: StepTask): (text: string) => string {
   const values = (task.secretParams ?? [])
@@ -181,25 +116,6 @@ function secretMask(task: StepTask): (text: string) => string {
     // Longest first, so a secret containing another is masked whole.
     .sort((a, b) => b.length - a.length);
   return (text) => values.reduce((masked, value) => masked.replaceAll(value, '***'), text);
-}
-
-/**
- * The params a TypeScript step sees: all of them when it declares none; otherwise only those it
- * declares, and reading another one throws, so its cache key (over the declared ones) stays sound.
- */
-function paramsSeenBy(step: Step, params: Params): Readonly<Params> {
-  const declared = step.params;
-  if (declared === undefined) return params;
-  const seen = Object.fromEntries(declared.map((k) => [k, params[k]!]));
-  return new Proxy(seen, {
-    get(target, key, receiver) {
-      if (typeof key === 'string' && !(key in target) && key in params)
-        throw new Error(
-          `step "${step.name}" reads param "${key}" but declares params: [${declared.join(', ')}]; add "${key}" to its params`,
-        );
-      return Reflect.get(target, key, receiver) as unknown;
-    },
-  });
 }
 
 async function materializeInputs(

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/core/config.js';
 import { BullMqExecutor } from '../../src/pipelines/executors/bullmq-executor.js';
+import { SubprocessExecutor } from '../../src/pipelines/executors/subprocess-executor.js';
 import { readPipelineFile } from '../../src/pipelines/load-source.js';
 import type { PipelineService } from '../../src/pipelines/pipeline-service.js';
 import type { StepExecutor } from '../../src/pipelines/step-task.js';
@@ -20,12 +21,17 @@ const MODULE = fileURLToPath(new URL('./fixtures/etl-pipeline.ts', import.meta.u
 const redisUrl = testRedisUrl();
 
 interface Setup {
-  executor?: (queue: string) => StepExecutor;
+  executor?: (queue: string, platform: Platform) => StepExecutor;
   workers: number;
 }
 
 const executors: [string, Setup | undefined][] = [
   ['inprocess', { workers: 0 }],
+  // What `mloop server` uses: TypeScript steps in child processes.
+  [
+    'subprocess',
+    { executor: (_queue, platform) => new SubprocessExecutor(platform.tracking.artifacts), workers: 0 },
+  ],
   ['bullmq', redisUrl ? { executor: (queue) => new BullMqExecutor(redisUrl, queue), workers: 2 } : undefined],
 ];
 
@@ -41,7 +47,7 @@ for (const [name, setup] of executors) {
       const home = tempDir('mloop-exec-');
       platform = await openPlatform(loadConfig({ home }, {}));
       const queue = `mloop-test-${randomBytes(4).toString('hex')}`;
-      executor = setup!.executor?.(queue);
+      executor = setup!.executor?.(queue, platform);
       pipelines = platformPipelineService(platform, executor);
       for (let i = 0; i < setup!.workers; i++) workers.push(await startWorker(home, queue, workerOutput));
     }, 60_000);
@@ -71,10 +77,8 @@ for (const [name, setup] of executors) {
         pid: number;
       };
       expect(report).toMatchObject({ lines: 4, total: 14 });
-      if (setup!.workers > 0) {
-        expect(workers.map((w) => w.pid)).toContain(report.pid); // ran on a worker, not here
-        expect(report.pid).not.toBe(process.pid);
-      }
+      if (setup!.workers > 0) expect(workers.map((w) => w.pid)).toContain(report.pid); // ran on a worker
+      if (name !== 'inprocess') expect(report.pid).not.toBe(process.pid);
 
       const again = await (await pipelines.runner.start(definition, source)).done;
       expect(again.steps.every((s) => s.cacheHit)).toBe(true);

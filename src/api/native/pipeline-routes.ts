@@ -2,6 +2,7 @@ import { drainGraceMs } from '../../core/shutdown.js';
 import { Type } from '@sinclair/typebox';
 import { invalidParameter } from '../../core/errors.js';
 import { lazyBullMqExecutor } from '../../pipelines/executors/lazy-bullmq-executor.js';
+import { SubprocessExecutor } from '../../pipelines/executors/subprocess-executor.js';
 import { platformPipelineService } from '../../pipelines/pipeline-services.js';
 import { PipelineScheduler } from '../../pipelines/triggers/pipeline-scheduler.js';
 import { triggerByWebhook } from '../../pipelines/triggers/webhook.js';
@@ -30,18 +31,20 @@ export interface PipelineRouteOptions {
 
 /**
  * Pipelines over HTTP: register from YAML, start, follow, cancel and resume runs, read step logs,
- * and the webhook a CI system calls. Runs execute in the server process; the scheduler starts
- * runs from cron, dataset and alert triggers, and runs a crashed server left RUNNING are failed.
+ * and the webhook a CI system calls. Runs are driven by the server process (their TypeScript steps
+ * run in child processes of it, or on workers); the scheduler starts runs from cron, dataset and
+ * alert triggers, and runs a crashed server left RUNNING are failed.
  */
 export function registerPipelineRoutes(
   app: App,
   platform: Platform,
   options: PipelineRouteOptions = {},
 ): void {
-  // With a Redis configured, steps go to `mloop worker` processes (here or on other machines).
+  // With a Redis configured, steps go to `mloop worker` processes (here or on other machines);
+  // without, each TypeScript step runs in a child process, off the event loop that serves.
   const executor = platform.config.redisUrl
     ? lazyBullMqExecutor(platform.config.redisUrl, platform.config.queue)
-    : undefined;
+    : new SubprocessExecutor(platform.tracking.artifacts);
   const pipelines = platformPipelineService(platform, executor);
   const scheduler = new PipelineScheduler(pipelines, {
     clock: platform.clock,

@@ -2,6 +2,7 @@ import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { actingAs } from '../../core/acting-as.js';
 import type { ArtifactService } from '../../tracking/artifacts.js';
+import { runFunctionInChild } from '../function-step-process.js';
 import { loadPipeline } from '../load-source.js';
 import { executeStep } from '../step-execution.js';
 import type { StepResult, StepTask } from '../step-task.js';
@@ -24,6 +25,8 @@ export interface StepWorker {
 /**
  * A `mloop worker`: takes step jobs off the queue, loads the pipeline's code from its source (the
  * module path or the YAML text in the job), runs the step and returns the result to the runner.
+ * A TypeScript step runs in a child process, so a CPU-bound one does not stop this process from
+ * renewing its job's lock (which would make BullMQ hand the job to a second worker).
  */
 export async function startStepWorker(options: StepWorkerOptions): Promise<StepWorker> {
   const connection = redisConnection(options.redisUrl);
@@ -59,7 +62,7 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
             via: 'pipeline',
             details: { pipelineRun: task.pipelineRunId },
           },
-          () => executeStep(task, step, options.artifacts, controller.signal),
+          () => executeStep(task, step, options.artifacts, controller.signal, runFunctionInChild),
         );
         options.onJob?.(task, result);
         return result;

@@ -1,0 +1,76 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FunctionStepRunner, StepOutcome } from './function-step.js';
+import { runCommand } from './shell-command.js';
+import type { StepTask } from './step-task.js';
+
+/** What the child reads from MLOOP_STEP_SPEC: the attempt, its local inputs and output paths. */
+export interface FunctionStepSpec {
+  task: StepTask;
+  inputs: Record<string, unknown>;
+  outputPaths: Record<string, string>;
+  /** Where the child writes its `StepOutcome` as JSON before it exits. */
+  resultPath: string;
+}
+
+// The child's entry sits beside this file: .js in the build; .ts when run from source, where
+// tsx (a development dependency) compiles it.
+const here = fileURLToPath(import.meta.url);
+const fromSource = here.endsWith('.ts');
+const entry = join(dirname(here), `function-step-entry.${fromSource ? 'ts' : 'js'}`);
+
+/**
+ * Runs the step's function in a child Node process that loads the pipeline from its source, as
+ * `mloop worker` does, so a CPU-bound step (training) never blocks this process's event loop.
+ * The child runs under the shell steps' watcher (`runCommand`): a timeout or cancellation kills
+ * its process group, and the group ends when this process does. What the child prints, and what
+ * the step logs, goes to the step's log; its returned values travel back as JSON.
+ */
+export const runFunctionInChild: FunctionStepRunner = async (
+  task,
+  _step,
+  inputs,
+  outputPaths,
+  signal,
+  write,
+) => {
+  const dir = await mkdtemp(join(tmpdir(), 'mloop-function-'));
+  try {
+    const spec: FunctionStepSpec = { task, inputs, outputPaths, resultPath: join(dir, 'result.json') };
+    await writeFile(join(dir, 'spec.json'), JSON.stringify(spec));
+    const nodeOptions = [process.env.NODE_OPTIONS, fromSource ? '--import tsx' : undefined];
+    const outcome = await runCommand('exec "$MLOOP_STEP_NODE" "$MLOOP_STEP_ENTRY"', {
+      cwd: task.cwd,
+      env: {
+        ...process.env,
+        NODE_OPTIONS: nodeOptions.filter(Boolean).join(' '),
+        MLOOP_STEP_NODE: process.execPath,
+        MLOOP_STEP_ENTRY: entry,
+        MLOOP_STEP_SPEC: join(dir, 'spec.json'),
+      },
+      timeoutMs: task.timeoutMs,
+      signal,
+      onOutput: write,
+    });
+    if (outcome.timedOut)
+      return {
+        ok: false,
+        error: `timed out after ${task.timeoutMs} ms (step process killed)`,
+        timedOut: true,
+        returned: {},
+      };
+    if (outcome.cancelled) return { ok: false, error: 'cancelled', cancelled: true, returned: {} };
+    const result = await readFile(spec.resultPath, 'utf8').catch(() => undefined);
+    if (result === undefined)
+      return {
+        ok: false,
+        error: `the step's process exited with ${outcome.exitCode ?? `signal ${outcome.signal ?? '?'}`} before it finished`,
+        returned: {},
+      };
+    return JSON.parse(result) as StepOutcome;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+};
