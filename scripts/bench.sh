@@ -7,6 +7,7 @@
 #   npm run bench -- tracking --help       # the benchmark's knobs
 #   npm run bench -- serving               # mloop vs mlflow models serve: one ONNX model under load
 #   npm run bench -- dashboard             # the dashboard's runs table over 100,000 runs, in chromium
+#   npm run bench -- replicas              # 1 vs 3 servers on one PostgreSQL: serving, ingest, alias moves
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -23,6 +24,11 @@ ensure_npm_packages
 
 source scripts/lib/python-env.sh
 ensure_test_python
+if [[ "$name" == replicas ]]; then
+  # The same private PostgreSQL server npm test starts; the benchmark creates a database on it.
+  source scripts/lib/postgres.sh
+  ensure_test_postgres
+fi
 if [[ "$name" == dashboard ]]; then
   source scripts/lib/chromium.sh
   ensure_test_chromium

@@ -6,7 +6,8 @@ import { ownCpuSeconds } from './process-cpu.js';
 export interface LoadTarget {
   /** e.g. `mloop /predict`. */
   label: string;
-  baseUrl: string;
+  /** Several replicas: connection i goes to the i-th in turn, as a balancer spreads connections. */
+  baseUrl: string | string[];
   path: string;
   /** Serialized before the clock starts; request i sends bodies[i % length]. */
   bodies: Buffer[];
@@ -67,7 +68,7 @@ const MAX_FAILURE_SAMPLES = 5;
  * connection, so there are exactly `connections` sockets and no queueing inside the client.
  */
 export async function runLoad(target: LoadTarget, options: LoadOptions): Promise<LoadResult> {
-  const url = new URL(target.baseUrl);
+  const urls = [target.baseUrl].flat().map((u) => new URL(u));
   const start = process.hrtime.bigint();
   const measureFrom = start + BigInt(Math.round(options.warmupSeconds * 1e9));
   const stopAt = measureFrom + BigInt(Math.round(options.seconds * 1e9));
@@ -84,7 +85,8 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
     if (failures.length < MAX_FAILURE_SAMPLES) failures.push(sample);
   };
 
-  async function connection(): Promise<void> {
+  async function connection(index: number): Promise<void> {
+    const url = urls[index % urls.length] as URL;
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     try {
       while (process.hrtime.bigint() < stopAt) {
@@ -122,7 +124,7 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
   const cpuNow = () => ({ server: options.serverCpuSeconds?.(), client: ownCpuSeconds() });
   let cpuAtStart = cpuNow();
   const startTimer = setTimeout(() => (cpuAtStart = cpuNow()), options.warmupSeconds * 1000);
-  await Promise.all(Array.from({ length: options.connections }, connection));
+  await Promise.all(Array.from({ length: options.connections }, (_, i) => connection(i)));
   clearTimeout(startTimer);
   const cpuAtEnd = cpuNow();
   const seconds = Number(lastMeasuredEnd - measureFrom) / 1e9;

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 /** Kernel clock ticks per second, the unit of the CPU times in /proc/PID/stat. */
 let ticksPerSecond: number | undefined;
 
-function clockTicks(): number {
+export function clockTicks(): number {
   if (ticksPerSecond === undefined) {
     try {
       ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;

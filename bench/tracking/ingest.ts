@@ -51,8 +51,12 @@ function requestMetrics(settings: IngestSettings, request: number, baseTime: num
  * the clock starts, so the figure is the server's, not JSON.stringify's. Afterwards every metric's
  * history is read back to prove nothing was dropped.
  */
-export async function runIngest(client: HttpClient, settings: IngestSettings): Promise<IngestResult> {
-  const experimentId = await createExperiment(client, 'bench-ingest');
+export async function runIngest(
+  client: HttpClient,
+  settings: IngestSettings,
+  experimentName = 'bench-ingest',
+): Promise<IngestResult> {
+  const experimentId = await createExperiment(client, experimentName);
   const baseTime = Date.now();
   const runIds: string[] = [];
   for (let c = 0; c < settings.clients; c++) {

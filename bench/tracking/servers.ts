@@ -19,8 +19,11 @@ const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MLOOP_CLI = join(REPO_ROOT, 'dist', 'cli', 'main.js');
 const STARTUP_TIMEOUT_MS = 180_000;
 
-/** Starts `mloop server` on an empty MLOOP_HOME (embedded SQLite) and waits for its address. */
-export async function startMloop(dataDir: string): Promise<BenchServer> {
+/**
+ * Starts `mloop server` on an empty MLOOP_HOME (embedded SQLite unless `env` names another
+ * database, as replicas sharing one PostgreSQL do) and waits for its address.
+ */
+export async function startMloop(dataDir: string, env: Record<string, string> = {}): Promise<BenchServer> {
   mkdirSync(dataDir, { recursive: true });
   const started = startProcess(
     process.execPath,
@@ -35,6 +38,7 @@ export async function startMloop(dataDir: string): Promise<BenchServer> {
         MLOOP_DATABASE_URL: `sqlite:${databaseFile('mloop', dataDir)}`,
         // One client sends every request of the workload; MLflow's server has no rate limit.
         MLOOP_RATE_LIMIT_PER_MINUTE: '0',
+        ...env,
       },
       logPath: join(dataDir, 'server.log'),
     },
