@@ -31,6 +31,30 @@ function alive(pid: number): boolean {
   }
 }
 
+/** A server on a fresh home (and database) with the busy pipeline registered, running it. */
+async function startBusyRun(databaseUrl: (() => Promise<string>) | undefined, ms: number) {
+  const home = tempDir('mloop-busy-');
+  const env: Record<string, string> = databaseUrl ? { MLOOP_DATABASE_URL: await databaseUrl() } : {};
+  // The server reads registered pipelines from its store, as the closed-loop demo registers its own.
+  const platform = await openPlatform(loadConfig({ home }, { ...process.env, ...env }, home));
+  try {
+    const { definition, source } = await readPipelineFile(FIXTURE);
+    await platformPipelineService(platform).register(definition, source);
+  } finally {
+    await platform.close();
+  }
+  const server = await startServer({ home, env });
+  const authorization = `Bearer ${readFileSync(join(home, LOCAL_ADMIN_TOKEN_FILE), 'utf8').trim()}`;
+  const started = await fetch(`${server.url}/api/v1/pipelines/busy/runs`, {
+    method: 'POST',
+    headers: { authorization, 'content-type': 'application/json' },
+    body: JSON.stringify({ params: { ms, dir: home } }),
+  });
+  expect(started.status).toBe(201);
+  const runId = ((await started.json()) as { id: string }).id;
+  return { server, home, runId, authorization };
+}
+
 const stores: [string, (() => Promise<string>) | undefined][] = [
   ['SQLite', undefined],
   ...(postgresAvailable() ? [['PostgreSQL', freshPostgresUrl] as [string, () => Promise<string>]] : []),
@@ -39,25 +63,7 @@ const stores: [string, (() => Promise<string>) | undefined][] = [
 for (const [store, databaseUrl] of stores) {
   describe(`TypeScript steps on mloop server (${store})`, () => {
     it('keep the server answering while a step holds the CPU, and a step past its timeout is killed', async () => {
-      const home = tempDir('mloop-busy-');
-      const env: Record<string, string> = databaseUrl ? { MLOOP_DATABASE_URL: await databaseUrl() } : {};
-      // The server reads registered pipelines from its store, as the closed-loop demo registers its own.
-      const platform = await openPlatform(loadConfig({ home }, { ...process.env, ...env }, home));
-      try {
-        const { definition, source } = await readPipelineFile(FIXTURE);
-        await platformPipelineService(platform).register(definition, source);
-      } finally {
-        await platform.close();
-      }
-      const server = await startServer({ home, env });
-      const authorization = `Bearer ${readFileSync(join(home, LOCAL_ADMIN_TOKEN_FILE), 'utf8').trim()}`;
-      const started = await fetch(`${server.url}/api/v1/pipelines/busy/runs`, {
-        method: 'POST',
-        headers: { authorization, 'content-type': 'application/json' },
-        body: JSON.stringify({ params: { ms: SPIN_MS, dir: home } }),
-      });
-      expect(started.status).toBe(201);
-      const runId = ((await started.json()) as { id: string }).id;
+      const { server, home, runId, authorization } = await startBusyRun(databaseUrl, SPIN_MS);
       const steps = async () => {
         const response = await fetch(`${server.url}/api/v1/pipeline-runs/${runId}`, {
           headers: { authorization },
@@ -108,3 +114,16 @@ for (const [store, databaseUrl] of stores) {
     }, 120_000);
   });
 }
+
+describe('a TypeScript step on mloop server', () => {
+  it('ends with its server, even when killed -9 mid-step', async () => {
+    const { server, home } = await startBusyRun(undefined, 600_000);
+    const pidFile = join(home, 'busy.pid');
+    await until(() => existsSync(pidFile), { what: 'the busy step to start', timeoutMs: 30_000 });
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    expect(alive(pid)).toBe(true);
+    await server.kill9();
+    // Its watcher sees the server's pipe close and kills the group (SIGKILL 2 s after SIGTERM).
+    await until(() => !alive(pid), { what: 'the step process to end with its server', timeoutMs: 10_000 });
+  }, 60_000);
+});
