@@ -59,9 +59,11 @@ function scalingNote(report: ReplicasBenchReport): string {
     `With ${last.servers} servers, ${describe('/predict', last.servingCores)};`,
     `${describe('log-batch', last.ingestCores)}.`,
     busiest >= 0.85 * n
-      ? 'The cores were saturated, so another server process only splits the same CPU time (and adds its ' +
-        'own background work and database connections): N-vs-1 near 1x is what this machine allows. ' +
-        'Replicas add throughput when each has cores of its own, and PostgreSQL too.'
+      ? `The cores were saturated. One server runs its JavaScript on one thread, so it uses about one ` +
+        `core at most; ${last.servers} can use every core, which is all a gain here can come from, and only ` +
+        'as far as PostgreSQL, the load generator and other work leave them free (that share changes ' +
+        'from run to run on a shared machine). Replicas add throughput in proportion when each has ' +
+        'cores of its own, and PostgreSQL too.'
       : "The cores were not saturated, so the limit was elsewhere: each request's round trip (log-batch " +
         'waits on PostgreSQL commits), or too few connections to keep every server busy.',
   ].join('\n');
