@@ -42,7 +42,8 @@ export const runFunctionInChild: FunctionStepRunner = async (
     await writeFile(join(dir, 'spec.json'), JSON.stringify(spec));
     const nodeOptions = [process.env.NODE_OPTIONS, fromSource ? '--import tsx' : undefined];
     const outcome = await runCommand('exec "$MLOOP_STEP_NODE" "$MLOOP_STEP_ENTRY"', {
-      cwd: task.cwd,
+      // Where a function ran when it ran in this process (`task.cwd` is for shell commands).
+      cwd: process.cwd(),
       env: {
         ...process.env,
         NODE_OPTIONS: nodeOptions.filter(Boolean).join(' '),
