@@ -116,6 +116,32 @@ for (const [store, databaseUrl] of stores) {
 }
 
 describe('a TypeScript step on mloop server', () => {
+  it('is killed when its run is cancelled, though it never yields', async () => {
+    const { server, home, runId, authorization } = await startBusyRun(undefined, 600_000);
+    const pidFile = join(home, 'busy.pid');
+    await until(() => existsSync(pidFile), { what: 'the busy step to start', timeoutMs: 30_000 });
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    const cancelled = await fetch(`${server.url}/api/v1/pipeline-runs/${runId}/cancel`, {
+      method: 'POST',
+      headers: { authorization },
+    });
+    expect(cancelled.status).toBeLessThan(300);
+    const run = await eventually(
+      async () => {
+        const response = await fetch(`${server.url}/api/v1/pipeline-runs/${runId}`, {
+          headers: { authorization },
+        });
+        const body = (await response.json()) as { status: string; steps: StepView[] };
+        return body.status === 'RUNNING' ? undefined : body;
+      },
+      { what: 'the run to end', timeoutMs: 10_000 },
+    );
+    expect(run.status).toBe('CANCELLED');
+    expect(run.steps.find((s) => s.step === 'busy')!.status).toBe('CANCELLED');
+    await until(() => !alive(pid), { what: 'the step process to be killed', timeoutMs: 5000 });
+    await server.stop();
+  }, 60_000);
+
   it('ends with its server, even when killed -9 mid-step', async () => {
     const { server, home } = await startBusyRun(undefined, 600_000);
     const pidFile = join(home, 'busy.pid');
