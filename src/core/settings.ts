@@ -264,7 +264,7 @@ export const settings: { readonly [K in keyof Config]: Setting<Config[K]> } = {
     env: 'MLOOP_REDIS_URL',
     flag: '--redis',
     description: 'Redis for pipeline workers',
-    shownDefault: 'none (steps run in-process)',
+    shownDefault: 'none (steps run on the server, TypeScript ones in child processes)',
     parse: optionalText,
   },
   queue: {

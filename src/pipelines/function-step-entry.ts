@@ -11,7 +11,9 @@ import { loadPipeline } from './load-source.js';
 const write = (text: string) => process.stdout.write(text);
 
 async function main(): Promise<void> {
-  const spec = JSON.parse(readFileSync(process.env.MLOOP_STEP_SPEC!, 'utf8')) as FunctionStepSpec;
+  const specPath = process.argv[2];
+  if (!specPath) throw new Error('usage: function-step-entry <spec.json> (started by function-step-process)');
+  const spec = JSON.parse(readFileSync(specPath, 'utf8')) as FunctionStepSpec;
   const { task } = spec;
   const finish = (outcome: StepOutcome) => {
     writeFileSync(spec.resultPath, JSON.stringify(outcome));

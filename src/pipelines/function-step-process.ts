@@ -6,7 +6,7 @@ import type { FunctionStepRunner, StepOutcome } from './function-step.js';
 import { runCommand } from './shell-command.js';
 import type { StepTask } from './step-task.js';
 
-/** What the child reads from MLOOP_STEP_SPEC: the attempt, its local inputs and output paths. */
+/** What the child reads from the file its first argument names: the attempt, its local inputs and output paths. */
 export interface FunctionStepSpec {
   task: StepTask;
   inputs: Record<string, unknown>;
@@ -41,15 +41,16 @@ export const runFunctionInChild: FunctionStepRunner = async (
     const spec: FunctionStepSpec = { task, inputs, outputPaths, resultPath: join(dir, 'result.json') };
     await writeFile(join(dir, 'spec.json'), JSON.stringify(spec));
     const nodeOptions = [process.env.NODE_OPTIONS, fromSource ? '--import tsx' : undefined];
-    const outcome = await runCommand('exec "$MLOOP_STEP_NODE" "$MLOOP_STEP_ENTRY"', {
+    // The spec's path is an argument: the environment's MLOOP_ names are settings, read by the loader.
+    const outcome = await runCommand('exec "$STEP_NODE" "$STEP_ENTRY" "$STEP_SPEC"', {
       // Where a function ran when it ran in this process (`task.cwd` is for shell commands).
       cwd: process.cwd(),
       env: {
         ...process.env,
         NODE_OPTIONS: nodeOptions.filter(Boolean).join(' '),
-        MLOOP_STEP_NODE: process.execPath,
-        MLOOP_STEP_ENTRY: entry,
-        MLOOP_STEP_SPEC: join(dir, 'spec.json'),
+        STEP_NODE: process.execPath,
+        STEP_ENTRY: entry,
+        STEP_SPEC: join(dir, 'spec.json'),
       },
       timeoutMs: task.timeoutMs,
       signal,
