@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { invalidParameter } from '../../core/errors.js';
 import type { Platform } from '../../platform.js';
 import type { App } from '../server.js';
 import { ModelVersionSchema, NameParam, VersionParams } from './registry-schemas.js';
@@ -12,6 +13,19 @@ const TagParams = Type.Object({
   version: Type.Integer({ minimum: 1 }),
   key: Type.String(),
 });
+
+/**
+ * A path on the server's disk (`file:…`, `/…`) is never a source an HTTP caller may name: files
+ * come from a run, a logged model or the artifact store, or a foreign store mloop does not read.
+ */
+function refuseServerPath(source: string | undefined): void {
+  const trimmed = source?.trim() ?? '';
+  if (/^file:/i.test(trimmed) || trimmed.startsWith('/') || /^[a-z]:[\\/]/i.test(trimmed))
+    throw invalidParameter(
+      'source',
+      `source '${trimmed}' is a path on the server; name the files as runs:/RUN_ID/PATH, models:/MODEL_ID, models:/NAME/VERSION or mlflow-artifacts:/PATH`,
+    );
+}
 
 /** mloop's REST API for model versions: registration from a run or logged model, and their metadata. */
 export function registerNativeModelVersionRoutes(app: App, platform: Platform): void {
@@ -38,8 +52,10 @@ export function registerNativeModelVersionRoutes(app: App, platform: Platform): 
         response: { 201: ModelVersionSchema, ...errors },
       },
     },
-    async (req, reply) =>
-      reply.status(201).send(await versions.create({ ...req.body, name: req.params.name })),
+    async (req, reply) => {
+      refuseServerPath(req.body.source);
+      return reply.status(201).send(await versions.create({ ...req.body, name: req.params.name }));
+    },
   );
 
   app.get(
