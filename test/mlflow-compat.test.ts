@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeWithPython, pythonPath } from './helpers/python.js';
+import { describeWithPython, runPython } from './helpers/python.js';
 import { describeWithS3, startS3Server, type S3Server } from './helpers/s3-server.js';
 import { startServer, type ServerProcess } from './helpers/server-process.js';
 import { openArtifactStore } from '../src/store/artifacts/open-artifact-store.js';
@@ -12,42 +11,6 @@ const REPO = fileURLToPath(new URL('..', import.meta.url));
 const SUITE = 'test/mlflow-compat';
 const PYTEST_TIMEOUT_MS = 8 * 60_000;
 
-interface Finished {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  output: string;
-}
-
-/** Runs a process to its end (killing it after timeoutMs) and collects stdout and stderr. */
-function runToEnd(
-  command: string,
-  args: string[],
-  options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number },
-): Promise<Finished> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd: options.cwd,
-      env: options.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const timer = setTimeout(() => {
-      output += `\n[killed after ${options.timeoutMs} ms]\n`;
-      child.kill('SIGKILL');
-    }, options.timeoutMs);
-    child.once('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, output });
-    });
-  });
-}
-
 /** This process's environment without MLFLOW_* variables, so only the ones set here apply. */
 function environmentWithoutMlflow(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('MLFLOW_')));
@@ -56,7 +19,7 @@ function environmentWithoutMlflow(): NodeJS.ProcessEnv {
 /** Runs pytest on `files` (the whole suite by default) against `server` and asserts it passed. */
 async function passesSuite(server: ServerProcess, files: string[] = [SUITE]): Promise<void> {
   const pytestArgs = ['-m', 'pytest', ...files, '-p', 'no:cacheprovider', '-q', '--tb=short'];
-  const result = await runToEnd(pythonPath(), pytestArgs, {
+  const result = await runPython(pytestArgs, {
     cwd: REPO,
     env: {
       ...environmentWithoutMlflow(),

@@ -9,6 +9,7 @@ import { loadPipeline } from './load-source.js';
 import type { PipelineStore, StoredPipeline } from './pipeline-store.js';
 import type { PipelineRunner, RunHandle, StartOptions } from './runner.js';
 import type { PipelineDefinition, PipelineRun, PipelineSource } from './types.js';
+import { processExists } from '../core/process-exists.js';
 
 /** A definition as JSON: step functions become their source text (for display and diffs). */
 export function definitionToJson(definition: PipelineDefinition): unknown {
@@ -166,11 +167,5 @@ export class PipelineService {
 }
 
 function processAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return pid === process.pid || processExists(pid);
 }

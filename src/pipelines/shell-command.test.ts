@@ -6,17 +6,9 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { until } from '../../test/helpers/poll.js';
 import { runCommand } from './shell-command.js';
+import { processExists as alive } from '../core/process-exists.js';
 
 const built = resolve('dist/pipelines/shell-command.js');
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('shell steps', () => {
   it.skipIf(!existsSync(built))(

@@ -11,6 +11,7 @@ import {
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { PredictionRow } from './tables.js';
+import { processExists } from '../core/process-exists.js';
 
 /**
  * The prediction log's write-ahead journal: every prediction is appended to a local file before
@@ -114,11 +115,6 @@ export function unlinkQuietly(file: string): void {
 }
 
 function isRunning(pid: number): boolean {
-  if (pid === process.pid) return false; // an earlier process of this id (a restarted container)
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  // This process's own id on a journal means an earlier process of that id (a restarted container).
+  return pid !== process.pid && processExists(pid);
 }

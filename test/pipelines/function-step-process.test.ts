@@ -11,6 +11,7 @@ import { eventually, until } from '../helpers/poll.js';
 import { freshPostgresUrl, postgresAvailable } from '../helpers/postgres.js';
 import { startServer } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/tmp.js';
+import { processExists as alive } from '../../src/core/process-exists.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/busy-pipeline.ts', import.meta.url));
 const SPIN_MS = 6000;
@@ -20,15 +21,6 @@ interface StepView {
   status: string;
   error?: string;
   outputs: Record<string, { value?: unknown }>;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** A server on a fresh home (and database) with the busy pipeline registered, running it. */

@@ -18,6 +18,7 @@ import { until } from '../helpers/poll.js';
 import { testRedisUrl } from '../helpers/redis.js';
 import { startServer } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/tmp.js';
+import { processExists as alive } from '../../src/core/process-exists.js';
 
 /** A one-step pipeline whose step marks its start, works for `seconds`, then marks its end. */
 function slowPipeline(name: string, dir: string, seconds: number): string {
@@ -35,15 +36,6 @@ function slowPipeline(name: string, dir: string, seconds: number): string {
 function exited(child: ChildProcess): Promise<{ code: number | null; at: number }> {
   if (child.exitCode !== null) return Promise.resolve({ code: child.exitCode, at: Date.now() });
   return new Promise((resolve) => child.once('exit', (code) => resolve({ code, at: Date.now() })));
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function startRun(url: string, home: string, yaml: string, name: string): Promise<string> {
