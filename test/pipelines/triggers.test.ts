@@ -115,7 +115,9 @@ describeEachDialect('pipeline triggers', (dialect) => {
     const alert = { model: 'churn', kind: 'drift', value: 0.4, threshold: 0.2, alertId: 'al_1' };
     platform.events.emit('monitoring.alert', { ...alert, rule: 'other-rule' });
     platform.events.emit('monitoring.alert', { ...alert, rule: 'churn-drift' });
-    await until(async () => (await pipelines.listRuns('on-alert', 5)).length === 1);
+    // A launch goes through the cross-server lease and a run start on the store: on a CI machine
+    // running other servers' tests it has taken more than the default 10 s on PostgreSQL.
+    await until(async () => (await pipelines.listRuns('on-alert', 5)).length === 1, { timeoutMs: 30_000 });
     expect((await lastRun('on-alert'))!.trigger).toMatchObject({
       kind: 'alert',
       detail: { rule: 'churn-drift', alertId: 'al_1' },
