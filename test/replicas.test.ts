@@ -1,7 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runClosedLoop, type StoryEvent } from '../examples/closed-loop/loop.js';
@@ -14,26 +12,7 @@ import { roundRobin, type RoundRobin } from './helpers/round-robin.js';
 import { CLI } from './helpers/cli.js';
 import { startServer, type ServerProcess } from './helpers/server-process.js';
 import { tempDir } from './helpers/tmp.js';
-
-/** A webhook receiver that keeps what it is sent. */
-async function webhookReceiver(): Promise<{ url: string; bodies: unknown[]; close(): Promise<void> }> {
-  const bodies: unknown[] = [];
-  const server: Server = createServer((req, res) => {
-    let text = '';
-    req.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    req.on('end', () => {
-      bodies.push(JSON.parse(text));
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/hook`,
-    bodies,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
+import { webhookReceiver } from './helpers/webhook-receiver.js';
 
 /** Starts `mloop worker` and resolves once it reports ready. */
 async function startWorker(env: Record<string, string>): Promise<ChildProcess> {

@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/core/config.js';
@@ -10,26 +8,7 @@ import { describeEachDialect } from '../helpers/platform.js';
 import { freshPostgresUrl } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/tmp.js';
 import { registerMonitoredModel, servePredictions, testClock } from './monitoring-fixtures.js';
-
-/** A local webhook receiver that counts the alerts it is told about. */
-async function webhookReceiver(): Promise<{ url: string; bodies: unknown[]; close(): Promise<void> }> {
-  const bodies: unknown[] = [];
-  const server: Server = createServer((req, res) => {
-    let text = '';
-    req.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    req.on('end', () => {
-      bodies.push(JSON.parse(text));
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/hook`,
-    bodies,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
+import { webhookReceiver } from '../helpers/webhook-receiver.js';
 
 // Two servers on one database evaluating one rule at once (the leader's schedule and an "evaluate
 // now" on another server, or a leader and its successor overlapping): the database keeps one open

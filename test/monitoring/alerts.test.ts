@@ -1,5 +1,3 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { ManualClock } from '../../src/core/clock.js';
 import type { DomainEvents } from '../../src/core/events.js';
@@ -12,28 +10,9 @@ import {
   testClock,
   writeReferenceCsv,
 } from './monitoring-fixtures.js';
+import { webhookReceiver } from '../helpers/webhook-receiver.js';
 
 const minute = 60_000;
-
-/** A real local webhook receiver that keeps every JSON body it is sent. */
-async function webhookReceiver(): Promise<{ url: string; bodies: unknown[]; close(): Promise<void> }> {
-  const bodies: unknown[] = [];
-  const server: Server = createServer((req: IncomingMessage, res) => {
-    let text = '';
-    req.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    req.on('end', () => {
-      bodies.push(JSON.parse(text));
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/hook`,
-    bodies,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
 
 /** A URL nobody listens on: a server is started and closed to free its port. */
 async function deadUrl(): Promise<string> {
