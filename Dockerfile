@@ -11,7 +11,11 @@ ARG NODE_IMAGE=node:20-bookworm-slim
 
 # Build: compile the server and the dashboard, then keep only production dependencies.
 FROM ${NODE_IMAGE} AS build
-# better-sqlite3 compiles from source where no prebuilt binary matches.
+# better-sqlite3 compiles from source where no prebuilt binary matches. The toolchain's versions
+# are left to the base image's Debian release (NODE_IMAGE, which a build may change): exact
+# package pins would break on any other release and on each point release, and nothing of it
+# reaches the runtime image, so DL3008 (pin apt versions) buys nothing here.
+# hadolint ignore=DL3008
 RUN apt-get update \
   && apt-get install -y --no-install-recommends python3 make g++ \
   && rm -rf /var/lib/apt/lists/*

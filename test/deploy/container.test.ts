@@ -1,8 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { settings } from '../../src/core/settings.js';
+import { describeWithPython, pythonPath } from '../helpers/python.js';
 
 /*
  * The image cannot be built here (no container runtime), so these tests check what can be read:
@@ -84,6 +87,24 @@ describe('Dockerfile', () => {
       .flatMap((i) => i.args.split(/\s+/).slice(0, -1));
     expect(fromContext.length).toBeGreaterThan(0);
     for (const source of fromContext) expect(included).toContain(source.replace(/^\.\//, ''));
+  });
+});
+
+describeWithPython('Dockerfile lint', () => {
+  it('passes hadolint (pinned in the Python test requirements), each ignored rule saying why', () => {
+    const hadolint = join(dirname(pythonPath()), 'hadolint');
+    const dockerfile = fileURLToPath(new URL('Dockerfile', root));
+    const run = spawnSync(hadolint, ['--no-color', dockerfile], { encoding: 'utf8' });
+    expect(run.error).toBeUndefined();
+    expect(`${run.stdout}${run.stderr}`).toBe('');
+    expect(run.status).toBe(0);
+    // An ignore is a decision: the comment lines just above it give the reason.
+    const lines = read('Dockerfile').split('\n');
+    lines.forEach((line, i) => {
+      if (!/^#\s*hadolint\s+ignore=/.test(line)) return;
+      const reason = lines[i - 1] ?? '';
+      expect(reason, `line ${i + 1}`).toMatch(/^#\s+\S.{20,}/);
+    });
   });
 });
 
