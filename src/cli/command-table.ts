@@ -152,6 +152,12 @@ export const commandTable: readonly CommandEntry[] = [
     register: async () => (await import('./commands/pipelines.js')).registerPipelinesCommand,
   },
   {
+    name: 'migrate',
+    term: 'migrate [options]',
+    description: "Bring the database's schema up to date (MLOOP_DATABASE_URL), then exit",
+    register: async () => (await import('./commands/migrate.js')).registerMigrateCommand,
+  },
+  {
     name: 'migrate-artifacts',
     term: 'migrate-artifacts [options]',
     description:

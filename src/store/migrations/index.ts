@@ -24,6 +24,8 @@ import { oneOpenAlert } from './0020-one-open-alert.js';
 import { loggedModelLinks } from './0021-logged-model-links.js';
 import { armSamples } from './0022-arm-samples.js';
 import { requestTotals } from './0023-request-totals.js';
+import { traces } from './0024-traces.js';
+import { pipelineRunLeases } from './0025-pipeline-run-leases.js';
 
 /** A migration written once for both dialects; `dialect` is there for the rare type that differs. */
 export type MigrationStep = (db: Kysely<unknown>, dialect: DialectName) => Promise<void>;
@@ -53,9 +55,12 @@ const steps: Record<string, MigrationStep> = {
   '0021-logged-model-links': loggedModelLinks,
   '0022-arm-samples': armSamples,
   '0023-request-totals': requestTotals,
+  '0024-traces': traces,
+  '0025-pipeline-run-leases': pipelineRunLeases,
 };
 
-export async function migrateToLatest(db: Kysely<unknown>, dialect: DialectName): Promise<void> {
+/** Applies the steps the database has not run yet (under the migrator's lock); returns their names. */
+export async function migrateToLatest(db: Kysely<unknown>, dialect: DialectName): Promise<string[]> {
   const migrations: Record<string, Migration> = {};
   for (const [name, step] of Object.entries(steps)) {
     migrations[name] = { up: (kysely) => step(kysely as Kysely<unknown>, dialect) };
@@ -71,4 +76,5 @@ export async function migrateToLatest(db: Kysely<unknown>, dialect: DialectName)
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new MloopError('INTERNAL_ERROR', `database migration ${failed} failed: ${String(error)}`);
   }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
