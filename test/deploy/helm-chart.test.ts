@@ -121,11 +121,22 @@ describeWithKubernetesTools('the Helm chart (deploy/helm/mloop)', () => {
 
   it('passes helm lint --strict with its defaults and scaled out', async () => {
     await run(tools.helm, ['lint', '--strict', chart]);
-    await run(tools.helm, ['lint', '--strict', chart, ...scaledOut.flatMap((v) => ['--set', v])]);
+    for (const values of [
+      scaledOut,
+      [...scaledOut, 'server.grpcPort=9000'],
+      ['existingSecret=mloop-settings'],
+    ])
+      await run(tools.helm, ['lint', '--strict', chart, ...values.flatMap((v) => ['--set', v])]);
   });
 
   it('renders manifests that the strict Kubernetes schemas accept, none skipped', async () => {
-    for (const values of [[], scaledOut, ['server.persistence.enabled=true']]) {
+    for (const values of [
+      [],
+      scaledOut,
+      [...scaledOut, 'server.grpcPort=9000'],
+      ['server.persistence.enabled=true'],
+      ['existingSecret=mloop-settings'],
+    ]) {
       const { yaml, manifests } = await helmTemplate(values);
       const { summary, output } = await kubeconform(yaml);
       expect(summary, output).toEqual({ valid: manifests.length, invalid: 0, errors: 0, skipped: 0 });
@@ -198,6 +209,66 @@ describeWithKubernetesTools('the Helm chart (deploy/helm/mloop)', () => {
     const names = [...Object.keys(config), ...Object.keys(secret)];
     expect(names.filter((n) => n.startsWith('MLOOP_') && !declared.has(n as `MLOOP_${string}`))).toEqual([]);
     expect(names.filter((n) => !n.startsWith('MLOOP_') && !n.startsWith('AWS_'))).toEqual([]);
+  });
+
+  it('migrates the database in a pre-install/pre-upgrade Job before servers roll, from a Secret that exists by then', async () => {
+    const { manifests } = await helmTemplate(scaledOut);
+    const job = find(manifests, 'Job', 'ml-mloop-migrate') as Manifest & {
+      metadata: { annotations: Record<string, string> };
+    };
+    expect(job.metadata.annotations['helm.sh/hook']).toBe('pre-install,pre-upgrade');
+    const pod = (job.spec as { template: { spec: PodSpec & { restartPolicy: string } } }).template.spec;
+    expect(pod.restartPolicy).toBe('Never');
+    const [container] = pod.containers as Array<
+      Container & {
+        env: Array<{ name: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }>;
+      }
+    >;
+    expect(container?.args).toEqual(['migrate']);
+    expect(container?.image).toBe(
+      podSpec(find(manifests, 'Deployment', 'ml-mloop-server')).containers[0]?.image,
+    );
+    const url = container?.env.find((e) => e.name === 'MLOOP_DATABASE_URL')?.valueFrom?.secretKeyRef;
+    // Hooks run before the release's own objects exist: the Secret it reads is a hook too, made first.
+    const secret = find(manifests, 'Secret', url?.name ?? '') as Manifest & {
+      metadata: { annotations: Record<string, string> };
+    };
+    expect(secret.metadata.annotations['helm.sh/hook']).toBe('pre-install,pre-upgrade');
+    expect(Number(secret.metadata.annotations['helm.sh/hook-weight'])).toBeLessThan(
+      Number(job.metadata.annotations['helm.sh/hook-weight']),
+    );
+    expect(secret.stringData?.[url?.key ?? '']).toBe('postgres://mloop:secret@postgres:5432/mloop');
+
+    // A Secret the user made exists before the release: the Job reads it directly.
+    const own = await helmTemplate(['existingSecret=mloop-settings']);
+    const ownJob = find(own.manifests, 'Job', 'ml-mloop-migrate');
+    expect(JSON.stringify(ownJob.spec)).toContain(
+      '"secretKeyRef":{"name":"mloop-settings","key":"MLOOP_DATABASE_URL"}',
+    );
+    expect(own.manifests.filter((m) => m.kind === 'Secret')).toEqual([]);
+    // Without a shared database the server migrates its own SQLite file at start.
+    expect((await helmTemplate([])).manifests.filter((m) => m.kind === 'Job')).toEqual([]);
+    expect(
+      (await helmTemplate([...scaledOut, 'migrations.enabled=false'])).manifests.filter(
+        (m) => m.kind === 'Job',
+      ),
+    ).toEqual([]);
+  });
+
+  it('opens the gRPC inference port on the server and the Service when server.grpcPort is set', async () => {
+    const { manifests } = await helmTemplate([...scaledOut, 'server.grpcPort=9000', 'service.grpcPort=443']);
+    expect(find(manifests, 'ConfigMap', 'ml-mloop').data?.MLOOP_GRPC_PORT).toBe('9000');
+    const [container] = podSpec(find(manifests, 'Deployment', 'ml-mloop-server')).containers;
+    expect(container?.ports).toContainEqual({ name: 'grpc', containerPort: 9000, protocol: 'TCP' });
+    expect(find(manifests, 'Service', 'ml-mloop').spec?.ports).toContainEqual({
+      name: 'grpc',
+      port: 443,
+      targetPort: 'grpc',
+      protocol: 'TCP',
+    });
+    const off = await helmTemplate(scaledOut);
+    expect(find(off.manifests, 'ConfigMap', 'ml-mloop').data?.MLOOP_GRPC_PORT).toBeUndefined();
+    expect(find(off.manifests, 'Service', 'ml-mloop').spec?.ports).toHaveLength(1);
   });
 
   it('keeps the embedded default to one server and no worker, and refuses replicas without a shared database', async () => {
