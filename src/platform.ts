@@ -44,6 +44,9 @@ import { openArtifactStore } from './store/artifacts/open-artifact-store.js';
 import { RegistryService } from './registry/registry.js';
 import { openDatabase, type Database } from './store/database.js';
 import { LeaderElection } from './store/leader-election.js';
+import { openChangeNotifications } from './store/notifications/open-change-notifications.js';
+import type { ChangeNotifications } from './store/notifications/change-notifications.js';
+import { shareAliasMoves } from './serving/shared-alias-moves.js';
 import { GateRunner } from './training/gates/gate-runner.js';
 import { scorableVersions } from './serving/scorable-versions.js';
 import { isMloopError } from './core/errors.js';
@@ -80,6 +83,8 @@ export interface Platform {
   readonly gates: GateRunner;
   /** Runs background duties (schedulers, tickers, triggers): failures are logged, counted and retried. */
   readonly background: BackgroundDuties;
+  /** Messages between the processes on this store (LISTEN/NOTIFY, Redis pub/sub, or this process only). */
+  readonly notifications: ChangeNotifications;
   close(): Promise<void>;
 }
 
@@ -134,6 +139,11 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
     {},
     new LeaderElection(database, clock, options.leaseMs),
   );
+  // Alias moves reach every server's served models by notification; polling stays the fallback.
+  const notifications = await openChangeNotifications(database, config.redisUrl, options.serving?.logger);
+  const stopSharingMoves = shareAliasMoves(events, notifications, serving.models, (send) => {
+    void background.run('alias-notification', send, { retries: 3 });
+  });
   const deployments = createDeploymentServices({
     database,
     clock,
@@ -255,8 +265,11 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
       gates: registry.gates,
     }),
     background,
+    notifications,
     close: async () => {
       await background.stop();
+      stopSharingMoves();
+      await notifications.close();
       await countersPublisher.stop();
       await monitoring.alerts.evaluator.idle();
       await deployments.close();

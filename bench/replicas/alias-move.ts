@@ -64,8 +64,8 @@ async function waitForVersion(
 /**
  * Moves `alias` through the first replica to each version of `versions` in turn, and times until
  * every replica's /predict answers with it. The replica that made the move follows it by event;
- * the others see it when they next poll the registry (every 2 s by default), so their figures
- * measure that interval more than anything else.
+ * the others are told by PostgreSQL NOTIFY, so their figures measure the notification, the
+ * re-resolve and the model load (their 2 s registry poll is only the fallback for a missed one).
  */
 export async function timeAliasMoves(
   urls: string[],

@@ -43,8 +43,9 @@ export interface ModelLease {
 export interface ServedModelsOptions {
   /**
    * How often every bound reference is resolved again (default 2 s), to follow alias moves made
-   * by other processes (a CLI, another server) that this process's event bus never hears of.
-   * Moves made in this process are followed at once, by event. 0 turns polling off.
+   * by other processes (a CLI, another server) that this process's event bus never hears of, when
+   * no notification told of them (SQLite without Redis, a notification missed). Moves made in this
+   * process are followed at once, by event; others' by `followAlias`. 0 turns polling off.
    */
   refreshIntervalMs?: number;
   /**
@@ -118,14 +119,9 @@ export class ServedModels {
     events: EventBus,
     private readonly options: ServedModelsOptions = {},
   ) {
-    const follow = (name: string, alias: string) => {
-      for (const b of this.bindings.values()) {
-        if (b.ref === `${name}@${alias}` || (b.ref === name && alias === defaultAlias)) this.refresh(b);
-      }
-    };
     this.unsubscribe.push(
-      events.on('registry.alias-moved', (e) => follow(e.name, e.alias)),
-      events.on('registry.alias-removed', (e) => follow(e.name, e.alias)),
+      events.on('registry.alias-moved', (e) => void this.followAlias(e.name, e.alias)),
+      events.on('registry.alias-removed', (e) => void this.followAlias(e.name, e.alias)),
     );
     const every = options.refreshIntervalMs ?? 2000;
     if (every > 0) {
@@ -178,7 +174,18 @@ export class ServedModels {
     return [...this.loaded.keys()].sort();
   }
 
-  /** Resolves every bound reference again now and swaps those that moved; for tests and tools. */
+  /**
+   * Resolves the references that follow alias `alias` of model `name` again now, and swaps those
+   * that moved: how a move made by another process (told by a notification) is followed at once.
+   */
+  async followAlias(name: string, alias: string): Promise<void> {
+    const following = [...this.bindings.values()].filter(
+      (b) => b.ref === `${name}@${alias}` || (b.ref === name && alias === defaultAlias),
+    );
+    await Promise.all(following.map((b) => this.refresh(b)));
+  }
+
+  /** Resolves every bound reference again now and swaps those that moved (after missed notifications, say). */
   async refreshAll(): Promise<void> {
     await Promise.all([...this.bindings.values()].map((b) => this.refresh(b)));
   }
