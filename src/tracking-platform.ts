@@ -15,13 +15,18 @@ import { ExperimentService } from './tracking/experiments.js';
 import { LoggedModelService } from './tracking/logged-models.js';
 import { RunService } from './tracking/runs.js';
 import type { LoggedModelTables, TrackingTables } from './tracking/tables.js';
+import { AssessmentService } from './tracking/traces/assessments.js';
+import type { TraceTables } from './tracking/traces/tables.js';
+import { TraceService } from './tracking/traces/traces.js';
 
-/** Experiments, runs, their artifacts and logged models. */
+/** Experiments, runs, their artifacts, logged models and traces. */
 export interface TrackingServices {
   experiments: ExperimentService;
   runs: RunService;
   artifacts: ArtifactService;
   loggedModels: LoggedModelService;
+  traces: TraceService;
+  assessments: AssessmentService;
 }
 
 /** What tracking and the registry are wired to; the full platform shares them with every domain. */
@@ -34,6 +39,8 @@ export interface TrackingWiring {
   protectedAliases?: readonly string[] | undefined;
   /** Where registry changes are recorded (the governance audit log). */
   audit?: AuditTrail | undefined;
+  /** The Python that converts MLflow models to ONNX on registration (MLOOP_PYTHON). */
+  python?: string | undefined;
 }
 
 /**
@@ -58,9 +65,12 @@ export function createTrackingServices(wiring: TrackingWiring): {
     loggedModels,
     protectedAliases: wiring.protectedAliases,
     audit: wiring.audit,
+    python: wiring.python,
   });
   const artifacts = new ArtifactService(trackingDb, artifactStore, clock);
-  return { tracking: { experiments, runs, artifacts, loggedModels }, registry };
+  const traces = new TraceService(database.tables<TraceTables>(), experiments, runs, artifacts, clock);
+  const assessments = new AssessmentService(database.tables<TraceTables>(), traces, clock);
+  return { tracking: { experiments, runs, artifacts, loggedModels, traces, assessments }, registry };
 }
 
 /** Tracking and the registry over one store, without serving, monitoring or data. */
@@ -93,6 +103,7 @@ export async function openTrackingPlatform(
     clock,
     events: new EventBus(),
     protectedAliases: config.protectedAliases,
+    python: config.python,
     // `mloop models register|alias` change the registry here: recorded as on a server.
     audit: new AuditLog(database, clock, auditHeadKey(config)),
   });

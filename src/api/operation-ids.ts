@@ -49,6 +49,18 @@ const namedOperations: Readonly<Record<string, string>> = {
   'POST /api/v1/pipelines/:name/runs': 'startPipelineRun',
   'POST /api/v1/pipelines/:name/trigger': 'triggerPipelineWebhook',
   'GET /api/v1/pipeline-runs/:id/steps/:step/logs': 'getPipelineStepLogs',
+  // MLflow 3's trace API, by the names of its service definitions
+  'POST /api/3.0/mlflow/traces': 'mlflowStartTraceV3',
+  'GET /api/3.0/mlflow/traces/:trace_id': 'mlflowGetTraceInfoV3',
+  'POST /api/3.0/mlflow/traces/batchGetInfos': 'mlflowBatchGetTraceInfos',
+  'POST /api/3.0/mlflow/traces/search': 'mlflowSearchTracesV3',
+  'POST /api/3.0/mlflow/traces/delete-traces': 'mlflowDeleteTracesV3',
+  'PATCH /api/3.0/mlflow/traces/:trace_id/tags': 'mlflowSetTraceTagV3',
+  'DELETE /api/3.0/mlflow/traces/:trace_id/tags': 'mlflowDeleteTraceTagV3',
+  'POST /api/3.0/mlflow/traces/:trace_id/assessments': 'mlflowCreateAssessment',
+  'GET /api/3.0/mlflow/traces/:trace_id/assessments/:assessment_id': 'mlflowGetAssessment',
+  'PATCH /api/3.0/mlflow/traces/:trace_id/assessments/:assessment_id': 'mlflowUpdateAssessment',
+  'DELETE /api/3.0/mlflow/traces/:trace_id/assessments/:assessment_id': 'mlflowDeleteAssessment',
 };
 
 /** MLflow's REST operations by path (after `/api/2.0/`), as MLflow's service definitions name them. */
@@ -119,6 +131,10 @@ const mlflowOperations: Readonly<Record<string, string>> = {
   'POST mlflow/model-versions/set-tag': 'setModelVersionTag',
   'DELETE mlflow/model-versions/delete-tag': 'deleteModelVersionTag',
   'POST mlflow/model-versions/transition-stage': 'transitionModelVersionStage',
+  'POST mlflow/traces/delete-traces': 'deleteTraces',
+  'PATCH mlflow/traces/:request_id/tags': 'setTraceTag',
+  'DELETE mlflow/traces/:request_id/tags': 'deleteTraceTag',
+  'POST mlflow/traces/link-to-run': 'linkTracesToRun',
 };
 
 /** MLflow UI's artifact downloads, served at the root as MLflow's server does. */

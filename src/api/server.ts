@@ -23,9 +23,11 @@ import { registerHealthRoutes } from './health-routes.js';
 import { registerAlertRoutes } from './native/alert-routes.js';
 import { registerDashboardRoutes } from './dashboard-routes.js';
 import { registerMlflowArtifactRoutes } from './mlflow/artifact-routes.js';
+import { registerMlflowAssessmentRoutes } from './mlflow/assessment-routes.js';
 import { registerMlflowLoggedModelRoutes } from './mlflow/logged-model-routes.js';
 import { registerMlflowRegistryRoutes } from './mlflow/registry-routes.js';
 import { registerMlflowTrackingRoutes } from './mlflow/tracking-routes.js';
+import { registerMlflowTraceRoutes } from './mlflow/trace-routes.js';
 import { apiUrlOfUiUrl } from './mlflow/ui-prefix.js';
 import { registerMlflowUiRoutes } from './mlflow/ui-routes.js';
 import { registerMlflowWireChecks } from './mlflow/wire-checks.js';
@@ -79,6 +81,8 @@ export async function buildServer(platform: Platform, options: ServerOptions = {
   registerMlflowLoggedModelRoutes(app, platform);
   registerMlflowRegistryRoutes(app, platform);
   registerMlflowUiRoutes(app, platform);
+  registerMlflowTraceRoutes(app, platform);
+  registerMlflowAssessmentRoutes(app, platform);
   registerDeploymentRoutes(app, platform);
   if (options.rolloutIntervalMs) {
     const stop = startRolloutTicker(

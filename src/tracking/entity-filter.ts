@@ -12,7 +12,7 @@ import { describeToken, searchError, tokenize, type SearchField, type Token } fr
  * back typed, and `clauseCondition` turns one into SQL with every user value bound.
  */
 export type FilterComparator = '=' | '!=' | '>' | '>=' | '<' | '<=' | 'LIKE' | 'ILIKE' | 'IN' | 'NOT IN';
-export type KeyedKind = 'tag' | 'param' | 'metric';
+export type KeyedKind = 'tag' | 'param' | 'metric' | 'metadata';
 
 export interface FilterSpec<K extends KeyedKind = 'tag' | 'param'> {
   /** What is searched, for messages: "registered models". */
@@ -21,6 +21,8 @@ export interface FilterSpec<K extends KeyedKind = 'tag' | 'param'> {
   attributes: ReadonlyMap<string, { name: string; numeric: boolean }>;
   /** Which `prefix.key` families are allowed. */
   keyed: readonly K[];
+  /** Prefixes naming an attribute besides `attribute.` (traces: `trace.status`). */
+  attributePrefixes?: readonly string[];
 }
 
 /** `metrics.K`: a number, compared with =, !=, <, <=, > or >= (logged models' metrics). */
@@ -34,7 +36,7 @@ export interface MetricClause {
 /** A clause of a filter whose spec allows the `prefix.key` families K. */
 export type FilterClause<K extends KeyedKind = 'tag' | 'param'> =
   | { kind: 'attribute'; name: string; comparator: FilterComparator; value: string | number | string[] }
-  | { kind: 'tag' | 'param'; key: string; comparator: FilterComparator; value: string | string[] }
+  | { kind: Exclude<K, 'metric'>; key: string; comparator: FilterComparator; value: string | string[] }
   | ('metric' extends K ? MetricClause : never);
 
 const keyedPrefixes = new Map<string, KeyedKind>([
@@ -44,6 +46,8 @@ const keyedPrefixes = new Map<string, KeyedKind>([
   ['params', 'param'],
   ['metric', 'metric'],
   ['metrics', 'metric'],
+  ['metadata', 'metadata'],
+  ['request_metadata', 'metadata'],
 ]);
 const numericComparators: readonly FilterComparator[] = ['=', '!=', '>', '>=', '<', '<='];
 
@@ -117,7 +121,11 @@ function readTarget(tokens: Token[], i: number, spec: FilterSpec<KeyedKind>, fai
     if (key === '') throw fail(token, `missing key after ${text}`);
     return { clause: { kind: keyed, key }, numeric: false, next, text };
   }
-  const attributeName = prefix === 'attribute' || prefix === 'attributes' ? key : dot < 0 ? key : undefined;
+  const attributePrefix =
+    prefix === 'attribute' ||
+    prefix === 'attributes' ||
+    (prefix !== undefined && spec.attributePrefixes?.includes(prefix));
+  const attributeName = attributePrefix ? key : dot < 0 ? key : undefined;
   const attribute = attributeName === undefined ? undefined : spec.attributes.get(attributeName);
   if (!attribute) throw fail(token, `unknown field ${text} for ${spec.entity}; expected one of ${known()}`);
   return {

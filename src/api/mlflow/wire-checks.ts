@@ -10,7 +10,7 @@ import type { App } from '../server.js';
  */
 export function registerMlflowWireChecks(app: App): void {
   app.addHook('onRoute', (route) => {
-    if (!route.url.startsWith('/api/2.0/mlflow/') || !isObjectSchema(route.schema?.body)) return;
+    if (!/^\/api\/[23]\.0\/mlflow\//.test(route.url) || !isObjectSchema(route.schema?.body)) return;
     const schema = route.schema.body;
     const own = route.preValidation ?? [];
     const check = async (request: FastifyRequest) => checkFields(request.body, schema);
