@@ -14,7 +14,14 @@ def test_server_info_declares_what_mloop_lacks_on_both_prefixes(tracking_uri):
         assert info["workspaces_enabled"] is False
         assert info["multipart_uploads_enabled"] is False
         assert info["multipart_downloads_enabled"] is False
-        assert info["features_enabled"] == {"gateway": False}
+        # tracing is served; the GenAI features mloop leaves out are declared absent
+        assert info["features_enabled"] == {
+            "gateway": False,
+            "tracing": True,
+            "evaluation_datasets": False,
+            "scorers": False,
+            "prompts": False,
+        }
 
 
 def test_the_client_reads_it(tracking_uri):
