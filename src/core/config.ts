@@ -32,6 +32,11 @@ export interface Config {
   rolloutIntervalMs: number;
   /** How often the server evaluates enabled alert rules, in milliseconds; 0 turns it off. */
   alertIntervalMs: number;
+  /**
+   * How long a pipeline run outlives the last heartbeat of the process driving it before any
+   * live server fails it (resumably), in milliseconds.
+   */
+  pipelineLeaseMs: number;
   /** How much of the prediction log to keep (MLOOP_PREDICTION_RETENTION); undefined keeps everything. */
   predictionRetention: RetentionSpec | undefined;
   /** `on` refuses requests without a token; `auto` is on unless the server listens on loopback. */

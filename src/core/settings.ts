@@ -187,6 +187,17 @@ export const settings: { readonly [K in keyof Config]: Setting<Config[K]> } = {
         `alertIntervalMs must be a whole number of milliseconds (0 turns alert evaluation off), got ${String(value)}`,
     ),
   },
+  pipelineLeaseMs: {
+    env: 'MLOOP_PIPELINE_LEASE_MS',
+    description: "time a pipeline run outlives its server's last heartbeat before another fails it (ms)",
+    shownDefault: '`60000`',
+    fallback: () => 60_000,
+    parse: wholeNumber(
+      'pipelineLeaseMs',
+      100,
+      (value) => `pipelineLeaseMs must be a whole number of milliseconds, at least 100, got ${String(value)}`,
+    ),
+  },
   auth: {
     env: 'MLOOP_AUTH',
     flag: '--auth on|off|auto',

@@ -1,15 +1,15 @@
-import { hostname } from 'node:os';
 import { actingAs, currentActor } from '../core/acting-as.js';
 import { noAuditTrail, type AuditTrail } from '../core/audit-trail.js';
 import type { Clock } from '../core/clock.js';
-import { notFound } from '../core/errors.js';
+import { MloopError, notFound } from '../core/errors.js';
 import type { ArtifactService } from '../tracking/artifacts.js';
 import type { RunService } from '../tracking/runs.js';
 import { loadPipeline } from './load-source.js';
 import type { PipelineStore, StoredPipeline } from './pipeline-store.js';
+import type { PipelineRunRow } from './tables.js';
 import type { PipelineRunner, RunHandle, StartOptions } from './runner.js';
+import type { RunLeases } from './run-leases.js';
 import type { PipelineDefinition, PipelineRun, PipelineSource } from './types.js';
-import { processExists } from '../core/process-exists.js';
 
 /** A definition as JSON: step functions become their source text (for display and diffs). */
 export function definitionToJson(definition: PipelineDefinition): unknown {
@@ -28,6 +28,8 @@ export class PipelineService {
       artifacts: ArtifactService;
       runs: RunService;
       clock: Clock;
+      /** The leases of runs and steps: who drives each, until when. */
+      leases: RunLeases;
       /** Where registrations and runs started are recorded, with who started them. */
       audit?: AuditTrail | undefined;
     },
@@ -69,8 +71,13 @@ export class PipelineService {
     return this.startAudited(name, trigger, () => this.runner.start(definition, source, options));
   }
 
+  /**
+   * Resumes a failed or cancelled run from its failed steps. A run still RUNNING whose process
+   * stopped heartbeating is failed first, so it resumes without waiting for the next check.
+   */
   async rerun(runId: string, options: { noCache?: boolean } = {}): Promise<RunHandle> {
     const run = await this.store.runRow(runId);
+    if (run.status === 'RUNNING') await this.failExpired(run);
     const { definition, source } = await this.definitionOf(run.pipeline);
     return this.startAudited(run.pipeline, 'rerun', () =>
       this.runner.rerun(runId, definition, source, options),
@@ -146,26 +153,58 @@ export class PipelineService {
   }
 
   /**
-   * Marks runs left RUNNING by a process of this machine that no longer exists as FAILED, so a
-   * crash never leaves a run that looks alive; `mloop pipelines rerun` resumes them.
+   * Fails the RUNNING runs whose process stopped heartbeating (crashed, killed, cut off from the
+   * store) for longer than the lease, on whatever machine it ran: a crash never leaves a run that
+   * looks alive or blocks its pipeline's triggers. `mloop pipelines rerun` resumes them. Any
+   * server may call this; of several racing, one fails each run.
    */
-  async recoverOrphans(): Promise<string[]> {
+  async recoverExpired(): Promise<string[]> {
     const recovered: string[] = [];
-    for (const row of await this.store.runsWithStatus('RUNNING')) {
-      if (row.owner_host !== hostname() || row.owner_pid === null || processAlive(row.owner_pid)) continue;
-      const error = `the process running it (pid ${row.owner_pid}) stopped before it finished`;
-      await this.store.failStepRuns(row.id, 'RUNNING', error);
-      await this.store.updateRun(row.id, { status: 'FAILED', error, end_time: this.deps.clock.now() });
-      if (row.tracking_run_id)
-        await this.deps.runs
-          .update(row.tracking_run_id, { status: 'FAILED', endTime: this.deps.clock.now() })
-          .catch(() => undefined);
-      recovered.push(row.id);
-    }
+    for (const row of await this.deps.leases.expired())
+      if (await this.failExpired(row)) recovered.push(row.id);
     return recovered;
   }
-}
 
-function processAlive(pid: number): boolean {
-  return pid === process.pid || processExists(pid);
+  /** The run of `pipeline` a live process is driving, if any (what triggers wait for). */
+  async liveRun(pipeline: string): Promise<PipelineRun | undefined> {
+    const row = await this.deps.leases.liveRun(pipeline);
+    return row ? this.store.getRun(row.id) : undefined;
+  }
+
+  /**
+   * Gives up on a RUNNING run without waiting for its process: the run and its running steps are
+   * FAILED at once, resumable with `rerun`, and a process still driving it stops its steps at its
+   * next heartbeat. For a run whose server is gone when waiting out the lease is too long.
+   */
+  async abandon(runId: string): Promise<PipelineRun> {
+    const row = await this.store.runRow(runId);
+    const by = currentActor()?.actor ?? 'system';
+    if (!(await this.deps.leases.fail(runId, `abandoned by ${by}`, { onlyExpired: false })))
+      throw new MloopError('INVALID_STATE', `pipeline run ${runId} is ${row.status}, not running`);
+    await this.failTrackedRun(row.tracking_run_id);
+    await this.audit.record({
+      kind: 'pipeline',
+      action: 'pipeline.abandon',
+      objectKind: 'pipeline-run',
+      objectId: runId,
+    });
+    return this.getRun(runId);
+  }
+
+  private async failExpired(row: PipelineRunRow): Promise<boolean> {
+    const error =
+      `the process running it (pid ${row.owner_pid ?? '?'} on ${row.owner_host ?? '?'}) stopped ` +
+      `heartbeating before it finished; resume it with mloop pipelines rerun ${row.id}`;
+    if (!(await this.deps.leases.fail(row.id, error, { onlyExpired: true }))) return false;
+    await this.failTrackedRun(row.tracking_run_id);
+    return true;
+  }
+
+  /** The run's tracked run ends FAILED too; best effort, the pipeline run's status is what counts. */
+  private async failTrackedRun(trackingRunId: string | null): Promise<void> {
+    if (trackingRunId)
+      await this.deps.runs
+        .update(trackingRunId, { status: 'FAILED', endTime: this.deps.clock.now() })
+        .catch(() => undefined);
+  }
 }

@@ -8,6 +8,7 @@ import { InProcessExecutor } from './executors/in-process-executor.js';
 import { PipelineService } from './pipeline-service.js';
 import { PipelineStore } from './pipeline-store.js';
 import { PipelineRunner } from './runner.js';
+import { RunLeases } from './run-leases.js';
 import type { StepExecutor } from './step-task.js';
 import type { PipelineTables } from './tables.js';
 
@@ -18,19 +19,24 @@ export interface PipelineDeps {
   runs: RunService;
   artifacts: ArtifactService;
   audit?: AuditTrail | undefined;
+  /** How long a run outlives its process's last heartbeat before another process fails it (ms). */
+  leaseMs?: number;
 }
 
 /** Pipelines wired to the platform's tracking; steps run in this process unless an executor is given. */
 export function createPipelineService(deps: PipelineDeps, executor?: StepExecutor): PipelineService {
-  const store = new PipelineStore(deps.database.tables<PipelineTables>(), deps.clock);
+  const tables = deps.database.tables<PipelineTables>();
+  const store = new PipelineStore(tables, deps.clock);
+  const leases = new RunLeases(tables, deps.clock, deps.leaseMs);
   const runner = new PipelineRunner({
     store,
+    leases,
     experiments: deps.experiments,
     runs: deps.runs,
     clock: deps.clock,
     executor: executor ?? new InProcessExecutor(deps.artifacts),
   });
-  return new PipelineService(store, runner, deps);
+  return new PipelineService(store, runner, { ...deps, leases });
 }
 
 /** `createPipelineService` over an opened platform's store and tracking services. */
@@ -38,6 +44,7 @@ export function platformPipelineService(
   platform: {
     database: Database;
     clock: Clock;
+    config: { pipelineLeaseMs: number };
     tracking: Pick<PipelineDeps, 'experiments' | 'runs' | 'artifacts'>;
     /** The platform's audit log, which records pipeline changes and what their steps change. */
     governance?: { audit: AuditTrail };
@@ -53,6 +60,7 @@ export function platformPipelineService(
       runs,
       artifacts,
       audit: platform.governance?.audit,
+      leaseMs: platform.config.pipelineLeaseMs,
     },
     executor,
   );

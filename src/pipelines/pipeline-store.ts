@@ -127,10 +127,6 @@ export class PipelineStore {
     return rows.map((row) => toRun(row, [], secrets.get(row.pipeline) ?? []));
   }
 
-  async runsWithStatus(status: RunStatus): Promise<PipelineRunRow[]> {
-    return this.db.selectFrom('pipeline_runs').selectAll().where('status', '=', status).execute();
-  }
-
   async upsertStepRun(row: StepRunRow): Promise<void> {
     const { id: _id, pipeline_run_id: _run, step: _step, ...changes } = row;
     await this.db
@@ -142,15 +138,6 @@ export class PipelineStore {
 
   async stepRunRows(pipelineRunId: string): Promise<StepRunRow[]> {
     return this.db.selectFrom('step_runs').selectAll().where('pipeline_run_id', '=', pipelineRunId).execute();
-  }
-
-  async failStepRuns(pipelineRunId: string, fromStatus: StepStatus, error: string): Promise<void> {
-    await this.db
-      .updateTable('step_runs')
-      .set({ status: 'FAILED', error, end_time: this.clock.now() })
-      .where('pipeline_run_id', '=', pipelineRunId)
-      .where('status', '=', fromStatus)
-      .execute();
   }
 
   /** The newest successful run of a step with this cache key, whose outputs can be reused. */

@@ -10,6 +10,7 @@ import { datasetContextTag, parentRunTag, type RunService } from '../tracking/ru
 import type { Tag } from '../tracking/types.js';
 import { stepCacheKey } from './cache-key.js';
 import type { PipelineStore } from './pipeline-store.js';
+import type { RunLeases } from './run-leases.js';
 import type { StepExecutor } from './step-task.js';
 import type { StepRunRow } from './tables.js';
 import type {
@@ -35,6 +36,10 @@ export interface RunnerDeps {
   runs: RunService;
   clock: Clock;
   executor: StepExecutor;
+  /** The leases runs and steps hold while this process drives them. */
+  leases: RunLeases;
+  /** This process's id as a lease owner (one per runner: a server, a CLI command). */
+  owner?: string;
   /** How often a running pipeline checks for a cancel asked by another process (ms). */
   cancelPollMs?: number;
 }
@@ -60,8 +65,12 @@ export class PipelineRunner {
   private readonly active = new Map<string, AbortController>();
   /** Told when the last active run ends (shutdown drains). */
   private idle: (() => void)[] = [];
+  /** Who holds the leases of the runs this runner drives. */
+  readonly owner: string;
 
-  constructor(private readonly deps: RunnerDeps) {}
+  constructor(private readonly deps: RunnerDeps) {
+    this.owner = deps.owner ?? newId('proc');
+  }
 
   async start(
     definition: PipelineDefinition,
@@ -70,15 +79,17 @@ export class PipelineRunner {
   ): Promise<RunHandle> {
     const params = resolveParams(definition, options.params ?? {});
     const trigger = options.trigger ?? { kind: 'manual', detail: {} };
-    const { runs, clock, store } = this.deps;
+    const { runs, clock, store, leases } = this.deps;
     const experimentId = await this.experimentFor(definition.name);
+    // Read once per run (git is spawned for it): the parent run and every step carry them.
+    const sourceTags = gitSourceTags(sourceDir(source));
     const parent = await runs.create({
       experimentId,
       runName: definition.name,
       tags: [
         { key: pipelineTag, value: definition.name },
         { key: 'mloop.pipeline.trigger', value: trigger.kind },
-        ...gitSourceTags(sourceDir(source)),
+        ...sourceTags,
       ],
     });
     const runId = newId('prun');
@@ -99,10 +110,15 @@ export class PipelineRunner {
       cancel_requested: 0,
       start_time: clock.now(),
       end_time: null,
+      lease_owner: this.owner,
+      lease_expires_at: leases.expiry(),
     });
     for (const step of definition.steps)
       await store.upsertStepRun(pendingStep(runId, definition.name, step.name));
-    return { id: runId, done: this.execute(runId, definition, source, params, options.noCache ?? false) };
+    return {
+      id: runId,
+      done: this.execute(runId, definition, source, params, options.noCache ?? false, sourceTags),
+    };
   }
 
   /** Resumes a failed or cancelled run: succeeded steps keep their outputs, the others run again. */
@@ -112,24 +128,30 @@ export class PipelineRunner {
     source: PipelineSource,
     options: { noCache?: boolean } = {},
   ): Promise<RunHandle> {
-    const { store, runs } = this.deps;
+    const { store, runs, leases } = this.deps;
     const row = await store.runRow(runId);
     if (row.status === 'RUNNING')
-      throw new MloopError('INVALID_STATE', `pipeline run ${runId} is still running; cancel it first`);
+      throw new MloopError(
+        'INVALID_STATE',
+        `pipeline run ${runId} is still running; cancel it first (or abandon it, if its server is gone)`,
+      );
     if (row.status === 'SUCCEEDED')
       throw new MloopError('INVALID_STATE', `pipeline run ${runId} succeeded; start a new run instead`);
+    // One conditional write: of two reruns (or servers) racing, one resumes the run.
+    if (!(await leases.claimStopped(runId, this.owner)))
+      throw new MloopError('INVALID_STATE', `pipeline run ${runId} was resumed by another request`);
     for (const step of await store.stepRunRows(runId)) {
       if (step.status !== 'SUCCEEDED')
-        await store.upsertStepRun({ ...step, status: 'PENDING', error: null, end_time: null });
+        await store.upsertStepRun({
+          ...step,
+          status: 'PENDING',
+          error: null,
+          end_time: null,
+          lease_owner: null,
+          lease_expires_at: null,
+        });
     }
-    await store.updateRun(runId, {
-      status: 'RUNNING',
-      error: null,
-      end_time: null,
-      cancel_requested: 0,
-      owner_host: hostname(),
-      owner_pid: process.pid,
-    });
+    await store.updateRun(runId, { owner_host: hostname(), owner_pid: process.pid });
     if (row.tracking_run_id) await runs.update(row.tracking_run_id, { status: 'RUNNING' });
     const params = JSON.parse(row.params) as Params;
     return { id: runId, done: this.execute(runId, definition, source, params, options.noCache ?? false) };
@@ -163,53 +185,90 @@ export class PipelineRunner {
     source: PipelineSource,
     params: Params,
     noCache: boolean,
+    sourceTags?: Tag[],
   ): Promise<PipelineRun> {
-    const { store, clock, runs } = this.deps;
+    const { store, leases } = this.deps;
     const controller = new AbortController();
     this.active.set(runId, controller);
+    // Lost when another process failed the run as expired (this one was cut off from the store
+    // longer than the lease) or abandoned it: the steps stop and nothing more is written.
+    let lost = false;
     const poll = setInterval(() => {
       store.runRow(runId).then(
         (r) => r.cancel_requested === 1 && controller.abort(),
         () => undefined,
       );
     }, this.deps.cancelPollMs ?? 300);
+    // A failed renewal (the store away) is retried at the next beat; the lease outlasts three.
+    const heartbeat = setInterval(
+      () => {
+        leases.renew(runId, this.owner).then(
+          (mine) => {
+            if (mine) return;
+            lost = true;
+            controller.abort();
+          },
+          () => undefined,
+        );
+      },
+      Math.max(1, Math.floor(leases.ttlMs / 3)),
+    );
+    const stopBeating = () => {
+      clearInterval(poll);
+      clearInterval(heartbeat);
+      this.active.delete(runId);
+      if (this.active.size === 0) for (const notify of this.idle.splice(0)) notify();
+    };
+    // Whatever fails from here (a store error mid-run), the heartbeat stops with it, so the lease
+    // expires and another process fails the run resumably instead of it staying RUNNING.
+    try {
+      return await this.drive(
+        { runId, definition, source, params, noCache, sourceTags },
+        controller,
+        () => lost,
+      );
+    } finally {
+      stopBeating();
+    }
+  }
+
+  /** Runs the steps of a run this runner holds the lease of, and records how it ended. */
+  private async drive(
+    run: Omit<StepRunContext, 'parentRunId' | 'cwd' | 'sourceTags' | 'signal' | 'lost'> & {
+      sourceTags: Tag[] | undefined;
+    },
+    controller: AbortController,
+    lost: () => boolean,
+  ): Promise<PipelineRun> {
+    const { store, clock, runs, leases } = this.deps;
+    const { runId, definition } = run;
     const rows = new Map((await store.stepRunRows(runId)).map((r) => [r.step, r]));
     const parentRunId = (await store.runRow(runId)).tracking_run_id!;
     // Every step runs the same code: where it lives and its commit are read once per run.
-    const cwd = sourceDir(source);
-    const sourceTags = gitSourceTags(cwd);
-    try {
-      await schedule(
-        definition,
-        rows,
-        (step) =>
-          this.runStep(step, rows, {
-            runId,
-            definition,
-            source,
-            params,
-            noCache,
-            parentRunId,
-            cwd,
-            sourceTags,
-            signal: controller.signal,
-          }),
-        async (step, row) => {
-          const skipped = {
-            ...row,
-            status: controller.signal.aborted ? 'CANCELLED' : 'SKIPPED',
-            error: 'an upstream step did not succeed',
-            end_time: clock.now(),
-          };
-          rows.set(step.name, skipped);
-          await store.upsertStepRun(skipped);
-        },
-      );
-    } finally {
-      clearInterval(poll);
-      this.active.delete(runId);
-      if (this.active.size === 0) for (const notify of this.idle.splice(0)) notify();
-    }
+    const cwd = sourceDir(run.source);
+    const context: StepRunContext = {
+      ...run,
+      parentRunId,
+      cwd,
+      sourceTags: run.sourceTags ?? gitSourceTags(cwd),
+      signal: controller.signal,
+      lost,
+    };
+    await schedule(
+      definition,
+      rows,
+      (step) => this.runStep(step, rows, context),
+      async (step, row) => {
+        const skipped = {
+          ...row,
+          status: controller.signal.aborted ? 'CANCELLED' : 'SKIPPED',
+          error: 'an upstream step did not succeed',
+          end_time: clock.now(),
+        };
+        rows.set(step.name, skipped);
+        if (!lost()) await store.upsertStepRun(skipped);
+      },
+    );
     const failed = definition.steps.map((s) => rows.get(s.name)!).find((r) => r.status === 'FAILED');
     const status = controller.signal.aborted ? 'CANCELLED' : failed ? 'FAILED' : 'SUCCEEDED';
     const error =
@@ -218,7 +277,12 @@ export class PipelineRunner {
         : failed
           ? `step "${failed.step}" failed: ${failed.error ?? 'unknown error'}`
           : null;
-    await store.updateRun(runId, { status, error, end_time: clock.now() });
+    // Written only while this process still holds the run: one failed or abandoned elsewhere keeps that end.
+    if (lost() || !(await leases.finish(runId, this.owner, { status, error })))
+      return store.getRun(
+        runId,
+        definition.steps.map((s) => s.name),
+      );
     await runs.update(parentRunId, {
       status: status === 'SUCCEEDED' ? 'FINISHED' : status === 'CANCELLED' ? 'KILLED' : 'FAILED',
       endTime: clock.now(),
@@ -239,7 +303,8 @@ export class PipelineRunner {
     const { cwd } = run;
     const save = async (changes: Partial<StepRunRow>) => {
       Object.assign(row, changes);
-      await store.upsertStepRun(row);
+      // A run taken from this process (failed as expired, abandoned) keeps what the taker wrote.
+      if (!run.lost()) await store.upsertStepRun(row);
     };
     let cacheKey: string;
     try {
@@ -301,6 +366,8 @@ export class PipelineRunner {
       tracking_run_id: tracked.info.runId,
       start_time: clock.now(),
       cache_hit: 0,
+      lease_owner: this.owner,
+      lease_expires_at: this.deps.leases.expiry(),
     });
     if (cached) {
       await save({
@@ -390,6 +457,8 @@ interface StepRunContext {
   /** The git commit of the pipeline's code, tagged on every step run. */
   sourceTags: Tag[];
   signal: AbortSignal;
+  /** True once another process took the run from this one: nothing more is written. */
+  lost: () => boolean;
 }
 
 /** Runs steps as their needs succeed, at most `definition.concurrency` at a time. */
@@ -437,6 +506,8 @@ function pendingStep(runId: string, pipeline: string, step: string): StepRunRow 
     tracking_run_id: null,
     start_time: null,
     end_time: null,
+    lease_owner: null,
+    lease_expires_at: null,
   };
 }
 

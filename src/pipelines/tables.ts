@@ -1,4 +1,4 @@
-/** Row shapes of migration 0010-pipelines, as the database returns them. */
+/** Row shapes of migration 0010-pipelines (and 0025's leases), as the database returns them. */
 export interface PipelineRow {
   name: string;
   definition: string;
@@ -22,6 +22,9 @@ export interface PipelineRunRow {
   cancel_requested: number;
   start_time: number;
   end_time: number | null;
+  /** The process driving the run (0025-pipeline-run-leases), and until when without a heartbeat. */
+  lease_owner: string | null;
+  lease_expires_at: number | null;
 }
 
 export interface StepRunRow {
@@ -39,6 +42,9 @@ export interface StepRunRow {
   tracking_run_id: string | null;
   start_time: number | null;
   end_time: number | null;
+  /** The process running the step's attempt (the run's, or a BullMQ worker), and until when. */
+  lease_owner: string | null;
+  lease_expires_at: number | null;
 }
 
 export interface PipelineTables {

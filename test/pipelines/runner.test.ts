@@ -1,5 +1,4 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { pipeline } from '../../src/pipelines/definition.js';
@@ -312,27 +311,5 @@ describeEachDialect('pipeline runner', (dialect) => {
     expect(input.dataset).toMatchObject({ name: 'prepare.table', sourceType: 'mloop-pipeline' });
     expect(input.dataset.source).toContain(prepare!.trackingRunId!);
     expect(input.dataset.source).toBe(prepare!.outputs.table!.path);
-  });
-
-  it('marks a run left RUNNING by a dead process as FAILED', async () => {
-    const store = pipelines.store;
-    await store.insertRun({
-      id: 'prun_dead',
-      pipeline: 'ghost',
-      status: 'RUNNING',
-      trigger: '{"kind":"manual","detail":{}}',
-      params: '{}',
-      tracking_run_id: null,
-      error: null,
-      owner_host: hostname(),
-      owner_pid: 2 ** 22 + 12345,
-      cancel_requested: 0,
-      start_time: 1,
-      end_time: null,
-    });
-    expect(await pipelines.recoverOrphans()).toContain('prun_dead');
-    const run = await pipelines.getRun('prun_dead');
-    expect(run.status).toBe('FAILED');
-    expect(run.error).toMatch(/stopped before it finished/);
   });
 });

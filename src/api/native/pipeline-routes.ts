@@ -33,7 +33,7 @@ export interface PipelineRouteOptions {
  * Pipelines over HTTP: register from YAML, start, follow, cancel and resume runs, read step logs,
  * and the webhook a CI system calls. Runs are driven by the server process (their TypeScript steps
  * run in child processes of it, or on workers); the scheduler starts runs from cron, dataset and
- * alert triggers, and runs a crashed server left RUNNING are failed.
+ * alert triggers, and runs whose server stopped heartbeating are failed, resumably.
  */
 export function registerPipelineRoutes(
   app: App,
@@ -52,9 +52,9 @@ export function registerPipelineRoutes(
     duties: platform.background,
     log: app.log,
   });
+  // The scheduler also fails, now and on an interval, the runs whose server stopped heartbeating.
   app.addHook('onReady', async () => {
-    await pipelines.recoverOrphans();
-    scheduler.start(options.schedulerIntervalMs);
+    scheduler.start(options.schedulerIntervalMs, platform.config.pipelineLeaseMs);
   });
   // Shutdown drains: no new triggers, then the runs in progress (started here by a trigger or a
   // request) may finish within the grace period; steps still going after it end with the process.

@@ -48,7 +48,7 @@ export async function withPipelines<T>(
       executor = new BullMqExecutor(redis, config.queue);
     }
     const pipelines = platformPipelineService(platform, executor);
-    await pipelines.recoverOrphans();
+    await pipelines.recoverExpired();
     return await work(pipelines, platform);
   } finally {
     await executor?.close();

@@ -4,6 +4,7 @@ import type { DomainEvents, EventBus } from '../../core/events.js';
 import type { PipelineService } from '../pipeline-service.js';
 import type { StoredPipeline } from '../pipeline-store.js';
 import type { RunHandle } from '../runner.js';
+import { defaultPipelineLeaseMs } from '../run-leases.js';
 import type { PipelineTriggers, Trigger } from '../types.js';
 import { cronOf, type CronSchedule } from './cron.js';
 
@@ -21,6 +22,7 @@ export class PipelineScheduler {
   private lastTick: number;
   private readonly unsubscribe: (() => void)[] = [];
   private cron: PeriodicDuty | undefined;
+  private leaseCheck: PeriodicDuty | undefined;
   private launching: Promise<void> = Promise.resolve();
   /** Runs this scheduler started, so tests and shutdown can wait for them. */
   readonly started: RunHandle[] = [];
@@ -38,9 +40,18 @@ export class PipelineScheduler {
     this.lastTick = deps.clock.now();
   }
 
-  /** Subscribes to events and checks cron schedules every `intervalMs` (default 15 s). */
-  start(intervalMs = 15_000): this {
+  /**
+   * Subscribes to events and checks cron schedules every `intervalMs` (default 15 s). Fails the
+   * runs whose process stopped heartbeating now and every sixth of the lease (`leaseMs`), so such
+   * a run ends at most 7/6 of the lease after its last heartbeat. Every server checks (no leader
+   * to wait for): each expired run is failed once, by whichever gets there first.
+   */
+  start(intervalMs = 15_000, leaseMs = defaultPipelineLeaseMs): this {
     const { events, duties } = this.deps;
+    this.leaseCheck = duties.every('pipeline-run-leases', Math.max(1, Math.floor(leaseMs / 6)), () =>
+      this.pipelines.recoverExpired(),
+    );
+    void this.leaseCheck.tick();
     this.unsubscribe.push(
       events.on(
         'data.version-added',
@@ -67,6 +78,7 @@ export class PipelineScheduler {
    */
   async stop(graceMs = 20_000): Promise<string[]> {
     await this.cron?.stop();
+    await this.leaseCheck?.stop();
     for (const off of this.unsubscribe.splice(0)) off();
     const going = new Set(this.started.map((h) => h.id));
     const finished = Promise.allSettled(this.started.map((h) => h.done.finally(() => going.delete(h.id))));
@@ -135,11 +147,18 @@ export class PipelineScheduler {
   }
 
   /**
-   * A trigger does not start a pipeline that is still running: a burst of alerts (or a slow cron
-   * job) gives one retraining, not one per event. Launches are serialised, in this process and
-   * across servers, so two events arriving together cannot both see "not running".
+   * A trigger does not start a pipeline that a live process is running: a burst of alerts (or a
+   * slow cron job) gives one retraining, not one per event, while a run whose server died no
+   * longer counts. Launches are serialised, in this process and across servers, so two events
+   * arriving together cannot both see "not running". A launch the store failed is a background
+   * duty: logged, counted and retried with backoff, not lost (a retry finding the run it had
+   * started before the error live skips). Resolves once launched, skipped or given up.
    */
   private launch(name: string, trigger: Trigger): Promise<void> {
+    return this.deps.duties.run('pipeline-launch', () => this.launchOnce(name, trigger));
+  }
+
+  private launchOnce(name: string, trigger: Trigger): Promise<void> {
     const next = this.launching
       .catch(() => undefined)
       .then(async () => {
@@ -159,27 +178,17 @@ export class PipelineScheduler {
   }
 
   private async launchUnlessRunning(name: string, trigger: Trigger): Promise<void> {
-    try {
-      const running = (await this.pipelines.listRuns(name, 20)).find((r) => r.status === 'RUNNING');
-      if (running) {
-        this.deps.log?.info(
-          { pipeline: name, running: running.id, trigger: trigger.kind },
-          'pipeline already running; trigger skipped',
-        );
-        return;
-      }
-      const handle = await this.pipelines.start(name, { trigger });
-      this.started.push(handle);
+    const running = await this.pipelines.liveRun(name);
+    if (running) {
       this.deps.log?.info(
-        { pipeline: name, run: handle.id, trigger: trigger.kind },
-        'pipeline run triggered',
+        { pipeline: name, running: running.id, trigger: trigger.kind },
+        'pipeline already running; trigger skipped',
       );
-    } catch (error) {
-      this.deps.log?.error(
-        { pipeline: name, trigger: trigger.kind, err: error },
-        'could not start a triggered pipeline run',
-      );
+      return;
     }
+    const handle = await this.pipelines.start(name, { trigger });
+    this.started.push(handle);
+    this.deps.log?.info({ pipeline: name, run: handle.id, trigger: trigger.kind }, 'pipeline run triggered');
   }
 }
 
