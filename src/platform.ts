@@ -33,6 +33,7 @@ import type { DeploymentPredictorOptions } from './serving/deployments/deploymen
 import { registryModelVersions } from './serving/deployments/registry-versions.js';
 import { PersonalData, piiHashKey } from './serving/personal-data.js';
 import { registryModelSource } from './serving/registry-source.js';
+import { registryPythonModels } from './serving/python/local-model-files.js';
 import type { ModelSource } from './serving/served-models.js';
 import {
   createServingServices,
@@ -125,6 +126,18 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
       events,
       source: options.modelSource ?? registryModelSource(registry),
       personalData,
+      // MLflow models without ONNX run in Python workers (this store's registry only).
+      python: options.modelSource
+        ? undefined
+        : {
+            files: registryPythonModels(registry, artifactStore, config.home),
+            settings: {
+              python: config.python,
+              envManager: config.pythonEnvManager,
+              workers: config.pythonWorkers,
+              home: config.home,
+            },
+          },
     },
     // Answered predictions are journaled here until the database holds them.
     { journalDir: join(config.home, 'prediction-journal'), ...options.serving },

@@ -58,6 +58,12 @@ export interface Config {
   redisUrl: string | undefined;
   /** The BullMQ queue pipeline steps go through (`mloop-pipeline-steps` when unset). */
   queue: string | undefined;
+  /** The interpreter serving MLflow models that have no ONNX package (it needs mlflow). */
+  python: string;
+  /** `local` runs models in `python` as it is; `virtualenv` builds an environment per model requirements. */
+  pythonEnvManager: 'local' | 'virtualenv';
+  /** Worker processes per served Python model version. */
+  pythonWorkers: number;
   /**
    * Browser origins (`https://app.example.com`) besides the server's own that may send
    * state-changing requests and read answers (CORS); none by default, so CORS is off.

@@ -278,6 +278,43 @@ export const settings: { readonly [K in keyof Config]: Setting<Config[K]> } = {
     shownDefault: 'none (steps run on the server, TypeScript ones in child processes)',
     parse: optionalText,
   },
+  python: {
+    env: 'MLOOP_PYTHON',
+    description:
+      'Python interpreter that serves MLflow models without ONNX (with mlflow installed), and the base of the environments `virtualenv` builds',
+    shownDefault: '`python3`',
+    fallback: () => 'python3',
+    parse: text,
+  },
+  pythonEnvManager: {
+    env: 'MLOOP_PYTHON_ENV_MANAGER',
+    flag: '--python-env-manager local|virtualenv',
+    description:
+      "how a Python-served model's environment is made: `local` uses the interpreter as it is, `virtualenv` builds one per requirements hash under the home from the model's `requirements.txt`",
+    shownDefault: '`local`',
+    fallback: () => 'local',
+    parse: (raw) => {
+      const manager = String(raw);
+      if (manager !== 'local' && manager !== 'virtualenv')
+        throw invalidParameter(
+          'pythonEnvManager',
+          `pythonEnvManager must be local or virtualenv, got '${manager}'`,
+        );
+      return manager;
+    },
+  },
+  pythonWorkers: {
+    env: 'MLOOP_PYTHON_WORKERS',
+    flag: '--python-workers <count>',
+    description: 'Python worker processes per served Python model version',
+    shownDefault: '`2`',
+    fallback: () => 2,
+    parse: wholeNumber(
+      'pythonWorkers',
+      1,
+      (value) => `pythonWorkers must be a whole number of at least 1, got ${String(value)}`,
+    ),
+  },
   queue: {
     env: 'MLOOP_QUEUE',
     flag: '--queue',

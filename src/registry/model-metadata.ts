@@ -53,7 +53,8 @@ export interface Lineage {
 }
 
 export interface ModelMetadata {
-  format: 'mloop-model/v1' | 'mlflow-onnx';
+  /** `mlflow-pyfunc`: an MLflow model without ONNX, served by Python workers (never stored on a version). */
+  format: 'mloop-model/v1' | 'mlflow-onnx' | 'mlflow-pyfunc';
   task: ModelTask;
   /** Features in the order the model consumes them. */
   inputs: FeatureSpec[];

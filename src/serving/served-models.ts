@@ -5,6 +5,7 @@ import type { EventBus } from '../core/events.js';
 import type { ModelFile } from '../registry/model-files.js';
 import type { ModelPackage } from '../registry/model-metadata.js';
 import { ModelRuntime, type ModelRuntimeOptions } from './model-runtime.js';
+import type { ScoringRuntime } from './scoring-runtime.js';
 
 /** A registry version as serving needs it. */
 export interface ResolvedVersion {
@@ -31,7 +32,7 @@ export interface ModelSource {
 export interface ServedModel {
   name: string;
   version: number;
-  runtime: ModelRuntime;
+  runtime: ScoringRuntime;
 }
 
 /** A request's hold on a served model: the model is not released before `release()`. */
@@ -55,6 +56,11 @@ export interface ServedModelsOptions {
    */
   idleUnloadMs?: number;
   runtime?: ModelRuntimeOptions;
+  /**
+   * Loads a version that onnxruntime does not serve (an MLflow model run by Python workers);
+   * answers undefined for the others.
+   */
+  loadRuntime?: (version: ResolvedVersion) => Promise<ScoringRuntime | undefined>;
   logger?: Logger;
   /** Told whenever a reference starts serving another version. */
   onSwap?: (ref: string, from: number, to: number) => void;
@@ -323,12 +329,18 @@ export class ServedModels {
   }
 
   private async load(version: ResolvedVersion): Promise<ServedModel> {
-    let runtime: ModelRuntime;
+    let runtime: ScoringRuntime;
     try {
-      runtime = await ModelRuntime.load(await this.source.read(version), this.options.runtime);
+      runtime =
+        (await this.options.loadRuntime?.(version)) ??
+        (await ModelRuntime.load(await this.source.read(version), this.options.runtime));
     } catch (error) {
-      // Not found, and files refused for differing from the registered ones, say so themselves.
-      if (isMloopError(error) && ['RESOURCE_DOES_NOT_EXIST', 'INVALID_STATE'].includes(error.code))
+      // Not found, files refused for differing from the registered ones, and a Python environment
+      // still being built (503) say so themselves.
+      if (
+        isMloopError(error) &&
+        ['RESOURCE_DOES_NOT_EXIST', 'INVALID_STATE', 'TEMPORARILY_UNAVAILABLE'].includes(error.code)
+      )
         throw error;
       const reason = error instanceof Error ? error.message : String(error);
       throw new MloopError(

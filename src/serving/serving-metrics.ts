@@ -17,6 +17,7 @@ export class ServingMetrics {
   readonly latency: Histogram<keyof RequestLabels>;
   readonly swaps: Counter<'model'>;
   readonly tamperedFiles: Counter<'model' | 'version'>;
+  readonly pythonWorkerRestarts: Counter<'model' | 'version'>;
 
   constructor(options: { registry?: Registry; predictionLog?: () => PredictionLogStats } = {}) {
     const registry = options.registry ?? new Registry();
@@ -56,6 +57,12 @@ export class ServingMetrics {
     this.tamperedFiles = new Counter({
       name: 'mloop_model_files_tampered_total',
       help: "Loads refused because a version's files differ from the registered ones (alert on any increase)",
+      labelNames: ['model', 'version'],
+      registers: [registry],
+    });
+    this.pythonWorkerRestarts = new Counter({
+      name: 'mloop_python_worker_restarts_total',
+      help: 'Python worker processes that died and were replaced, per model version (their in-flight requests got 503)',
       labelNames: ['model', 'version'],
       registers: [registry],
     });

@@ -8,6 +8,9 @@ import { PredictionLog, type PredictionLogOptions } from './prediction-log.js';
 import { PredictionService } from './prediction-service.js';
 import { ServedModels, type ModelSource, type ServedModelsOptions } from './served-models.js';
 import { ServingMetrics } from './serving-metrics.js';
+import type { PythonModelFiles } from './python/local-model-files.js';
+import type { PythonEnvironments } from './python/python-environments.js';
+import { pythonRuntimeLoader, type PythonServingSettings } from './python/python-serving.js';
 import type { ServingTables } from './tables.js';
 
 /** Serving's services as the platform holds them. */
@@ -20,6 +23,8 @@ export interface ServingServices {
   log: PredictionLog;
   /** Prometheus series, exposed at `/metrics`. */
   metrics: ServingMetrics;
+  /** The Python environments of models the Python runtime serves, when it is configured. */
+  pythonEnvironments: PythonEnvironments | undefined;
   /** Stops following the registry, writes queued predictions, releases models. */
   close(): Promise<void>;
 }
@@ -39,6 +44,8 @@ export interface ServingDependencies {
   source: ModelSource;
   /** Redacts or hashes the inputs a model marks personal before they are logged. */
   personalData: PersonalData;
+  /** MLflow models without ONNX, served by Python workers; without it only ONNX is served. */
+  python?: { files: PythonModelFiles; settings: PythonServingSettings } | undefined;
 }
 
 /** Wires serving to one database, clock, event bus and model source. */
@@ -57,8 +64,15 @@ export function createServingServices(
   deps.events.on('registry.files-tampered', (e) =>
     metrics.tamperedFiles.inc({ model: e.name, version: String(e.version) }),
   );
+  const python = deps.python
+    ? pythonRuntimeLoader(deps.python.files, deps.python.settings, {
+        logger,
+        onRestart: (v) => metrics.pythonWorkerRestarts.inc({ model: v.name, version: String(v.version) }),
+      })
+    : undefined;
   const models = new ServedModels(deps.source, deps.events, {
     ...options.models,
+    ...(python ? { loadRuntime: python.load } : {}),
     ...(logger ? { logger } : {}),
     onSwap: (ref) => metrics.swaps.inc({ model: ref.split(/[@/]/)[0] ?? ref }),
   });
@@ -67,6 +81,7 @@ export function createServingServices(
     predictions: new PredictionService(models, log, metrics, deps.clock, deps.personalData),
     log,
     metrics,
+    pythonEnvironments: python?.environments,
     async close() {
       await models.close();
       await log.close();

@@ -4,6 +4,7 @@ import { loadConfig } from '../../core/config.js';
 import { drainOnSignals } from '../../core/shutdown.js';
 import { LOCAL_ADMIN_TOKEN_FILE } from '../../governance/local-admin-token.js';
 import { grpcPortOption } from '../grpc-port-option.js';
+import { pythonEnvManagerOption, pythonWorkersOption } from '../python-options.js';
 
 export function registerServerCommand(program: Command): void {
   program
@@ -24,6 +25,8 @@ export function registerServerCommand(program: Command): void {
       "comma-separated Host names accepted besides the listen address, localhost and 127.0.0.1 ('.example.com' for subdomains, '*' for any) (MLOOP_ALLOWED_HOSTS)",
     )
     .option(grpcPortOption.flags, grpcPortOption.description, grpcPortOption.parse)
+    .option(pythonWorkersOption.flags, pythonWorkersOption.description, pythonWorkersOption.parse)
+    .option(pythonEnvManagerOption.flags, pythonEnvManagerOption.description)
     .option(
       '--redis <url>',
       'run pipeline steps on `mloop worker` processes through this Redis (MLOOP_REDIS_URL)',
@@ -40,6 +43,8 @@ export function registerServerCommand(program: Command): void {
         grpcPort?: number;
         allowedOrigins?: string;
         allowedHosts?: string;
+        pythonWorkers?: number;
+        pythonEnvManager?: 'local' | 'virtualenv';
       }) => {
         const config = loadConfig({
           host: opts.host,
@@ -52,6 +57,8 @@ export function registerServerCommand(program: Command): void {
           redisUrl: opts.redis,
           allowedOrigins: opts.allowedOrigins?.split(','),
           allowedHosts: opts.allowedHosts?.split(','),
+          pythonWorkers: opts.pythonWorkers,
+          pythonEnvManager: opts.pythonEnvManager,
         });
         // Imported here, not at the top: `mloop server --help` should not load Fastify and every domain.
         const [
