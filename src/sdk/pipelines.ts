@@ -69,6 +69,14 @@ export class PipelinesClient {
     return this.http.json<PipelineRun>('POST', `/api/v1/pipeline-runs/${encodePath(id)}/cancel`);
   }
 
+  /**
+   * Fails a running run at once, without waiting for the server driving it (one that crashed or
+   * was cut off); `rerun` resumes it. The server still driving it, if any, stops its steps.
+   */
+  async abandon(id: string): Promise<PipelineRun> {
+    return this.http.json<PipelineRun>('POST', `/api/v1/pipeline-runs/${encodePath(id)}/abandon`);
+  }
+
   /** Resumes a failed or cancelled run from its failed steps. */
   async rerun(id: string): Promise<PipelineRun> {
     return this.http.json<PipelineRun>('POST', `/api/v1/pipeline-runs/${encodePath(id)}/rerun`);

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MloopClient } from '../../src/sdk/index.js';
@@ -7,6 +7,7 @@ import { testRedisUrl } from '../helpers/redis.js';
 import { startServer } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/tmp.js';
 import { CLI } from '../helpers/cli.js';
+import { eventually, until } from '../helpers/poll.js';
 
 function mloop(home: string, args: string[]) {
   const result = spawnSync(process.execPath, [CLI, ...args], {
@@ -113,6 +114,36 @@ describe('mloop pipelines from the command line', () => {
     expect(cancel.code, cancel.stderr).toBe(0);
     expect(await exited).toBe(1);
     expect(out).toMatch(/CANCELLED: run prun_/);
+  });
+
+  it('abandons a run whose command was killed, and rerun resumes it', async () => {
+    const home = tempDir('mloop-pipe-cli-');
+    // The first attempt marks that it ran and waits; the resumed one finds the mark and ends.
+    writeFileSync(
+      join(home, 'held.yaml'),
+      'name: held\nsteps:\n  wait:\n    command: test -f ran || { touch ran; sleep 30; }\n',
+    );
+    const env = { ...process.env, MLOOP_HOME: join(home, '.mloop'), MLOOP_URL: '' };
+    const child = spawn(process.execPath, [CLI, 'pipelines', 'run', 'held.yaml'], { cwd: home, env });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const runId = await eventually(() => /run (prun_\w+)/.exec(out)?.[1], { timeoutMs: 20_000 });
+    await until(() => existsSync(join(home, 'ran')), { timeoutMs: 20_000 });
+    child.kill('SIGKILL');
+    await exited;
+    // Its lease (60 s) has not run out: rerun refuses, abandon ends it now.
+    expect(mloop(home, ['pipelines', 'rerun', runId]).code).toBe(5);
+    const abandoned = mloop(home, ['pipelines', 'abandon', runId, '--json']);
+    expect(abandoned.code, abandoned.stderr).toBe(0);
+    expect(JSON.parse(abandoned.stdout)).toMatchObject({ id: runId, status: 'FAILED' });
+    const again = mloop(home, ['pipelines', 'abandon', runId]);
+    expect(again.code).toBe(5);
+    expect(again.stderr).toMatch(/is FAILED, not running/);
+    const resumed = mloop(home, ['pipelines', 'rerun', runId, '--json']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ id: runId, status: 'SUCCEEDED' });
+    expect(mloop(home, ['pipelines', 'abandon', '--help']).stdout).toMatch(/MLOOP_PIPELINE_LEASE_MS/);
   });
 });
 

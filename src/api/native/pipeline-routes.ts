@@ -231,6 +231,21 @@ export function registerPipelineRoutes(
   );
 
   app.post(
+    '/api/v1/pipeline-runs/:id/abandon',
+    {
+      config: { action: 'runs.write' },
+      schema: {
+        tags,
+        summary:
+          'Fail a running run at once, resumably, without waiting for the server driving it (one that is gone)',
+        params: IdParam,
+        response: { 200: PipelineRunSchema, ...errors },
+      },
+    },
+    async (req) => pipelines.abandon(req.params.id),
+  );
+
+  app.post(
     '/api/v1/pipeline-runs/:id/rerun',
     {
       config: { action: 'runs.write', runsCode: true },

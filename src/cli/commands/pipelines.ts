@@ -150,6 +150,25 @@ export function registerPipelinesCommand(program: Command): void {
         else print(`cancel requested for ${runId}; the process running it stops it within a second`);
       });
     });
+
+  pipelines
+    .command('abandon <run>')
+    .description(
+      'Fail a running run at once, without waiting for the process driving it (a server or command that is gone); resume it with rerun',
+    )
+    .option('--json', 'print the abandoned run as JSON')
+    .addHelpText(
+      'after',
+      '\nA run whose process stops heartbeating is failed anyway once its lease passes\n(MLOOP_PIPELINE_LEASE_MS); abandon does it now. A process still driving the run stops its steps.\n' +
+        examples(['mloop pipelines abandon prun_0123456789abcdef01234567']),
+    )
+    .action(async (runId: string, opts: { json?: boolean }) => {
+      await withPipelines({}, async (service) => {
+        const run = await service.abandon(runId);
+        if (opts.json) printJson(run);
+        else print(`abandoned ${runId}: FAILED; resume it with mloop pipelines rerun ${runId}`);
+      });
+    });
 }
 
 function describeTriggers(triggers: PipelineTriggers): string {
