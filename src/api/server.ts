@@ -41,6 +41,7 @@ import { registerFeedbackRoutes } from './native/feedback-routes.js';
 import { registerMonitoringRoutes } from './native/monitoring-routes.js';
 import { registerPipelineRoutes } from './native/pipeline-routes.js';
 import { registerNativeTrackingRoutes } from './native/tracking-routes.js';
+import { registerNativeTraceRoutes } from './native/trace-routes.js';
 import { registerServingRoutes } from './serving/serving-routes.js';
 
 export type App = FastifyInstance<
@@ -70,6 +71,7 @@ export async function buildServer(platform: Platform, options: ServerOptions = {
   registerHealthRoutes(app);
   registerGovernanceRoutes(app, platform);
   registerNativeTrackingRoutes(app, platform);
+  registerNativeTraceRoutes(app, platform);
   registerNativeModelRoutes(app, platform);
   registerNativeModelVersionRoutes(app, platform);
   registerGateRoutes(app, platform);
