@@ -11,10 +11,11 @@ import { PipelinePage, PipelineRunPage, PipelinesPage } from './pages/pipelines-
 import { PredictionPage, PredictionsPage } from './pages/predictions-page';
 import { RunPage } from './pages/run-page';
 import { RunsPage } from './pages/runs-page';
+import { TracePage, TracesPage } from './pages/traces-page';
 import { Link, match, useLocation } from './router';
 
 const sections = [
-  { to: '/', title: 'Experiments', owns: ['/experiments', '/runs', '/compare'] },
+  { to: '/', title: 'Experiments', owns: ['/experiments', '/runs', '/compare', '/traces'] },
   { to: '/models', title: 'Models', owns: ['/models'] },
   { to: '/datasets', title: 'Datasets', owns: ['/datasets'] },
   { to: '/pipelines', title: 'Pipelines', owns: ['/pipelines', '/pipeline-runs'] },
@@ -31,6 +32,9 @@ function page(url: URL): ReactNode {
   if (path === '/' || path === '/experiments') return <ExperimentsPage />;
   if ((p = match('/experiments/:id', path)))
     return <RunsPage key={p.id} experimentId={p.id as string} search={search} />;
+  if ((p = match('/experiments/:id/traces', path)))
+    return <TracesPage key={p.id} experimentId={p.id as string} search={search} />;
+  if ((p = match('/traces/:id', path))) return <TracePage traceId={p.id as string} />;
   if ((p = match('/runs/:id', path))) return <RunPage runId={p.id as string} />;
   if (path === '/compare')
     return <ComparePage runIds={(search.get('runs') ?? '').split(',').filter(Boolean)} />;

@@ -194,3 +194,49 @@ export interface AlertRule {
   enabled: boolean;
   lastEvaluation?: { time: number; outcome: string; value?: number; message?: string };
 }
+
+/** A trace in an experiment's list (GET /api/v1/experiments/:id/traces). */
+export interface TraceSummary {
+  traceId: string;
+  experimentId: string;
+  name?: string;
+  state: string;
+  requestTime: number;
+  executionDuration?: number;
+  requestPreview?: string;
+  responsePreview?: string;
+  runIds: string[];
+  tags: { key: string; value: string }[];
+  assessmentCount: number;
+}
+
+/** One span of a trace, times in epoch milliseconds. */
+export interface Span {
+  spanId: string;
+  parentId?: string;
+  name: string;
+  spanType?: string;
+  startTime: number;
+  endTime?: number;
+  status: string;
+  statusMessage?: string;
+  inputs?: unknown;
+  outputs?: unknown;
+  attributes: Record<string, unknown>;
+}
+
+/** A trace with its spans and assessments (GET /api/v1/traces/:id). */
+export interface TraceDetail extends TraceSummary {
+  metadata: Record<string, string>;
+  assessments: {
+    assessmentId: string;
+    name: string;
+    kind: string;
+    value: unknown;
+    rationale?: string;
+    source?: string;
+    spanId?: string;
+    valid: boolean;
+  }[];
+  spans: Span[];
+}

@@ -74,7 +74,10 @@ export function RunsPage(props: { experimentId: string; search: URLSearchParams 
   return (
     <section>
       <h1>
-        <Link to="/">Experiments</Link> / {experiment.data?.name ?? props.experimentId}
+        <Link to="/">Experiments</Link> / {experiment.data?.name ?? props.experimentId}{' '}
+        <Link to={`/experiments/${seg(props.experimentId)}/traces`} className="aside">
+          Traces
+        </Link>
       </h1>
       <form className="filter" onSubmit={applyFilter}>
         <input
