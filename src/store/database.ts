@@ -55,6 +55,11 @@ async function createDialect(url: string): Promise<{ dialect: Dialect; name: Dia
     // timestamps and steps, which are exact in a double.
     pg.types.setTypeParser(20, (value) => Number(value));
     const pool = new pg.Pool({ connectionString: url, max: 10 });
+    // A connection the server drops (a restart, a failover) emits 'error' on its client, and an
+    // 'error' nobody listens to ends the process. Idle ones are reported on the pool, checked-out
+    // ones on the client; the query that uses it fails and says so, and the pool discards it.
+    pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
     return { dialect: new PostgresDialect({ pool }), name: 'postgres' };
   }
   throw invalidParameter('databaseUrl', `unsupported database URL "${url}": use sqlite:PATH or postgres://…`);

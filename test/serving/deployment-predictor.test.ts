@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { MloopError } from '../../src/core/errors.js';
 import { EventBus } from '../../src/core/events.js';
@@ -74,6 +74,22 @@ describe('deployment predictor', () => {
     expect(result).toMatchObject({ deployment: name, arm: 'primary', fellBack: false, version: 1 });
     expect(scorer.calls[0]).toMatchObject({ ref: 'churn@production', deployment: name, arm: 'primary' });
     expect(await stats('primary')).toEqual({ requests: 1, errors: 0, p99LatencyMs: 3 });
+  });
+
+  it('keeps routing as last read while the store cannot be read, and refuses a deleted deployment', async () => {
+    await predictor().predict(name, { records });
+    clock.advance(5_000); // past the cache
+    const get = vi
+      .spyOn(services.deployments, 'get')
+      .mockRejectedValue(new Error('Connection terminated unexpectedly'));
+    const result = await predictor().predict(name, { records });
+    expect(result).toMatchObject({ deployment: name, arm: 'primary', version: 1 });
+    clock.advance(5_000);
+    get.mockRejectedValue(new MloopError('RESOURCE_DOES_NOT_EXIST', `No deployment named '${name}'`));
+    await expect(predictor().predict(name, { records })).rejects.toMatchObject({
+      code: 'RESOURCE_DOES_NOT_EXIST',
+    });
+    get.mockRestore();
   });
 
   it('gives a 30% canary the answers the seeded draws say', async () => {

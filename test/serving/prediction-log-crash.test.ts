@@ -7,21 +7,7 @@ import { freshPostgresUrl } from '../helpers/postgres.js';
 import { startServer, type ServerProcess } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/tmp.js';
 import { modelWithVersions } from '../registry/model-factories.js';
-
-/** Every prediction id the server has logged for `model`, read page by page over HTTP. */
-async function loggedIds(url: string, model: string): Promise<Set<string>> {
-  const ids = new Set<string>();
-  let pageToken: string | undefined;
-  do {
-    const query = new URLSearchParams({ model, maxResults: '1000', ...(pageToken ? { pageToken } : {}) });
-    const response = await fetch(`${url}/api/v1/predictions?${query}`);
-    expect(response.status).toBe(200);
-    const page = (await response.json()) as { predictions: Array<{ id: string }>; nextPageToken?: string };
-    for (const p of page.predictions) ids.add(p.id);
-    pageToken = page.nextPageToken;
-  } while (pageToken);
-  return ids;
-}
+import { loggedIds } from './logged-predictions.js';
 
 for (const dialect of storeDialects()) {
   describe(`prediction log under a crash [${dialect}]`, () => {

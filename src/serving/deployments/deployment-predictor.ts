@@ -174,7 +174,21 @@ export class DeploymentPredictor {
     const now = this.clock.now();
     const cached = this.cache.get(name);
     if (cached && cached.until > now) return cached.deployment;
-    const deployment = await this.deployments.get(name);
+    let deployment: Deployment;
+    try {
+      deployment = await this.deployments.get(name);
+    } catch (error) {
+      // The store is unreachable (restarting, failing over): keep routing as last read rather
+      // than refuse every request; a deployment that no longer exists is refused at once.
+      if (!cached || isMloopError(error)) throw error;
+      this.options.logger?.warn(
+        { err: error, deployment: name },
+        'cannot read deployment; routing as last read',
+      );
+      // Asked again after another cache period, not on every request meanwhile.
+      this.cache.set(name, { deployment: cached.deployment, until: now + this.cacheMs });
+      return cached.deployment;
+    }
     this.cache.set(name, { deployment, until: now + this.cacheMs });
     return deployment;
   }
