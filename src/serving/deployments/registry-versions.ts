@@ -1,6 +1,7 @@
 import { invalidParameter } from '../../core/errors.js';
 import type { RegistryService } from '../../registry/registry.js';
 import type { ModelVersion } from '../../registry/types.js';
+import { servingRuntimeOf } from '../serving-runtime.js';
 import type { ModelVersions } from './model-versions.js';
 import { isVersionNumber } from './validation.js';
 
@@ -23,11 +24,13 @@ export function registryModelVersions(registry: RegistryService): ModelVersions 
   };
 }
 
+/** A version either runtime serves (onnxruntime, or Python workers for an MLflow pyfunc model). */
 function servable(version: ModelVersion): ModelVersion {
-  if (version.status !== 'READY' || version.format === undefined) {
+  const { runtime, reason } = servingRuntimeOf(version);
+  if (runtime === 'none') {
     throw invalidParameter(
       'version',
-      `version ${version.version} of model '${version.name}' cannot be served: ${version.statusMessage ?? version.status}`,
+      `version ${version.version} of model '${version.name}' cannot be served: ${version.status === 'READY' ? reason : (version.statusMessage ?? version.status)}`,
     );
   }
   return version;
