@@ -35,6 +35,8 @@ export function objectOfRequest(request: FastifyRequest): RequestObject | undefi
     if (url.includes('/pipeline-runs')) return 'pipeline-run';
     if (url.includes('/pipelines')) return 'pipeline';
     if (url.includes('/experiments')) return 'experiment';
+    // MLflow 3's traces (their spans are uploaded through the artifact proxy, a run's route).
+    if (/\/traces(\/|$)/.test(url)) return 'trace';
     // Before runs: a logged model's files are under /logged-models/:model_id/artifacts.
     if (url.includes('/logged-models')) return 'logged-model';
     if (url.includes('/runs') || url.includes('/metrics/') || url.includes('/artifacts')) return 'run';
@@ -51,11 +53,13 @@ export function objectOfRequest(request: FastifyRequest): RequestObject | undefi
         ? (pick('run_id') ?? pick('run_uuid') ?? pick('id'))
         : kind === 'logged-model'
           ? pick('model_id')
-          : kind === 'prediction'
-            ? (pick('predictionId') ?? pick('prediction_id') ?? pick('id'))
-            : kind === 'pipeline-run' || kind === 'promotion-request'
-              ? pick('id')
-              : pick('name');
+          : kind === 'trace'
+            ? (pick('trace_id') ?? pick('request_id') ?? pick('id'))
+            : kind === 'prediction'
+              ? (pick('predictionId') ?? pick('prediction_id') ?? pick('id'))
+              : kind === 'pipeline-run' || kind === 'promotion-request'
+                ? pick('id')
+                : pick('name');
   return id === undefined ? { kind, id: '' } : { kind, id };
 }
 

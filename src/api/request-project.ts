@@ -84,6 +84,22 @@ async function ownersOf(
         proxiedExperiment(request),
       ]);
     }
+    case 'trace': {
+      // A trace is in its experiment's project; a request may also name other traces (batch
+      // reads, links), the experiments it searches or deletes in, a new trace's experiment, or
+      // the run traces are linked to.
+      const traces = [id, ...all('trace_ids')].filter(isName);
+      const ofTraces = await Promise.all(
+        traces.map((t) => exists(async () => (await tracking.traces.get(t)).experimentId)),
+      );
+      return of('experiment', [
+        ...ofTraces,
+        named('experiment_id'),
+        ...all('experiment_ids'),
+        ...locationsOf(body),
+        await experimentOfRun(named('run_id')),
+      ]);
+    }
     case 'logged-model':
       return of('experiment', [
         (await experimentOfLoggedModel(id)) ?? named('experiment_id'),
@@ -118,6 +134,20 @@ async function ownersOf(
     default:
       return [];
   }
+}
+
+/** Experiments a trace request names in MLflow's shapes: `locations` (search) or a new trace's location. */
+function locationsOf(body: Bag): string[] {
+  const trace = isRecord(body.trace) && isRecord(body.trace.trace_info) ? body.trace.trace_info : undefined;
+  const locations = [
+    ...(Array.isArray(body.locations) ? body.locations : []),
+    ...(trace ? [trace.trace_location] : []),
+  ];
+  return locations.flatMap((l) =>
+    isRecord(l) && isRecord(l.mlflow_experiment) && isName(l.mlflow_experiment.experiment_id)
+      ? [l.mlflow_experiment.experiment_id]
+      : [],
+  );
 }
 
 /**
