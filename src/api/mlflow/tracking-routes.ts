@@ -1,9 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import { invalidParameter } from '../../core/errors.js';
 import type { Platform } from '../../platform.js';
-import { storePathOf } from '../../tracking/artifacts.js';
 import type { App } from '../server.js';
-import { safeArtifactPath } from './ui-routes.js';
+import { runArtifactListing, runWithOutputs } from './run-reads.js';
 import {
   experimentToWire,
   metricFromWire,
@@ -22,7 +21,7 @@ const prefix = '/api/2.0/mlflow';
 const tags = ['mlflow'];
 const RunRef = { run_id: Type.Optional(Type.String()), run_uuid: Type.Optional(Type.String()) };
 
-function runIdOf(body: { run_id?: string | undefined; run_uuid?: string | undefined }): string {
+export function runIdOf(body: { run_id?: string | undefined; run_uuid?: string | undefined }): string {
   const id = body.run_id || body.run_uuid;
   if (!id) throw invalidParameter('run_id', "Missing value for required parameter 'run_id'.");
   return id;
@@ -30,7 +29,7 @@ function runIdOf(body: { run_id?: string | undefined; run_uuid?: string | undefi
 
 /** MLflow REST API 2.0 tracking routes, mapped onto tracking's services (no second implementation). */
 export function registerMlflowTrackingRoutes(app: App, platform: Platform): void {
-  const { experiments, runs, artifacts } = platform.tracking;
+  const { experiments, runs } = platform.tracking;
 
   app.post(
     `${prefix}/experiments/create`,
@@ -204,19 +203,9 @@ export function registerMlflowTrackingRoutes(app: App, platform: Platform): void
     await runs.restore(runIdOf(req.body));
     return {};
   });
-  app.get(`${prefix}/runs/get`, { schema: { tags, querystring: Type.Object(RunRef) } }, async (req) => {
-    const run = await runs.get(runIdOf(req.query));
-    // MLflow 3 clients pick among a run's logged models by the step each was output at.
-    const outputs = (await platform.tracking.loggedModels.outputsOf([run.info.runId])).get(run.info.runId);
-    return {
-      run: {
-        ...runToWire(run),
-        ...(outputs
-          ? { outputs: { model_outputs: outputs.map((o) => ({ model_id: o.modelId, step: o.step })) } }
-          : {}),
-      },
-    };
-  });
+  app.get(`${prefix}/runs/get`, { schema: { tags, querystring: Type.Object(RunRef) } }, async (req) => ({
+    run: await runWithOutputs(platform.tracking, runIdOf(req.query)),
+  }));
 
   app.post(
     `${prefix}/runs/log-metric`,
@@ -393,19 +382,6 @@ export function registerMlflowTrackingRoutes(app: App, platform: Platform): void
         }),
       },
     },
-    async (req) => {
-      const runId = runIdOf(req.query);
-      const run = await runs.get(runId);
-      storePathOf(run.info.artifactUri);
-      const files = await artifacts.listForRun(runId, safeArtifactPath(req.query.path ?? ''));
-      return {
-        root_uri: run.info.artifactUri,
-        files: files.map((f) => ({
-          path: f.path,
-          is_dir: f.isDir,
-          ...(f.size === undefined ? {} : { file_size: f.size }),
-        })),
-      };
-    },
+    async (req) => runArtifactListing(platform.tracking, runIdOf(req.query), req.query.path ?? ''),
   );
 }

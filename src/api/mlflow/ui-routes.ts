@@ -4,22 +4,23 @@ import { invalidParameter, MloopError } from '../../core/errors.js';
 import type { Platform } from '../../platform.js';
 import { checkVersion } from '../../registry/validation.js';
 import { storePathOf } from '../../tracking/artifacts.js';
-import { sampledSteps } from '../../tracking/metric-sampling.js';
-import type { Metric } from '../../tracking/types.js';
 import { normalizeArtifactPath, joinArtifactPath } from '../../store/artifacts/artifact-path.js';
 import { ANY_TYPE } from '../body-types.js';
 import type { App } from '../server.js';
 import { sendArtifactFile } from './artifact-download.js';
+import {
+  datasetSummaries,
+  MAX_BULK_HISTORY,
+  MAX_BULK_RUNS,
+  metricHistoryBulkInterval,
+  wholeHistory,
+} from './run-reads.js';
 import { registerMlflowServerInfoRoute } from './server-info-route.js';
 import { metricToWire } from './wire.js';
 
 const prefix = '/api/2.0/mlflow';
 const tags = ['mlflow-ui'];
-// MLflow's own bounds for these UI calls, so a page that works against MLflow works here.
-const MAX_BULK_RUNS = 100;
-const MAX_BULK_HISTORY = 25_000;
-const MAX_SAMPLED_STEPS = 2500;
-const MAX_DATASET_EXPERIMENTS = 20;
+// MLflow's own bound for the browser's uploads.
 const MAX_UI_UPLOAD_BYTES = 10 * 1024 * 1024;
 
 /** MLflow answers any path that could leave an artifact root with this one message. */
@@ -145,47 +146,14 @@ export function registerMlflowUiRoutes(app: App, platform: Platform): void {
         }),
       },
     },
-    async (req) => {
-      const { run_ids: runIds = [], metric_key: key, start_step: start, end_step: end } = req.query;
-      if (runIds.length === 0)
-        throw invalidParameter('run_ids', "Missing value for required parameter 'run_ids'.");
-      if (runIds.length > MAX_BULK_RUNS)
-        throw invalidParameter(
-          'run_ids',
-          `GetMetricHistoryBulkInterval request must specify at most ${MAX_BULK_RUNS} run_ids. Received ${runIds.length} run_ids.`,
-        );
-      if (!key) throw invalidParameter('metric_key', "Missing value for required parameter 'metric_key'.");
-      const maxResults = req.query.max_results ?? MAX_SAMPLED_STEPS;
-      if (maxResults < 1 || maxResults > MAX_SAMPLED_STEPS)
-        throw invalidParameter('max_results', `max_results must be between 1 and ${MAX_SAMPLED_STEPS}.`);
-      if ((start === undefined) !== (end === undefined))
-        throw invalidParameter(
-          'start_step',
-          'If either start step or end step are specified, both must be specified.',
-        );
-      if (start !== undefined && end !== undefined && start > end)
-        throw invalidParameter(
-          'end_step',
-          `end_step must be greater than start_step. Found start_step=${start} and end_step=${end}.`,
-        );
-      const histories = await Promise.all(runIds.map((id) => wholeHistory(runs, id, key, MAX_BULK_HISTORY)));
-      const stepsPerRun = histories.map((h) => h.map((m) => m.step));
-      const allSteps = stepsPerRun.flat();
-      const steps = sampledSteps(
-        stepsPerRun,
-        start ?? Math.min(...allSteps),
-        end ?? Math.max(...allSteps),
-        maxResults,
-      );
-      return {
-        metrics: histories.flatMap((history, i) =>
-          history
-            .filter((m) => steps.has(m.step))
-            .sort((a, b) => a.step - b.step || a.timestamp - b.timestamp)
-            .map((m) => ({ ...metricToWire(m), run_id: runIds[i] as string })),
-        ),
-      };
-    },
+    async (req) =>
+      metricHistoryBulkInterval(runs, {
+        runIds: req.query.run_ids ?? [],
+        metricKey: req.query.metric_key,
+        startStep: req.query.start_step,
+        endStep: req.query.end_step,
+        maxResults: req.query.max_results,
+      }),
   );
 
   app.post(
@@ -196,40 +164,7 @@ export function registerMlflowUiRoutes(app: App, platform: Platform): void {
         body: Type.Object({ experiment_ids: Type.Optional(Type.Array(Type.String())) }),
       },
     },
-    async (req) => {
-      const experimentIds = req.body.experiment_ids ?? [];
-      if (experimentIds.length === 0)
-        throw invalidParameter(
-          'experiment_ids',
-          'SearchDatasets request must specify at least one experiment_id.',
-        );
-      if (experimentIds.length > MAX_DATASET_EXPERIMENTS)
-        throw invalidParameter(
-          'experiment_ids',
-          `SearchDatasets request cannot specify more than ${MAX_DATASET_EXPERIMENTS} experiment_ids. Received ${experimentIds.length} experiment_ids.`,
-        );
-      const summaries = new Map<
-        string,
-        { experiment_id: string; name: string; digest: string; context?: string }
-      >();
-      let pageToken: string | undefined;
-      do {
-        const page = await runs.search({ experimentIds, maxResults: 1000, pageToken });
-        for (const run of page.items)
-          for (const input of run.inputs.datasetInputs) {
-            const context = input.tags.find((t) => t.key === 'mlflow.data.context')?.value;
-            const summary = {
-              experiment_id: run.info.experimentId,
-              name: input.dataset.name,
-              digest: input.dataset.digest,
-              ...(context ? { context } : {}),
-            };
-            summaries.set(JSON.stringify(summary), summary);
-          }
-        pageToken = page.nextPageToken;
-      } while (pageToken);
-      return { dataset_summaries: [...summaries.values()] };
-    },
+    async (req) => datasetSummaries(runs, req.body.experiment_ids ?? []),
   );
 
   app.post(
@@ -256,23 +191,6 @@ export function registerMlflowUiRoutes(app: App, platform: Platform): void {
       return {};
     },
   );
-}
-
-/** Up to `max` points of one metric of a run, across the service's pages. */
-async function wholeHistory(
-  runs: Platform['tracking']['runs'],
-  runId: string,
-  key: string,
-  max: number,
-): Promise<Metric[]> {
-  const points: Metric[] = [];
-  let pageToken: string | undefined;
-  do {
-    const page = await runs.metricHistory(runId, key, { maxResults: max - points.length, pageToken });
-    points.push(...page.items);
-    pageToken = page.nextPageToken;
-  } while (pageToken && points.length < max);
-  return points;
 }
 
 /** The body of a browser upload, refused past MLflow's limit for these. */
