@@ -1,6 +1,6 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { checkMaxResults } from './limits.js';
-import { decodePageToken, encodePageToken } from './page-token.js';
+import { decodePageCursor, encodePageToken, type PageCursor } from './page-token.js';
 import { loadRuns } from './run-loader.js';
 import { parseFilter, parseOrderBy, type Comparison, type OrderBy } from './search-grammar.js';
 import type { RunRow, TrackingTables } from './tables.js';
@@ -43,10 +43,13 @@ const attributeColumn: Record<string, string> = {
 
 const nullableAttributes = new Set(['end_time']);
 
+/** A run row with the value it was sorted by, when a metric ordered its page. */
+type SortedRow = RunRow & { sort_value?: number | null };
+
 /** Runs matching a filter, in the requested order, one page at a time. */
 export async function searchRuns(db: Kysely<TrackingTables>, input: SearchRunsInput): Promise<Page<Run>> {
   const maxResults = checkMaxResults(input.maxResults, 1000);
-  const offset = decodePageToken(input.pageToken);
+  const { offset, after } = decodePageCursor(input.pageToken);
   const comparisons = parseFilter(input.filter);
   const orders = (input.orderBy ?? []).map(parseOrderBy);
   if (input.experimentIds.length === 0) return { items: [], nextPageToken: undefined };
@@ -58,21 +61,57 @@ export async function searchRuns(db: Kysely<TrackingTables>, input: SearchRunsIn
     plan.where(sql`runs.lifecycle_stage = ${view === 'ACTIVE_ONLY' ? 'active' : 'deleted'}`);
   for (const comparison of comparisons) plan.filter(comparison);
   const byMetric = soleMetricOrder(orders, comparisons);
-  let rows: RunRow[];
-  if (byMetric && plan.joins.length === 0 && offset <= metricWalkMaxOffset) {
-    rows = await metricOrderedPage(db, plan.conditions, byMetric, maxResults + 1, offset);
+  let rows: SortedRow[];
+  let kind: PageCursor['kind'] | undefined;
+  if (byMetric && plan.joins.length === 0 && (after?.kind === 'value' || offset <= metricWalkMaxOffset)) {
+    kind = 'value';
+    rows = await metricOrderedPage(db, plan.conditions, byMetric, maxResults + 1, offset, after);
   } else {
     for (const order of orders) plan.order(order);
-    const query = sql<RunRow>`select runs.* from runs ${sql.join(plan.joins, sql` `)}
+    // Seeking past the previous page's last row (rather than counting `offset` rows again) works
+    // for the orders whose sort key is known for every row: start time alone, or a filtered metric.
+    const seek = plan.seekable(orders);
+    kind = seek?.kind;
+    const cursor = after?.kind === kind ? after : undefined;
+    if (seek && cursor) plan.where(afterCondition(cursor, seek.value, seek.ascending));
+    const sortValue = seek?.value ? sql`, ${seek.value} as sort_value` : sql``;
+    const query = sql<SortedRow>`select runs.*${sortValue} from runs ${sql.join(plan.joins, sql` `)}
       where ${sql.join(plan.conditions, sql` and `)}
       order by ${sql.join([...plan.orderings, sql`runs.start_time desc`, sql`runs.run_id asc`])}
-      limit ${maxResults + 1} offset ${offset}`;
+      limit ${maxResults + 1} offset ${cursor ? 0 : offset}`;
     rows = (await query.execute(db)).rows;
   }
   return {
     items: await loadRuns(db, rows.slice(0, maxResults)),
-    nextPageToken: rows.length > maxResults ? encodePageToken(offset + maxResults) : undefined,
+    nextPageToken:
+      rows.length > maxResults
+        ? encodePageToken(offset + maxResults, cursorAfter(rows[maxResults - 1] as SortedRow, kind))
+        : undefined,
   };
+}
+
+/** The cursor of a page ending at `row`; none when the row's sort key is not all known. */
+function cursorAfter(row: SortedRow, kind: PageCursor['kind'] | undefined): PageCursor | undefined {
+  const time = Number(row.start_time);
+  if (kind === 'time') return { kind, time, id: row.run_id };
+  if (kind === 'value' && row.sort_value !== undefined && row.sort_value !== null)
+    return { kind, value: Number(row.sort_value), time, id: row.run_id };
+  return undefined;
+}
+
+/**
+ * Rows after the cursor in (value, start time descending, run id) order. The redundant bound on
+ * the value (and on the start time) lets the database start its index scan at the cursor.
+ */
+function afterCondition(
+  cursor: PageCursor,
+  value: RawBuilder<unknown> | undefined,
+  ascending: boolean,
+): RawBuilder<unknown> {
+  const afterTime = sql`(runs.start_time < ${cursor.time} or (runs.start_time = ${cursor.time} and runs.run_id > ${cursor.id}))`;
+  if (!value || cursor.value === undefined) return sql`runs.start_time <= ${cursor.time} and ${afterTime}`;
+  const [beyond, atOrBeyond] = ascending ? [sql.raw('>'), sql.raw('>=')] : [sql.raw('<'), sql.raw('<=')];
+  return sql`${value} ${atOrBeyond} ${cursor.value} and (${value} ${beyond} ${cursor.value} or (${value} = ${cursor.value} and ${afterTime}))`;
 }
 
 /**
@@ -102,18 +141,23 @@ async function metricOrderedPage(
   order: OrderBy,
   limit: number,
   offset: number,
-): Promise<RunRow[]> {
+  after: PageCursor | undefined,
+): Promise<SortedRow[]> {
   const where = sql.join(conditions, sql` and `);
+  const value = sql.ref('o.value');
+  const cursor = after?.kind === 'value' ? after : undefined;
+  const seek = cursor ? sql` and ${afterCondition(cursor, value, order.ascending)}` : sql``;
   const valued = sql`from latest_metrics o join runs on runs.run_id = o.run_id
     where o.key = ${order.key} and o.is_nan = 0 and ${where}`;
   const direction = sql.raw(order.ascending ? 'asc' : 'desc');
-  const { rows: first } = await sql<RunRow>`select runs.* ${valued}
+  const { rows: first } = await sql<SortedRow>`select runs.*, o.value as sort_value ${valued}${seek}
     order by o.value ${direction}, runs.start_time desc, runs.run_id asc
-    limit ${limit} offset ${offset}`.execute(db);
+    limit ${limit} offset ${cursor ? 0 : offset}`.execute(db);
   if (first.length === limit) return first;
   // Past the valued runs the offset continues into the others: count the valued ones only then.
+  // After a cursor (which only a valued row sets) the others start at their beginning.
   let skip = 0;
-  if (first.length === 0 && offset > 0) {
+  if (!cursor && first.length === 0 && offset > 0) {
     const { rows } = await sql<{ n: number | string }>`select count(*) as n ${valued}`.execute(db);
     skip = Math.max(0, offset - Number(rows[0]?.n ?? 0));
   }
@@ -185,6 +229,20 @@ class QueryPlan {
       return;
     }
     this.where(conditionFor(c));
+  }
+
+  /**
+   * The sort key a page can seek past, when every row has one: start time alone (no order), or
+   * one order by a metric that a filter joined (so no row lacks it).
+   */
+  seekable(
+    orders: OrderBy[],
+  ): { kind: PageCursor['kind']; value?: RawBuilder<unknown>; ascending: boolean } | undefined {
+    if (orders.length === 0) return { kind: 'time', ascending: false };
+    const [order] = orders;
+    const joined = order?.type === 'metric' ? this.metricJoins.get(order.key) : undefined;
+    if (orders.length !== 1 || !order || !joined) return undefined;
+    return { kind: 'value', value: sql.ref(`${joined}.value`), ascending: order.ascending };
   }
 
   /** Runs without the sorted metric, param or tag come last in either direction, as in MLflow. */

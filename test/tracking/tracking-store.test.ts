@@ -311,6 +311,41 @@ describeEachDialect('tracking store', (dialect) => {
     expect(new Set(seen)).toEqual(ids);
   });
 
+  it('pages on from where the last page ended, though runs logged meanwhile sort before it', async () => {
+    const { runs } = platform.tracking;
+    const experimentId = await newExperiment();
+    const logRun = async (name: string, acc: number) => {
+      clock.advance(10);
+      const run = await runs.create({ experimentId, runName: name });
+      await runs.logBatch(run.info.runId, {
+        params: [{ key: 'model', value: 'rf' }],
+        metrics: [{ key: 'acc', value: acc, timestamp: clock.now(), step: 0 }],
+      });
+    };
+    for (let i = 0; i < 6; i++) await logRun(`r${i}`, i / 10);
+    // Default order (newest first), a sole metric order, and a filtered metric order.
+    const searches = [
+      {},
+      { orderBy: ['metrics.acc DESC'] },
+      { filter: 'metrics.acc >= 0', orderBy: ['metrics.acc DESC'] },
+    ];
+    const pages = await Promise.all(
+      searches.map((s) => runs.search({ experimentIds: [experimentId], maxResults: 3, ...s })),
+    );
+    // A newer run with the highest accuracy: it sorts first in all three orders.
+    await logRun('newcomer', 0.99);
+    for (const [i, search] of searches.entries()) {
+      const next = await runs.search({
+        experimentIds: [experimentId],
+        maxResults: 3,
+        pageToken: pages[i]!.nextPageToken,
+        ...search,
+      });
+      // An offset would have shifted by the newcomer and shown r3 again.
+      expect(next.items.map((r) => r.info.runName)).toEqual(['r2', 'r1', 'r0']);
+    }
+  });
+
   it('treats SQL metacharacters in filter values as data', async () => {
     const { runs } = platform.tracking;
     const experimentId = await newExperiment();
