@@ -17,6 +17,8 @@ import type { App } from './server.js';
 
 /** Who made a request and what it was allowed to do, kept for the audit hook. */
 interface RequestState {
+  /** Whether this server requires tokens. */
+  authOn: boolean;
   token: ApiToken | undefined;
   action: Action | undefined;
   object: RequestObject | undefined;
@@ -101,6 +103,7 @@ export function registerAccessControl(
     const action = actionOfRoute(request.method, route.url, (route.config as { action?: unknown }).action);
     const token = await tokenOf(request);
     const s: RequestState = {
+      authOn: options.enabled,
       token,
       action,
       object: undefined,
@@ -350,6 +353,18 @@ function idsOf(payload: string): Record<string, unknown> | undefined {
       scan(value as Record<string, unknown>, `${key}.`);
   }
   return Object.keys(found).length > 0 ? found : undefined;
+}
+
+/**
+ * Whether the server requires tokens and the token a request carries, for a route that authorizes
+ * each object as it answers (GraphQL, whose one request reaches objects the route cannot name);
+ * undefined where access control is not registered.
+ */
+export function callerOf(
+  request: FastifyRequest,
+): { authOn: boolean; token: ApiToken | undefined } | undefined {
+  const s = state.get(request);
+  return s ? { authOn: s.authOn, token: s.token } : undefined;
 }
 
 /** The user a request acts for (`anonymous` without a token), for records such as approvals. */

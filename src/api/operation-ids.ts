@@ -137,10 +137,12 @@ const mlflowOperations: Readonly<Record<string, string>> = {
   'POST mlflow/traces/link-to-run': 'linkTracesToRun',
 };
 
-/** MLflow UI's artifact downloads, served at the root as MLflow's server does. */
+/** MLflow UI's artifact downloads and GraphQL, served at the root as MLflow's server does. */
 const mlflowRootOperations: Readonly<Record<string, string>> = {
   'GET /get-artifact': 'getRunArtifactFile',
   'GET /model-versions/get-artifact': 'getModelVersionArtifactFile',
+  'POST /graphql': 'mlflowGraphql',
+  'GET /graphql': 'mlflowGraphqlGet',
 };
 
 /** Open Inference Protocol operations, named as the protocol's gRPC service names them. */

@@ -59,5 +59,6 @@ describeWithPython('the OpenAPI document at /openapi.json', () => {
     expect(idOf('post', '/api/2.0/mlflow/runs/log-parameter')).toBe('mlflowLogParam');
     expect(idOf('get', '/api/2.0/mlflow/registered-models/alias')).toBe('mlflowGetModelVersionByAlias');
     expect(idOf('post', '/v2/models/{name}/infer')).toBe('oipModelInfer');
+    expect(idOf('post', '/graphql')).toBe('mlflowGraphql');
   });
 });

@@ -8,6 +8,7 @@ import { normalizeArtifactPath, joinArtifactPath } from '../../store/artifacts/a
 import { ANY_TYPE } from '../body-types.js';
 import type { App } from '../server.js';
 import { sendArtifactFile } from './artifact-download.js';
+import { registerMlflowGraphqlRoutes } from './graphql-route.js';
 import {
   datasetSummaries,
   MAX_BULK_HISTORY,
@@ -42,6 +43,8 @@ export function registerMlflowUiRoutes(app: App, platform: Platform): void {
   const { versions } = platform.registry;
   // MLflow's UI and clients read the server's capabilities before anything else.
   registerMlflowServerInfoRoute(app);
+  // Its web UI reads runs, experiments and metric histories through GraphQL.
+  registerMlflowGraphqlRoutes(app, platform);
 
   app.get(
     '/get-artifact',
