@@ -219,6 +219,22 @@ def test_a_trace_in_an_active_run_is_linked_to_that_run(experiment_id, client):
     assert sorted(t.info.trace_id for t in linked) == sorted([inside, outside])
 
 
+def test_a_trace_of_the_active_logged_model_is_found_by_its_model_id(experiment_id, client):
+    model = mlflow.create_external_model(name="agent")
+    mlflow.set_active_model(model_id=model.model_id)
+    try:
+        linked = record(answer, "model")
+    finally:
+        mlflow.clear_active_model()
+    unlinked = record(answer, "no model")
+    assert client.get_trace(linked).info.request_metadata["mlflow.modelId"] == model.model_id
+    found = mlflow.search_traces(
+        locations=[experiment_id], model_id=model.model_id, return_type="list"
+    )
+    assert [t.info.trace_id for t in found] == [linked]
+    assert unlinked != linked
+
+
 def test_traces_are_deleted_by_id_and_by_age(experiment_id, client):
     first = record(answer, "a")
     second = record(answer, "b")
