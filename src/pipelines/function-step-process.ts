@@ -21,6 +21,9 @@ const here = fileURLToPath(import.meta.url);
 const fromSource = here.endsWith('.ts');
 const entry = join(dirname(here), `function-step-entry.${fromSource ? 'ts' : 'js'}`);
 
+/** The step process's niceness (0 normal, 19 lowest): below the server's, well above idle. */
+const stepNiceness = 10;
+
 /**
  * Runs the step's function in a child Node process that loads the pipeline from its source, as
  * `mloop worker` does, so a CPU-bound step (training) never blocks this process's event loop.
@@ -42,7 +45,9 @@ export const runFunctionInChild: FunctionStepRunner = async (
     await writeFile(join(dir, 'spec.json'), JSON.stringify(spec));
     const nodeOptions = [process.env.NODE_OPTIONS, fromSource ? '--import tsx' : undefined];
     // The spec's path is an argument: the environment's MLOOP_ names are settings, read by the loader.
-    const outcome = await runCommand('exec "$STEP_NODE" "$STEP_ENTRY" "$STEP_SPEC"', {
+    // At a lower priority (every thread of it, GBDT's included): where cores are few, a step that
+    // trains takes what serving leaves, instead of sharing the cores with /predict equally.
+    const outcome = await runCommand(`exec nice -n ${stepNiceness} "$STEP_NODE" "$STEP_ENTRY" "$STEP_SPEC"`, {
       // Where a function ran when it ran in this process (`task.cwd` is for shell commands).
       cwd: process.cwd(),
       env: {
