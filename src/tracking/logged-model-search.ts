@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { invalidParameter } from '../core/errors.js';
 import {
   compareColumn,
@@ -24,9 +24,20 @@ export interface SearchLoggedModelsInput {
    * measured on one of them (any digest when none is given), as MLflow searches.
    */
   datasets?: Array<{ datasetName: string; datasetDigest?: string | undefined }> | undefined;
-  orderBy?: Array<{ fieldName: string; ascending?: boolean | undefined }> | undefined;
+  /**
+   * Attributes, or `metrics.K`: each model's latest value of K (on the dataset named, when one
+   * is), models without one last, as MLflow orders them.
+   */
+  orderBy?: Array<LoggedModelOrder> | undefined;
   maxResults?: number | undefined;
   pageToken?: string | undefined;
+}
+
+export interface LoggedModelOrder {
+  fieldName: string;
+  ascending?: boolean | undefined;
+  datasetName?: string | undefined;
+  datasetDigest?: string | undefined;
 }
 
 const filterSpec: FilterSpec<'tag' | 'param' | 'metric'> = {
@@ -61,10 +72,7 @@ export async function searchLoggedModels(
   const maxResults = checkMaxResults(input.maxResults, 100);
   const offset = decodePageToken(input.pageToken);
   const clauses = parseEntityFilter(input.filter, filterSpec);
-  const orders = (input.orderBy ?? []).map((o) => ({
-    ...parseEntityOrderBy(o.fieldName, orderColumns),
-    ascending: o.ascending ?? true,
-  }));
+  const orders = (input.orderBy ?? []).map(orderExpression);
   if (input.experimentIds.length === 0) {
     throw invalidParameter('experiment_ids', 'experiment_ids must name at least one experiment');
   }
@@ -103,7 +111,10 @@ export async function searchLoggedModels(
     }
   }
   for (const o of orders) {
-    query = query.orderBy(sql.ref(`logged_models.${o.column}`), o.ascending ? 'asc' : 'desc');
+    // Nulls last either way; `nulls last` is not written the same in every dialect.
+    query = query
+      .orderBy(sql`case when ${o.value} is null then 1 else 0 end`, 'asc')
+      .orderBy(o.value, o.ascending ? 'asc' : 'desc');
   }
   const rows = await query
     .orderBy('creation_time', 'desc')
@@ -115,4 +126,28 @@ export async function searchLoggedModels(
     items: await load(rows.slice(0, maxResults)),
     nextPageToken: rows.length > maxResults ? encodePageToken(offset + maxResults) : undefined,
   };
+}
+
+/** What one `order_by` entry sorts by: a column, or a model's latest value of a metric. */
+function orderExpression(order: LoggedModelOrder): { value: RawBuilder<unknown>; ascending: boolean } {
+  const ascending = order.ascending ?? true;
+  const metric = /^metrics\.(.+)$/.exec(order.fieldName);
+  if (!metric) {
+    if (/^(params|tags)\./.test(order.fieldName))
+      throw invalidParameter(
+        'order_by',
+        `Invalid order by field name: ${order.fieldName}. Only metrics are supported.`,
+      );
+    const { column } = parseEntityOrderBy(order.fieldName, orderColumns);
+    return { value: sql`${sql.ref(`logged_models.${column}`)}`, ascending };
+  }
+  const onDataset = [
+    ...(order.datasetName ? [sql`and m.dataset_name = ${order.datasetName}`] : []),
+    ...(order.datasetDigest ? [sql`and m.dataset_digest = ${order.datasetDigest}`] : []),
+  ];
+  // The latest point (by time, then step) of the metric; NaN sorts as a model without the metric.
+  const value = sql`(select case when m.is_nan = 1 then null else m.value end from logged_model_metrics m
+    where m.model_id = logged_models.model_id and m.key = ${metric[1]} ${sql.join(onDataset, sql` `)}
+    order by m.timestamp desc, m.step desc, m.run_id asc limit 1)`;
+  return { value, ascending };
 }

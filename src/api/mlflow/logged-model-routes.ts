@@ -116,7 +116,14 @@ export function registerMlflowLoggedModelRoutes(app: App, platform: Platform): v
           ),
           max_results: Type.Optional(Type.Integer()),
           order_by: Type.Optional(
-            Type.Array(Type.Object({ field_name: Type.String(), ascending: Type.Optional(Type.Boolean()) })),
+            Type.Array(
+              Type.Object({
+                field_name: Type.String(),
+                ascending: Type.Optional(Type.Boolean()),
+                dataset_name: Type.Optional(Type.String()),
+                dataset_digest: Type.Optional(Type.String()),
+              }),
+            ),
           ),
           page_token: Type.Optional(Type.String()),
         }),
@@ -131,7 +138,12 @@ export function registerMlflowLoggedModelRoutes(app: App, platform: Platform): v
           datasetDigest: d.dataset_digest,
         })),
         maxResults: req.body.max_results,
-        orderBy: req.body.order_by?.map((o) => ({ fieldName: o.field_name, ascending: o.ascending })),
+        orderBy: req.body.order_by?.map((o) => ({
+          fieldName: o.field_name,
+          ascending: o.ascending,
+          datasetName: o.dataset_name,
+          datasetDigest: o.dataset_digest,
+        })),
         pageToken: req.body.page_token,
       });
       return {
