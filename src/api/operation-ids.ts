@@ -61,6 +61,7 @@ const namedOperations: Readonly<Record<string, string>> = {
   'GET /api/3.0/mlflow/traces/:trace_id/assessments/:assessment_id': 'mlflowGetAssessment',
   'PATCH /api/3.0/mlflow/traces/:trace_id/assessments/:assessment_id': 'mlflowUpdateAssessment',
   'DELETE /api/3.0/mlflow/traces/:trace_id/assessments/:assessment_id': 'mlflowDeleteAssessment',
+  'GET /api/3.0/mlflow/get-trace-artifact': 'mlflowGetTraceArtifactV3',
 };
 
 /** MLflow's REST operations by path (after `/api/2.0/`), as MLflow's service definitions name them. */
@@ -135,6 +136,7 @@ const mlflowOperations: Readonly<Record<string, string>> = {
   'PATCH mlflow/traces/:request_id/tags': 'setTraceTag',
   'DELETE mlflow/traces/:request_id/tags': 'deleteTraceTag',
   'POST mlflow/traces/link-to-run': 'linkTracesToRun',
+  'GET mlflow/get-trace-artifact': 'getTraceArtifact',
 };
 
 /** MLflow UI's artifact downloads and GraphQL, served at the root as MLflow's server does. */

@@ -36,7 +36,7 @@ export function objectOfRequest(request: FastifyRequest): RequestObject | undefi
     if (url.includes('/pipelines')) return 'pipeline';
     if (url.includes('/experiments')) return 'experiment';
     // MLflow 3's traces (their spans are uploaded through the artifact proxy, a run's route).
-    if (/\/traces(\/|$)/.test(url)) return 'trace';
+    if (/\/traces(\/|$)|\/get-trace-artifact$/.test(url)) return 'trace';
     // Before runs: a logged model's files are under /logged-models/:model_id/artifacts.
     if (url.includes('/logged-models')) return 'logged-model';
     if (url.includes('/runs') || url.includes('/metrics/') || url.includes('/artifacts')) return 'run';

@@ -74,6 +74,9 @@ describeEachDialect('traces follow their experiment into its project', (dialect)
     expect(await call('GET', `${v3}/${ids.ownTrace}`)).toBe(200);
     expect(await call('GET', `${v3}/${ids.otherTrace}`)).toBe(403);
     expect(await call('GET', `/api/v1/traces/${ids.ownTrace}`)).toBe(200);
+    expect(await call('GET', `/ajax-api/2.0/mlflow/get-trace-artifact?request_id=${ids.otherTrace}`)).toBe(
+      403,
+    );
     expect(await call('GET', `/api/v1/traces/${ids.otherTrace}`)).toBe(403);
     expect(await call('GET', `/api/v1/experiments/${ids.other}/traces`)).toBe(403);
     expect(await call('POST', `${v3}/search`, { locations: location(ids.own) })).toBe(200);

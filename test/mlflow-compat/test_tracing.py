@@ -87,6 +87,15 @@ def test_a_traced_function_comes_back_with_its_nested_spans(experiment_id):
     assert retrieve.span_type == "RETRIEVER"
     assert rank.outputs == [1]
 
+    # MLflow's web UI reads the same span file through its own route.
+    ui = requests.get(
+        f"{mlflow.get_tracking_uri()}/ajax-api/2.0/mlflow/get-trace-artifact",
+        params={"request_id": trace_id},
+        timeout=30,
+    )
+    assert ui.status_code == 200, ui.text
+    assert sorted(s["name"] for s in ui.json()["spans"]) == ["answer", "rank", "retrieve"]
+
 
 def test_a_failing_call_is_recorded_as_an_error(experiment_id):
     with pytest.raises(ValueError):

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { invalidParameter } from '../../core/errors.js';
+import { invalidParameter, notFound } from '../../core/errors.js';
 import type { Platform } from '../../platform.js';
 import type { App } from '../server.js';
 import { traceInfoFromWire, traceInfoToWire, WireTraceInfo } from './trace-wire.js';
@@ -155,6 +155,28 @@ export function registerMlflowTraceRoutes(app: App, platform: Platform): void {
         if (!key) throw invalidParameter('key', "Missing value for required parameter 'key'.");
         await traces.deleteTag(idOf(req.params), key);
         return {};
+      },
+    );
+  }
+
+  // MLflow's web UI reads a trace's span file here (only under /ajax-api, which maps to /api).
+  for (const version of ['2.0', '3.0']) {
+    app.get(
+      `/api/${version}/mlflow/get-trace-artifact`,
+      {
+        config: read,
+        schema: {
+          tags,
+          summary: "A trace's span file, as MLflow's UI reads it",
+          querystring: Type.Object({ request_id: Type.String() }),
+        },
+      },
+      async (req, reply) => {
+        const spans = await traces.spans(req.query.request_id);
+        if (spans === undefined) {
+          throw notFound(`The spans of trace '${req.query.request_id}' are not stored on this server.`);
+        }
+        return reply.type('application/json').send(JSON.stringify(spans));
       },
     );
   }
