@@ -115,6 +115,7 @@ export async function openPlatform(config: Config, options: PlatformOptions = {}
     events,
     protectedAliases: config.protectedAliases,
     audit,
+    python: config.python,
   });
   const personalData = new PersonalData(() =>
     piiHashKey(config.piiHashKey, join(config.home, 'pii-hash-key')),

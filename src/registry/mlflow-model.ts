@@ -39,6 +39,16 @@ const mlflowTypes: Record<string, FeatureType> = {
   object: 'string',
 };
 
+/** The flavors an MLmodel file names; undefined when the text is not an MLmodel's YAML. */
+export function mlflowFlavorsOf(text: string): string[] | undefined {
+  try {
+    const doc = parseYaml(text) as { flavors?: Record<string, unknown> } | null;
+    return doc?.flavors && typeof doc.flavors === 'object' ? Object.keys(doc.flavors) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Reads the parts of an MLmodel file mloop uses; fails unless it has the `onnx` flavor. */
 export function parseMlflowModelFile(text: string, dir: string): MlflowModelFile {
   let doc: unknown;

@@ -116,8 +116,8 @@ export function filesTamperedError(name: string, version: number, mismatch: File
   );
 }
 
-/** Paths of every file under `dir`, relative to it. */
-async function listFiles(store: ArtifactStore, dir: string): Promise<string[]> {
+/** Paths of every file under `dir` (subdirectories too), relative to it, sorted. */
+export async function listFiles(store: ArtifactStore, dir: string): Promise<string[]> {
   const files: string[] = [];
   const walk = async (sub: string): Promise<void> => {
     for (const entry of await store.list(sub)) {

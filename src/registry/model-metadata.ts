@@ -50,6 +50,32 @@ export interface Lineage {
   git?: { commit: string; dirty: boolean; remote?: string };
   /** Package name → version of the training environment. */
   packages?: Record<string, string>;
+  /** The ONNX conversion of an MLflow model of another flavor, when mloop tried one. */
+  conversion?: ModelConversion;
+}
+
+/**
+ * mloop's conversion of an MLflow model to ONNX and its check on a sample: a `converted` version
+ * is served from the ONNX package stored beside the original; a `failed` one says why.
+ */
+export interface ModelConversion {
+  status: 'converted' | 'failed';
+  /** The MLflow flavor converted: sklearn, xgboost or lightgbm. */
+  flavor: string;
+  /** Why it was not converted (status failed). */
+  reason?: string;
+  /** What was converted, e.g. `Pipeline(ColumnTransformer(OneHotEncoder, StandardScaler), RandomForestClassifier)`. */
+  estimator?: string;
+  /** Package → version of the converters and the model's library. */
+  converters?: Record<string, string>;
+  targetOpset?: number;
+  /** Rows the ONNX graph and the model were compared on, and where they came from. */
+  sampleRows?: number;
+  sampleSource?: string;
+  /** Largest difference found: of probabilities (classifiers) or relative of values (regressors). */
+  maxDifference?: number;
+  /** Sample rows whose ONNX label differs from the model's (classifiers). */
+  labelsDiffering?: number;
 }
 
 export interface ModelMetadata {

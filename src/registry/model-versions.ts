@@ -15,7 +15,13 @@ import type { AliasService } from './aliases.js';
 import { lockModel, removeAliases } from './promotions.js';
 import { buildLineage } from './lineage.js';
 import { describePackage, readModelPackage, readRequirements } from './model-package.js';
-import type { ModelPackage } from './model-metadata.js';
+import type { Lineage, ModelPackage } from './model-metadata.js';
+import type { OnnxConverter } from './conversion/onnx-converter.js';
+import {
+  conversionFailureMessage,
+  convertVersionFiles,
+  type StoredConversion,
+} from './conversion/version-conversion.js';
 import { checkVersionFiles, copyModelFiles, holdsFiles, type ModelFile } from './model-files.js';
 import type { ModelSources, ResolvedSource, SourceRequest } from './model-source.js';
 import { findModelRow, findVersionRow, loadVersions } from './registry-loader.js';
@@ -49,6 +55,8 @@ export class ModelVersionService {
     private readonly loggedModels: LoggedModelService,
     private readonly aliases: AliasService,
     private readonly audit: AuditTrail = noAuditTrail,
+    /** Converts MLflow scikit-learn, XGBoost and LightGBM models to ONNX on registration. */
+    private readonly converter?: OnnxConverter,
   ) {}
 
   /** Registers the files a source names as the model's next version. */
@@ -66,7 +74,22 @@ export class ModelVersionService {
       const files = resolved.storagePath
         ? await copyModelFiles(this.store, resolved.storagePath, storagePath)
         : [];
-      version = await this.insert({ ...input, name, tags }, description, resolved, storagePath, files);
+      // The conversion runs inside the request, bounded in time (see OnnxConverter), rather than
+      // in the background behind PENDING_REGISTRATION: the version row is written once, with
+      // every file it will ever hold, so no load can see files the record does not list, and a
+      // server dying mid-conversion leaves no version to recover (the client's request failed).
+      const converted =
+        resolved.storagePath && this.converter
+          ? await convertVersionFiles(this.converter, this.store, storagePath)
+          : undefined;
+      version = await this.insert(
+        { ...input, name, tags },
+        description,
+        resolved,
+        storagePath,
+        [...files, ...(converted?.added ?? [])].sort((a, b) => a.path.localeCompare(b.path)),
+        converted,
+      );
     } catch (error) {
       await this.store.delete(storagePath);
       throw error;
@@ -94,17 +117,23 @@ export class ModelVersionService {
     resolved: ResolvedSource,
     storagePath: string,
     files: ModelFile[],
+    converted?: StoredConversion,
   ): Promise<number> {
     const { name, tags } = input;
-    const { pkg, problem } = resolved.noFiles
+    const inspected = resolved.noFiles
       ? { pkg: undefined, problem: `registered, but mloop holds no files to serve: ${resolved.noFiles}` }
       : await this.inspect(storagePath);
+    const { pkg } = inspected;
+    const problem =
+      converted && !pkg
+        ? conversionFailureMessage(converted.flavors, converted.conversion)
+        : inspected.problem;
     const run = resolved.runId ? await this.findRun(resolved.runId) : undefined;
     const packages = pkg ? undefined : await readRequirements(this.store, storagePath);
-    const lineage = buildLineage(
-      run,
-      pkg?.metadata.lineage ?? { datasets: [], ...(packages ? { packages } : {}) },
-    );
+    const lineage: Lineage = {
+      ...buildLineage(run, pkg?.metadata.lineage ?? { datasets: [], ...(packages ? { packages } : {}) }),
+      ...(converted ? { conversion: converted.conversion } : {}),
+    };
     const now = this.clock.now();
     return this.db.transaction().execute(async (tx) => {
       // Bumping the counter locks the model row: concurrent registrations get 1, 2, 3… in turn.

@@ -6,6 +6,8 @@ import type { ArtifactStore } from '../store/artifacts/artifact-store.js';
 import type { LoggedModelService } from '../tracking/logged-models.js';
 import type { RunService } from '../tracking/runs.js';
 import { AliasService } from './aliases.js';
+import { ModelConversions } from './conversion/model-conversions.js';
+import { OnnxConverter } from './conversion/onnx-converter.js';
 import { GateService } from './gates/gate-service.js';
 import type { GateTables } from './gates/types.js';
 import { parseModelRef, type ModelRef } from './model-ref.js';
@@ -26,6 +28,11 @@ export interface RegistryDependencies {
   protectedAliases?: readonly string[] | undefined;
   /** Where registrations, alias moves, gates and deletions are recorded, whoever makes them. */
   audit?: AuditTrail | undefined;
+  /**
+   * The Python interpreter (MLOOP_PYTHON) that converts MLflow scikit-learn, XGBoost and LightGBM
+   * models to ONNX on registration; without it they are registered unconverted.
+   */
+  python?: string | undefined;
 }
 
 /**
@@ -38,6 +45,8 @@ export class RegistryService {
   readonly aliases: AliasService;
   /** Evaluation gates of models and their reports on versions; they guard protected aliases. */
   readonly gates: GateService;
+  /** Retries of the ONNX conversion of MLflow models (`mloop models convert`). */
+  readonly conversions: ModelConversions;
 
   constructor(deps: RegistryDependencies) {
     const audit = deps.audit ?? noAuditTrail;
@@ -45,6 +54,7 @@ export class RegistryService {
     this.aliases = new AliasService(deps.db, deps.clock, deps.events, this.gates, audit);
     this.models = new RegisteredModelService(deps.db, deps.clock, deps.store, this.aliases, audit);
     const sources = new ModelSources(deps.runs, deps.loggedModels, deps.store, (ref) => this.find(ref));
+    const converter = deps.python ? new OnnxConverter(deps.store, deps.python) : undefined;
     this.versions = new ModelVersionService(
       deps.db,
       deps.clock,
@@ -54,6 +64,16 @@ export class RegistryService {
       deps.runs,
       deps.loggedModels,
       this.aliases,
+      audit,
+      converter,
+    );
+    this.conversions = new ModelConversions(
+      deps.db,
+      deps.clock,
+      deps.events,
+      deps.store,
+      this.versions,
+      converter,
       audit,
     );
   }

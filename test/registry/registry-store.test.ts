@@ -241,7 +241,7 @@ describeEachDialect('model registry store', (dialect) => {
     });
   });
 
-  it('registers files that are not an ONNX package as READY, saying why they cannot be served', async () => {
+  it('registers an MLflow model it cannot convert to ONNX as READY, saying why', async () => {
     const mlmodel = 'flavors:\n  sklearn:\n    pickled_model: model.pkl\n';
     const { runId } = await trainedRun(platform, {
       files: { MLmodel: mlmodel, 'model.pkl': 'pickle', 'requirements.txt': 'scikit-learn==1.9.1\n' },
@@ -250,7 +250,11 @@ describeEachDialect('model registry store', (dialect) => {
     const version = await platform.registry.versions.create({ name, source: `runs:/${runId}/model` });
     expect(version.status).toBe('READY');
     expect(version.format).toBeUndefined();
-    expect(version.statusMessage).toMatch(/no onnx flavor \(flavors: sklearn\)/);
+    // Its flavors stay listed (serving reads them); the conversion says why it was not made.
+    expect(version.statusMessage).toMatch(
+      /no onnx flavor \(flavors: sklearn\) and was not converted to ONNX: /,
+    );
+    expect(version.lineage.conversion).toMatchObject({ status: 'failed', flavor: 'sklearn' });
     expect(version.lineage.packages).toEqual({ 'scikit-learn': '1.9.1' });
   });
 

@@ -44,6 +44,22 @@ export const ModelMetadataSchema = Type.Object({
   classLabels: Type.Optional(Type.Array(Type.Union([Type.String(), Type.Number()]))),
 });
 
+export const ModelConversionSchema = Type.Object(
+  {
+    status: Type.Union([Type.Literal('converted'), Type.Literal('failed')]),
+    flavor: Type.String(),
+    reason: Type.Optional(Type.String()),
+    estimator: Type.Optional(Type.String()),
+    converters: Type.Optional(Type.Record(Type.String(), Type.String())),
+    targetOpset: Type.Optional(Type.Integer()),
+    sampleRows: Type.Optional(Type.Integer()),
+    sampleSource: Type.Optional(Type.String()),
+    maxDifference: Type.Optional(Type.Number()),
+    labelsDiffering: Type.Optional(Type.Integer()),
+  },
+  { description: "mloop's ONNX conversion of an MLflow model and its check on a sample" },
+);
+
 export const LineageSchema = Type.Object({
   runId: Type.Optional(Type.String()),
   datasets: Type.Array(
@@ -53,6 +69,7 @@ export const LineageSchema = Type.Object({
     Type.Object({ commit: Type.String(), dirty: Type.Boolean(), remote: Type.Optional(Type.String()) }),
   ),
   packages: Type.Optional(Type.Record(Type.String(), Type.String())),
+  conversion: Type.Optional(ModelConversionSchema),
 });
 
 export const ModelVersionSchema = Type.Object({
