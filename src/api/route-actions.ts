@@ -49,6 +49,7 @@ export const routeActions: Readonly<Record<string, Action>> = {
   'DELETE /api/v1/models/:name/versions/:version': 'models.write',
   'PUT /api/v1/models/:name/versions/:version/tags/:key': 'models.write',
   'DELETE /api/v1/models/:name/versions/:version/tags/:key': 'models.write',
+  'POST /api/v1/models/:name/versions/:version/convert': 'models.write',
   'POST /api/v1/datasets/:name/versions/:version/validations': 'datasets.write',
   'GET /api/v1/datasets/:name/versions/:version/validations': 'datasets.read',
   'GET /api/v1/datasets/:name/versions/:version/suggested-suite': 'datasets.read',

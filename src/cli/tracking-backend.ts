@@ -1,9 +1,15 @@
 import type { Config } from '../core/config.js';
 import type { ModelVersion, Promotion, RegisteredModel } from '../registry/types.js';
 import type { CreateExperimentOptions, SearchExperimentsOptions } from '../sdk/experiments.js';
-import type { CreateModelOptions, CreateVersionOptions, SearchModelsOptions } from '../sdk/models.js';
-import type { SearchRunsOptions } from '../sdk/runs.js';
-import type { Experiment, Metric, Page, Run } from '../tracking/types.js';
+import type { ConversionResult } from '../registry/conversion/model-conversions.js';
+import type {
+  ConvertVersionOptions,
+  CreateModelOptions,
+  CreateVersionOptions,
+  SearchModelsOptions,
+} from '../sdk/models.js';
+import type { CreateRunOptions, SearchRunsOptions, UpdateRunOptions } from '../sdk/runs.js';
+import type { Experiment, Metric, Page, Run, RunInfo } from '../tracking/types.js';
 
 /**
  * The tracking operations the CLI's commands use, whichever way they run: in-process on the
@@ -24,6 +30,9 @@ export interface TrackingBackend {
     deleteTag(experimentId: string, key: string): Promise<void>;
   };
   readonly runs: {
+    create(options: CreateRunOptions): Promise<Run>;
+    update(runId: string, options: UpdateRunOptions): Promise<RunInfo>;
+    uploadArtifact(runId: string, path: string, content: Uint8Array): Promise<unknown>;
     get(runId: string): Promise<Run>;
     search(options: SearchRunsOptions): Promise<Page<Run>>;
     delete(runId: string): Promise<void>;
@@ -55,6 +64,7 @@ export interface TrackingBackend {
     deleteAlias(name: string, alias: string, options: { reason?: string }): Promise<Promotion | undefined>;
     history(name: string, options: { alias?: string }): Promise<Promotion[]>;
     resolve(ref: string): Promise<ModelVersion>;
+    convertVersion(name: string, version: number, options: ConvertVersionOptions): Promise<ConversionResult>;
   };
   close(): Promise<void>;
 }

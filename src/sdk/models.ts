@@ -1,4 +1,5 @@
 import { parseModelRef } from '../registry/model-ref.js';
+import type { ConversionResult } from '../registry/conversion/model-conversions.js';
 import type { ModelVersion, Promotion, RegisteredModel } from '../registry/types.js';
 import type { Page, Tag } from '../tracking/types.js';
 import type { HttpClient } from './http.js';
@@ -29,6 +30,14 @@ export interface CreateVersionOptions {
   source?: string;
   description?: string;
   tags?: Tag[];
+}
+
+/** How to retry the ONNX conversion of an MLflow model's version. */
+export interface ConvertVersionOptions {
+  /** Rows to check the conversion on, as CSV text with a header (default: the model's input example). */
+  sampleCsv?: string;
+  /** The ONNX opset to target (default 17). */
+  targetOpset?: number;
 }
 
 const base = '/api/v1/models';
@@ -82,6 +91,18 @@ export class ModelsClient {
   /** Registers files as the model's next version (READY once the files were found). */
   async createVersion(name: string, options: CreateVersionOptions): Promise<ModelVersion> {
     return this.http.json<ModelVersion>('POST', `${at(name)}/versions`, { json: options });
+  }
+
+  /**
+   * Retries the ONNX conversion of an MLflow scikit-learn, XGBoost or LightGBM model: a passing one
+   * is served from then on; the answer holds the version and the conversion tried.
+   */
+  async convertVersion(
+    name: string,
+    version: number,
+    options: ConvertVersionOptions = {},
+  ): Promise<ConversionResult> {
+    return this.http.json<ConversionResult>('POST', `${versionAt(name, version)}/convert`, { json: options });
   }
 
   /** One version, with its lineage (run, datasets, git commit, packages) and storage path. */

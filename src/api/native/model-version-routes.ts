@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { invalidParameter } from '../../core/errors.js';
 import type { Platform } from '../../platform.js';
 import type { App } from '../server.js';
-import { ModelVersionSchema, NameParam, VersionParams } from './registry-schemas.js';
+import { ModelConversionSchema, ModelVersionSchema, NameParam, VersionParams } from './registry-schemas.js';
 import { ErrorSchema, Ok, TagSchema } from './tracking-schemas.js';
 
 const v1 = '/api/v1/models';
@@ -126,6 +126,30 @@ export function registerNativeModelVersionRoutes(app: App, platform: Platform): 
       await versions.delete(req.params.name, req.params.version, { reason: req.query.reason });
       return {};
     },
+  );
+
+  app.post(
+    `${v1}/:name/versions/:version/convert`,
+    {
+      schema: {
+        tags: t,
+        summary: "Retry the ONNX conversion of an MLflow model's version",
+        description:
+          'Converts an MLflow scikit-learn, XGBoost or LightGBM model to ONNX and checks it on `sampleCsv` ' +
+          "(CSV with a header; the model's input example when left out). A passing conversion is served " +
+          'from then on; the answer holds the version and the conversion tried.',
+        params: VersionParams,
+        body: Type.Object({
+          sampleCsv: Type.Optional(Type.String()),
+          targetOpset: Type.Optional(Type.Integer({ minimum: 7 })),
+        }),
+        response: {
+          200: Type.Object({ version: ModelVersionSchema, conversion: ModelConversionSchema }),
+          ...errors,
+        },
+      },
+    },
+    async (req) => platform.registry.conversions.convert(req.params.name, req.params.version, req.body),
   );
 
   app.put(

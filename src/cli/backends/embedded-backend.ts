@@ -5,7 +5,7 @@ import type { TrackingBackend } from '../tracking-backend.js';
 /** The CLI's operations in-process, on the domain services over the embedded store. */
 export async function openEmbeddedBackend(config: Config): Promise<TrackingBackend> {
   const platform = await openTrackingPlatform(config);
-  const { experiments, runs } = platform.tracking;
+  const { experiments, runs, artifacts } = platform.tracking;
   const { registry } = platform;
   return {
     location: config.home,
@@ -24,6 +24,9 @@ export async function openEmbeddedBackend(config: Config): Promise<TrackingBacke
       deleteTag: (id, key) => experiments.deleteTag(id, key),
     },
     runs: {
+      create: (options) => runs.create(options),
+      update: (id, options) => runs.update(id, options),
+      uploadArtifact: (id, path, content) => artifacts.putForRun(id, path, content),
       get: (id) => runs.get(id),
       search: (options) => runs.search(options),
       delete: (id) => runs.delete(id),
@@ -42,6 +45,7 @@ export async function openEmbeddedBackend(config: Config): Promise<TrackingBacke
       deleteAlias: (name, alias, options) => registry.aliases.delete(name, alias, options),
       history: (name, options) => registry.aliases.history(name, options),
       resolve: (ref) => registry.resolve(ref),
+      convertVersion: (name, version, options) => registry.conversions.convert(name, version, options),
     },
     close: () => platform.close(),
   };

@@ -1,3 +1,4 @@
+import type { ModelConversion } from '../../registry/model-metadata.js';
 import type { ModelVersion, RegisteredModel } from '../../registry/types.js';
 import { servingRuntimeOf } from '../../serving/serving-runtime.js';
 import { renderFields, renderTable } from '../format/table.js';
@@ -39,7 +40,28 @@ export function renderModel(model: RegisteredModel, versions: ModelVersion[]): s
 
 function runtimeLine(v: ModelVersion): string {
   const { runtime, reason } = servingRuntimeOf(v);
-  return `${runtime === 'none' ? 'not served' : runtime}: ${reason}`;
+  const conversion = v.lineage.conversion;
+  // A converted MLflow model is an mloop ONNX package to serving; say where it came from.
+  const why =
+    conversion?.status === 'converted' && runtime === 'onnx' ? describeConversion(conversion) : reason;
+  return `${runtime === 'none' ? 'not served' : runtime}: ${why}`;
+}
+
+/** One sentence on a conversion: what was converted with what, and how it was checked, or why it failed. */
+export function describeConversion(c: ModelConversion): string {
+  if (c.status === 'failed') return `not converted to ONNX: ${c.reason ?? 'unknown reason'}`;
+  const converters = Object.entries(c.converters ?? {})
+    .filter(([name]) => name === 'skl2onnx' || name === 'onnxmltools')
+    .map(([name, version]) => `${name} ${version}`)
+    .join(' + ');
+  const checked =
+    c.sampleRows === undefined
+      ? ''
+      : `, checked on ${c.sampleRows} row${c.sampleRows === 1 ? '' : 's'} of the ${c.sampleSource ?? 'sample'} (max difference ${c.maxDifference?.toExponential(1) ?? '0'})`;
+  return `converted to ONNX from the MLflow ${c.flavor} model ${c.estimator ?? ''} by ${converters || 'skl2onnx'} (opset ${c.targetOpset ?? '-'})${checked}, run by onnxruntime in the serving process`.replace(
+    '  ',
+    ' ',
+  );
 }
 
 /** One version: what it is, where its files are, what it takes as input, and where it came from. */

@@ -15,6 +15,7 @@ import {
 } from '../command-context.js';
 import { renderTable } from '../format/table.js';
 import { formatTime } from '../format/values.js';
+import { registerModelsConvertCommands } from './models-convert.js';
 import { registerModelsGateCommand } from './models-gate.js';
 import { renderModel, renderVersion } from './models-render.js';
 
@@ -255,6 +256,7 @@ export function registerModelsCommand(program: Command): void {
     });
 
   registerModelsGateCommand(models);
+  registerModelsConvertCommands(models);
 }
 
 function parseTag(text: string): Tag {
