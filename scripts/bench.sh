@@ -8,6 +8,8 @@
 #   npm run bench -- serving               # mloop vs mlflow models serve: one ONNX model under load
 #   npm run bench -- dashboard             # the dashboard's runs table over 100,000 runs, in chromium
 #   npm run bench -- replicas              # 1 vs 3 servers on one PostgreSQL: serving, ingest, alias moves
+#   npm run bench -- scale --runs 20000    # 1,000,000 runs on PostgreSQL by default: search and ingest vs MLflow
+#   npm run bench -- artifacts             # a 1 GiB file through the artifact store: local directory vs S3
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -24,7 +26,7 @@ ensure_npm_packages
 
 source scripts/lib/python-env.sh
 ensure_test_python
-if [[ "$name" == replicas ]]; then
+if [[ "$name" == replicas || "$name" == scale ]]; then
   # The same private PostgreSQL server npm test starts; the benchmark creates a database on it.
   source scripts/lib/postgres.sh
   ensure_test_postgres

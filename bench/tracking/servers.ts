@@ -70,11 +70,14 @@ export interface MlflowOptions {
   python: string;
   /** `--workers`; MLflow's own default when undefined. */
   workers: string | undefined;
+  /** `--backend-store-uri`; a new SQLite database in `dataDir` when undefined. */
+  backendStoreUri?: string;
 }
 
 /**
- * Starts `mlflow server` on a new SQLite database with local artifact storage, as the MLflow docs
- * set up a single-machine tracking server, and waits until /health answers.
+ * Starts `mlflow server` on a new SQLite database (or the one `backendStoreUri` names) with local
+ * artifact storage, as the MLflow docs set up a single-machine tracking server, and waits until
+ * /health answers.
  */
 export async function startMlflow(dataDir: string, options: MlflowOptions): Promise<BenchServer> {
   mkdirSync(join(dataDir, 'artifacts'), { recursive: true });
@@ -86,7 +89,7 @@ export async function startMlflow(dataDir: string, options: MlflowOptions): Prom
     '--port',
     String(port),
     '--backend-store-uri',
-    mlflowDatabaseUri(dataDir),
+    options.backendStoreUri ?? mlflowDatabaseUri(dataDir),
     '--default-artifact-root',
     join(dataDir, 'artifacts'),
     ...(options.workers ? ['--workers', options.workers] : []),
