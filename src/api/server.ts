@@ -5,12 +5,7 @@ import type { Logger } from '../core/logging.js';
 import type { Platform } from '../platform.js';
 import { startAlertScheduler } from '../monitoring/alerts/alert-scheduler.js';
 import { startRolloutTicker } from '../serving/deployments/rollout-controller.js';
-import type { FeedbackTables } from '../feedback/tables.js';
-import {
-  PredictionRetention,
-  predictionRetentionIntervalMs,
-  startPredictionRetention,
-} from '../operations/prediction-retention.js';
+import { retentionIntervalMs, retentionTasks, startRetention } from '../operations/retention.js';
 import { ensureLocalAdminToken } from '../governance/local-admin-token.js';
 import { authEnabled, registerAccessControl } from './auth.js';
 import { registerBodyTypes } from './body-types.js';
@@ -105,12 +100,13 @@ export async function buildServer(platform: Platform, options: ServerOptions = {
     );
     app.addHook('onClose', async () => scheduler.stop());
   }
-  const retention = platform.config.predictionRetention;
-  if (retention) {
-    const duty = startPredictionRetention(
-      new PredictionRetention(platform.database.tables<FeedbackTables>(), platform.clock, retention),
-      predictionRetentionIntervalMs,
+  const retention = retentionTasks(platform);
+  if (retention.length > 0) {
+    const duty = startRetention(
+      retention,
+      retentionIntervalMs,
       platform.background,
+      platform.governance.audit,
       app.log,
     );
     app.addHook('onClose', async () => duty.stop());

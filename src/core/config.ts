@@ -39,6 +39,12 @@ export interface Config {
   pipelineLeaseMs: number;
   /** How much of the prediction log to keep (MLOOP_PREDICTION_RETENTION); undefined keeps everything. */
   predictionRetention: RetentionSpec | undefined;
+  /** How long resolved alerts are kept, globally and per model (MLOOP_ALERT_RETENTION; ages only). */
+  alertRetention: RetentionSpec | undefined;
+  /** How long audit entries are kept, in milliseconds (MLOOP_AUDIT_RETENTION); undefined keeps all. */
+  auditRetention: number | undefined;
+  /** How long finished pipeline runs keep their step logs, in milliseconds (MLOOP_PIPELINE_LOG_RETENTION). */
+  pipelineLogRetention: number | undefined;
   /** `on` refuses requests without a token; `auto` is on unless the server listens on loopback. */
   auth: 'on' | 'off' | 'auto';
   /** Aliases only a project maintainer may move (comma-separated in MLOOP_PROTECTED_ALIASES). */

@@ -20,7 +20,12 @@ const sizeUnits: Record<string, number> = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, TB:
  * is an age (`30d`, `12h`, `2w`) or a size (`500MB`, `10GB`): `90d:10GB,churn=7d,fraud=1GB` keeps
  * 90 days and at most 10 GB of each model's predictions, but 7 days of churn's and 1 GB of fraud's.
  */
-export function parseRetentionSpec(text: string, field = 'predictionRetention'): RetentionSpec {
+export function parseRetentionSpec(
+  text: string,
+  field = 'predictionRetention',
+  /** False where only ages make sense (alerts): a size is refused. */
+  sizes = true,
+): RetentionSpec {
   const spec: RetentionSpec = { global: {}, models: {} };
   for (const rule of text
     .split(',')
@@ -36,7 +41,12 @@ export function parseRetentionSpec(text: string, field = 'predictionRetention'):
       const age = /^(\d+(?:\.\d+)?)(m|h|d|w)$/.exec(limit);
       const size = /^(\d+(?:\.\d+)?)(B|KB|MB|GB|TB)$/i.exec(limit);
       if (age) limits.maxAgeMs = Number(age[1]) * ageUnits[age[2]!]!;
-      else if (size) limits.maxBytes = Number(size[1]) * sizeUnits[size[2]!.toUpperCase()]!;
+      else if (size && sizes) limits.maxBytes = Number(size[1]) * sizeUnits[size[2]!.toUpperCase()]!;
+      else if (!sizes)
+        throw invalidParameter(
+          field,
+          `"${limit}" in "${rule}" is not an age (30d, 12h, 2w): write rules as [MODEL=]AGE, e.g. 90d,churn=30d`,
+        );
       else
         throw invalidParameter(
           field,
@@ -50,4 +60,12 @@ export function parseRetentionSpec(text: string, field = 'predictionRetention'):
     else spec.models[model] = limits;
   }
   return spec;
+}
+
+/** One age (`30d`, `12h`, `2w`) in milliseconds, for retention settings that take no rules. */
+export function parseRetentionAge(text: string, field: string): number {
+  const spec = parseRetentionSpec(text, field, false);
+  if (Object.keys(spec.models).length > 0 || spec.global.maxAgeMs === undefined)
+    throw invalidParameter(field, `"${text}" must be one age, such as 365d or 12w`);
+  return spec.global.maxAgeMs;
 }

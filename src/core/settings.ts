@@ -1,7 +1,7 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Config } from './config.js';
 import { invalidParameter } from './errors.js';
-import { parseRetentionSpec } from './retention-spec.js';
+import { parseRetentionAge, parseRetentionSpec, type RetentionSpec } from './retention-spec.js';
 
 /** What a setting's default and parser may depend on besides the value itself. */
 export interface SettingContext {
@@ -48,6 +48,18 @@ function wholeNumber(key: keyof Config, min: number, message: (value: number) =>
     if (!Number.isInteger(value) || value < min) throw invalidParameter(key, message(value));
     return value;
   };
+}
+
+/** Retention rules as text (`90d,churn=30d`), already parsed rules (overrides), or unset: keep all. */
+function retentionRules(raw: unknown, key: keyof Config, sizes: boolean): RetentionSpec | undefined {
+  if (raw === undefined || String(raw).trim() === '') return undefined;
+  return typeof raw === 'object' ? (raw as RetentionSpec) : parseRetentionSpec(String(raw), key, sizes);
+}
+
+/** One retention age as text (`365d`) or milliseconds, or unset: keep all. */
+function retentionAge(raw: unknown, key: keyof Config): number | undefined {
+  if (raw === undefined || String(raw).trim() === '') return undefined;
+  return typeof raw === 'number' ? raw : parseRetentionAge(String(raw), key);
 }
 
 /** A port number, 0 picking a free one. */
@@ -261,8 +273,27 @@ export const settings: { readonly [K in keyof Config]: Setting<Config[K]> } = {
     description:
       'prediction log kept per model, by age and size, `[MODEL=]LIMIT[:LIMIT]` rules (`90d:10GB,churn=7d`); labelled predictions stay',
     shownDefault: 'everything',
-    parse: (raw) =>
-      raw === undefined || String(raw).trim() === '' ? undefined : parseRetentionSpec(String(raw)),
+    parse: (raw) => retentionRules(raw, 'predictionRetention', true),
+  },
+  alertRetention: {
+    env: 'MLOOP_ALERT_RETENTION',
+    description:
+      "resolved alerts kept, by age, `[MODEL=]AGE` rules (`90d,churn=30d`); firing alerts and each rule's newest stay",
+    shownDefault: 'everything',
+    parse: (raw) => retentionRules(raw, 'alertRetention', false),
+  },
+  auditRetention: {
+    env: 'MLOOP_AUDIT_RETENTION',
+    description:
+      'audit log entries kept, by age (`365d`); the chain stays verifiable from a sealed checkpoint',
+    shownDefault: 'everything',
+    parse: (raw) => retentionAge(raw, 'auditRetention'),
+  },
+  pipelineLogRetention: {
+    env: 'MLOOP_PIPELINE_LOG_RETENTION',
+    description: 'step logs of finished pipeline runs kept, by age of the run (`30d`)',
+    shownDefault: 'everything',
+    parse: (raw) => retentionAge(raw, 'pipelineLogRetention'),
   },
   piiHashKey: {
     env: 'MLOOP_PII_HASH_KEY',

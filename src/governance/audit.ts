@@ -5,6 +5,7 @@ import type { Clock } from '../core/clock.js';
 import type { Database } from '../store/database.js';
 import { serializedTransaction } from '../store/serialized-transaction.js';
 import {
+  checkpointMac,
   entryHash,
   GENESIS_HASH,
   headMac,
@@ -13,9 +14,9 @@ import {
   type AuditVerification,
 } from './audit-chain.js';
 import { actionsOfKinds } from './audit-kinds.js';
-import type { AuditRow, GovernanceTables } from './tables.js';
+import type { AuditCheckpointRow, AuditRow, GovernanceTables } from './tables.js';
 
-export { GENESIS_HASH, type AuditVerification } from './audit-chain.js';
+export { GENESIS_HASH, type AuditCheckpoint, type AuditVerification } from './audit-chain.js';
 
 /** What happened, as the caller describes it; the log adds seq, time and the hashes. */
 export interface AuditEvent {
@@ -200,11 +201,71 @@ export class AuditLog implements AuditTrail {
     return (await query.execute()).map(toEntry);
   }
 
-  /** Walks the whole chain and its keyed head; names the first entry altered, missing or cut off. */
+  /**
+   * Walks the whole chain from its retention checkpoint (or its start) to its keyed head; names
+   * the first entry altered, missing or cut off.
+   */
   async verify(): Promise<AuditVerification> {
     const rows = await this.db.selectFrom('audit_log').selectAll().orderBy('seq', 'asc').execute();
     const head = await this.db.selectFrom('audit_head').selectAll().where('id', '=', 1).executeTakeFirst();
-    return verifyChain(rows, head, this.key);
+    const checkpoint = await this.db
+      .selectFrom('audit_checkpoint')
+      .selectAll()
+      .where('id', '=', 1)
+      .executeTakeFirst();
+    return verifyChain(rows, head, this.key, checkpoint);
+  }
+
+  /**
+   * Retention: removes the oldest entries written before `time`, at most `batch` per transaction,
+   * each transaction moving the keyed checkpoint to the last entry it removed, so the chain stays
+   * verifiable from the first kept entry at every moment. Only a run of oldest entries goes: an
+   * entry is never removed while an older one is kept. Returns how many entries were removed.
+   */
+  async removeOlderThan(time: number, batch = 1000): Promise<{ removed: number; throughSeq?: number }> {
+    let removed = 0;
+    let throughSeq: number | undefined;
+    for (;;) {
+      const cut = await serializedTransaction<AuditCheckpointRow | undefined, GovernanceTables>(
+        this.database,
+        HEAD_LOCK,
+        async (tx) => {
+          const oldest = await tx
+            .selectFrom('audit_log')
+            .select(['seq', 'hash', 'time'])
+            .orderBy('seq', 'asc')
+            .limit(batch)
+            .execute();
+          // Clocks of several servers may disagree a little: stop at the first entry still young.
+          const firstKept = oldest.findIndex((row) => Number(row.time) >= time);
+          const expired = firstKept < 0 ? oldest : oldest.slice(0, firstKept);
+          const last = expired.at(-1);
+          if (!last) return undefined;
+          const seq = Number(last.seq);
+          const now = this.clock.now();
+          const checkpoint: AuditCheckpointRow = {
+            id: 1,
+            seq,
+            hash: last.hash,
+            time: now,
+            mac: checkpointMac(this.key(), seq, last.hash, now),
+          };
+          await tx.deleteFrom('audit_log').where('seq', '<=', seq).execute();
+          await tx
+            .insertInto('audit_checkpoint')
+            .values(checkpoint)
+            .onConflict((oc) =>
+              oc.column('id').doUpdateSet({ seq, hash: last.hash, time: now, mac: checkpoint.mac }),
+            )
+            .execute();
+          removed += expired.length;
+          return checkpoint;
+        },
+      );
+      if (!cut) break;
+      throughSeq = cut.seq;
+    }
+    return throughSeq === undefined ? { removed } : { removed, throughSeq };
   }
 }
 

@@ -67,6 +67,16 @@ export interface AuditHeadRow {
   mac: string | null;
 }
 
+/** Where the chain starts after retention (migration 0026): the last removed entry's seq and hash, sealed. */
+export interface AuditCheckpointRow {
+  id: number;
+  seq: number;
+  hash: string;
+  /** When retention removed the entries up to `seq`. */
+  time: number;
+  mac: string;
+}
+
 export interface GovernanceTables {
   api_tokens: ApiTokenRow;
   project_members: ProjectMemberRow;
@@ -74,4 +84,5 @@ export interface GovernanceTables {
   promotion_requests: PromotionRequestRow;
   audit_log: AuditRow;
   audit_head: AuditHeadRow;
+  audit_checkpoint: AuditCheckpointRow;
 }

@@ -1,6 +1,5 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { sql, type Kysely } from 'kysely';
-import type { BackgroundDuties, PeriodicDuty } from '../core/background.js';
 import type { Clock } from '../core/clock.js';
 import type { RetentionLimits, RetentionSpec } from '../core/retention-spec.js';
 import type { FeedbackTables } from '../feedback/tables.js';
@@ -10,9 +9,6 @@ export interface RetentionResult {
   deletedByAge: number;
   deletedBySize: number;
 }
-
-/** How often `mloop server` applies MLOOP_PREDICTION_RETENTION: rows outlive their limit by at most this. */
-export const predictionRetentionIntervalMs = 10 * 60_000;
 
 /** Rows deleted by one statement: small enough that writers of the log never wait long on it. */
 const defaultBatch = 2000;
@@ -96,28 +92,4 @@ export class PredictionRetention {
       await yieldToEventLoop();
     }
   }
-}
-
-/**
- * Runs retention every `intervalMs` as the background duty `prediction-retention`, on one server
- * of those sharing the database (the leader of the duty): failures are logged, counted and retried.
- */
-export function startPredictionRetention(
-  retention: PredictionRetention,
-  intervalMs: number,
-  duties: BackgroundDuties,
-  logger?: { info(details: object, message: string): void },
-): PeriodicDuty {
-  return duties.every(
-    'prediction-retention',
-    intervalMs,
-    async () => {
-      for (const r of await retention.apply())
-        logger?.info(
-          r,
-          `prediction log retention deleted ${r.deletedByAge + r.deletedBySize} rows of ${r.model}`,
-        );
-    },
-    { once: true },
-  );
 }

@@ -4,9 +4,12 @@ import { ManualClock } from '../../src/core/clock.js';
 import { loadConfig } from '../../src/core/config.js';
 import { parseRetentionSpec } from '../../src/core/retention-spec.js';
 import type { FeedbackTables } from '../../src/feedback/tables.js';
-import { PredictionRetention, startPredictionRetention } from '../../src/operations/prediction-retention.js';
+import { writeLabelledPredictions } from '../../src/feedback/labelled-export.js';
+import { PredictionRetention } from '../../src/operations/prediction-retention.js';
+import { startRetention } from '../../src/operations/retention.js';
 import { openPlatform, type Platform } from '../../src/platform.js';
 import { describeEachDialect, openTestPlatform } from '../helpers/platform.js';
+import { registerMonitoredModel } from '../monitoring/monitoring-fixtures.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const day = 86_400_000;
@@ -74,6 +77,41 @@ describeEachDialect('prediction log retention', (dialect) => {
     expect(await retention.apply()).toEqual([]);
   });
 
+  it('keeps the labelled predictions a dataset version was built from and a gate report was judged on', async () => {
+    const model = await registerMonitoredModel(platform);
+    const ids = await logged(model, 6, 40);
+    const labelled = [ids[1]!, ids[4]!];
+    await platform.feedback.labels.attach([
+      { predictionId: labelled[0]!, label: 'stay' },
+      { predictionId: labelled[1]!, label: 'churn' },
+    ]);
+    // `mloop feedback export credit --dataset credit-labelled`, then a gate run on that version.
+    const file = join(tempDir('mloop-retention-export-'), 'labelled.parquet');
+    await writeLabelledPredictions(
+      platform.feedback.labelled.labelledPredictions({ model, from: 0, to: clock.now() }),
+      file,
+    );
+    const { version } = await platform.data.datasets.add('credit-labelled', file);
+    await platform.registry.gates.record(model, 1, {
+      passed: true,
+      checks: [],
+      holdout: `${version.name}/${version.version}`,
+      rows: version.rowCount,
+    });
+
+    // Even a size limit of 1 byte and an age of 1 minute remove only the unlabelled rows.
+    const retention = new PredictionRetention(db(), clock, parseRetentionSpec('1m:1B'));
+    // (Other tests' models lose their rows too: only this model's are checked.)
+    const result = (await retention.apply()).find((r) => r.model === model);
+    expect(result!.deletedByAge + result!.deletedBySize).toBe(4);
+    expect(await remaining(model)).toEqual(labelled);
+    const [report] = await platform.registry.gates.reports(model, 1);
+    const holdout = await platform.data.datasets.get(report!.holdout);
+    expect(holdout.rowCount).toBe(2);
+    for (const f of holdout.files)
+      expect(await platform.artifactStore.get(`${holdout.storagePath}/${f.path}`)).toBeDefined();
+  });
+
   it("keeps a model's newest predictions within its size limit; its own rule replaces the global one", async () => {
     const older = await logged('fraud', 20, 90, 200);
     const newer = await logged('fraud', 5, 60, 200);
@@ -93,8 +131,8 @@ describe('prediction log retention across servers', () => {
     const servers = [await openPlatform(config), await openPlatform(config)];
     try {
       let passes = 0;
-      const counting = { apply: async () => ((passes += 1), []) } as unknown as PredictionRetention;
-      const duties = servers.map((s) => startPredictionRetention(counting, 60_000, s.background));
+      const counting = { name: 'prediction log', apply: async () => ((passes += 1), { removed: 0 }) };
+      const duties = servers.map((s) => startRetention([counting], 60_000, s.background, s.governance.audit));
       for (const duty of duties) await duty.tick();
       for (const duty of duties) await duty.tick();
       expect(passes).toBe(2);

@@ -76,7 +76,14 @@ export function registerAuditCommand(program: Command): void {
     await withGovernance(opts, async (ops) => {
       const result = await ops.verifyAudit();
       if (opts.json) printJson(result);
-      else if (result.ok) print(`audit log intact: ${result.entries} entries`);
+      else if (result.ok)
+        print(
+          `audit log intact: ${result.entries} entries${
+            result.checkpoint
+              ? ` from entry ${result.checkpoint.seq + 1} (retention removed those before it on ${formatTime(result.checkpoint.time)}; the chain is verified from its sealed checkpoint)`
+              : ''
+          }`,
+        );
       else
         print(
           `audit log TAMPERED at entry ${result.firstBadSeq}: ${result.reason} (${result.entries} entries)`,

@@ -26,6 +26,7 @@ import { armSamples } from './0022-arm-samples.js';
 import { requestTotals } from './0023-request-totals.js';
 import { traces } from './0024-traces.js';
 import { pipelineRunLeases } from './0025-pipeline-run-leases.js';
+import { auditCheckpoint } from './0026-audit-checkpoint.js';
 
 /** A migration written once for both dialects; `dialect` is there for the rare type that differs. */
 export type MigrationStep = (db: Kysely<unknown>, dialect: DialectName) => Promise<void>;
@@ -57,6 +58,7 @@ const steps: Record<string, MigrationStep> = {
   '0023-request-totals': requestTotals,
   '0024-traces': traces,
   '0025-pipeline-run-leases': pipelineRunLeases,
+  '0026-audit-checkpoint': auditCheckpoint,
 };
 
 /** Applies the steps the database has not run yet (under the migrator's lock); returns their names. */
