@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../core/clock.js';
+import type { StepLeases } from './executors/step-worker.js';
 import type { PipelineRunRow, PipelineTables } from './tables.js';
 
 /** How long a pipeline run outlives its owner's last heartbeat by default (ms). */
@@ -135,9 +136,11 @@ export class RunLeases {
 
   /**
    * Takes a RUNNING step's lease for `owner` (a worker starting its attempt) while it is free,
-   * expired or already `owner`'s; false when another live process runs it.
+   * expired, `owner`'s, or the run's owner's (which marked it RUNNING and sent it): 'taken'; 'held'
+   * when another live worker runs it; 'unknown' when this store has no such running step (a runner
+   * on another store shares the queue), so the worker runs it without a lease.
    */
-  async claimStep(stepRunId: string, owner: string): Promise<boolean> {
+  async claimStep(stepRunId: string, runId: string, owner: string): Promise<'taken' | 'held' | 'unknown'> {
     const now = this.clock.now();
     const result = await this.db
       .updateTable('step_runs')
@@ -150,10 +153,24 @@ export class RunLeases {
           eb('lease_owner', '=', owner),
           eb('lease_expires_at', 'is', null),
           eb('lease_expires_at', '<', now),
+          eb(
+            'lease_owner',
+            '=',
+            eb
+              .selectFrom('pipeline_runs')
+              .select('pipeline_runs.lease_owner')
+              .where('pipeline_runs.id', '=', runId),
+          ),
         ]),
       )
       .executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
+    if (Number(result.numUpdatedRows) > 0) return 'taken';
+    const row = await this.db
+      .selectFrom('step_runs')
+      .select('status')
+      .where('id', '=', stepRunId)
+      .executeTakeFirst();
+    return row?.status === 'RUNNING' ? 'held' : 'unknown';
   }
 
   /** Extends `owner`'s lease on a step it runs; false when the step is no longer its. */
@@ -166,4 +183,13 @@ export class RunLeases {
       .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
   }
+}
+
+/** The leases a `mloop worker` takes in the store on the step attempts it runs. */
+export function workerStepLeases(leases: RunLeases): StepLeases {
+  return {
+    ttlMs: leases.ttlMs,
+    claim: (task, owner) => leases.claimStep(task.stepRunId, task.pipelineRunId, owner),
+    renew: (task, owner) => leases.renewStep(task.stepRunId, owner),
+  };
 }

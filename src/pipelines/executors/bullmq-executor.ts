@@ -27,6 +27,8 @@ export class BullMqExecutor implements StepExecutor {
     this.queue = new Queue(queueName, { connection });
     this.events = new QueueEvents(queueName, { connection });
     this.publisher = new Redis(connection);
+    // Redis away (restarting, failing over): it reconnects by itself; a waiting step's check reports a lost job.
+    this.publisher.on('error', () => undefined);
   }
 
   async run(task: StepTask, _step: Step, signal: AbortSignal): Promise<StepResult> {
