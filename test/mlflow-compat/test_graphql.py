@@ -179,12 +179,14 @@ def test_search_runs_answers_what_runs_search_answers(client, rest, tracking_uri
         client.log_param(run_id, "i", str(i))
     request = {"filter": "metrics.acc > 0.55", "order_by": ["metrics.acc DESC"], "max_results": 1}
 
-    answer = graphql(
-        tracking_uri,
-        SEARCH_RUNS,
-        {"data": {"experimentIds": [experiment_id], "filter": request["filter"],
-                  "orderBy": request["order_by"], "maxResults": 1}},
-    )
+    variables = {
+        "experimentIds": [experiment_id],
+        "filter": request["filter"],
+        "orderBy": request["order_by"],
+        "maxResults": 1,
+    }
+
+    answer = graphql(tracking_uri, SEARCH_RUNS, {"data": variables})
     page = rest.post("runs/search", {"experiment_ids": [experiment_id], **request}).json()
 
     assert answer["errors"] is None

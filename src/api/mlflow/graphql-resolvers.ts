@@ -184,8 +184,16 @@ async function readableVersions<T extends { name: string }>(
   return versions.filter((_, i) => readable[i]);
 }
 
-/** A field read from the REST answer: its snake_case property, else protobuf's default. */
-const protoField: GraphQLFieldResolver<unknown, GraphqlContext> = (source, _args, _context, info) => {
+/**
+ * The resolver of every field without its own: the field's snake_case property of the REST
+ * answer, else protobuf's default.
+ */
+export const mlflowGraphqlFieldResolver: GraphQLFieldResolver<unknown, GraphqlContext> = (
+  source,
+  _args,
+  _context,
+  info,
+) => {
   const value = (source as Wire | null)?.[snakeCase(info.fieldName)];
   if (value !== undefined) return value;
   // Not a proto field: MLflow's answers never carry one.
@@ -253,9 +261,6 @@ export function mlflowGraphqlSchema(): GraphQLSchema {
   built = schema;
   return schema;
 }
-
-/** The default resolver for every field without its own. */
-export { protoField as mlflowGraphqlFieldResolver };
 
 function runRef(input: Input): { run_id: string | undefined; run_uuid: string | undefined } {
   return { run_id: optionalText(input?.runId), run_uuid: optionalText(input?.runUuid) };
