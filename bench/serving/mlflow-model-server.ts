@@ -17,7 +17,7 @@ export interface ModelServer {
  */
 export async function startMlflowModelServer(
   python: string,
-  model: BenchModel,
+  model: { mlflow: Pick<BenchModel['mlflow'], 'modelUri' | 'trackingUri'> },
   workers: number,
   logDir: string,
 ): Promise<ModelServer> {
