@@ -271,7 +271,7 @@ export const settings: { readonly [K in keyof Config]: Setting<Config[K]> } = {
   predictionRetention: {
     env: 'MLOOP_PREDICTION_RETENTION',
     description:
-      'prediction log kept per model, by age and size, `[MODEL=]LIMIT[:LIMIT]` rules (`90d:10GB,churn=7d`); labelled predictions stay',
+      'prediction log kept per model, by age, size and rows, `[MODEL=]LIMIT[:LIMIT]` rules (`90d:10GB,churn=7d:1Mrows`); labelled predictions stay',
     shownDefault: 'everything',
     parse: (raw) => retentionRules(raw, 'predictionRetention', true),
   },
@@ -312,7 +312,7 @@ export const settings: { readonly [K in keyof Config]: Setting<Config[K]> } = {
   python: {
     env: 'MLOOP_PYTHON',
     description:
-      'Python interpreter that serves MLflow models without ONNX (with mlflow installed), and the base of the environments `virtualenv` builds',
+      'Python interpreter that converts MLflow scikit-learn, XGBoost and LightGBM models to ONNX (needs mlflow, skl2onnx, onnxruntime, onnxmltools) and serves MLflow models without ONNX (needs mlflow), and the base of the environments `virtualenv` builds',
     shownDefault: '`python3`',
     fallback: () => 'python3',
     parse: text,

@@ -15,7 +15,8 @@ const defaultBatch = 2000;
 
 /**
  * Applies prediction-log retention: per model, rows older than the age limit go, then the oldest
- * rows beyond the size limit (size is the stored text of a row, so an estimate of its bytes).
+ * rows beyond the size limit (size is the stored text of a row, so an estimate of its bytes) or
+ * the row limit.
  * Labelled predictions are kept whatever their age: labels are what datasets built from feedback
  * and performance reports read. Deletes run in batches, yielding between them, so serving and the
  * log's own writes go on meanwhile.
@@ -37,7 +38,8 @@ export class PredictionRetention {
       const result = { model, deletedByAge: 0, deletedBySize: 0 };
       if (limits.maxAgeMs !== undefined)
         result.deletedByAge = await this.deleteUpTo(model, this.clock.now() - limits.maxAgeMs, false);
-      if (limits.maxBytes !== undefined) result.deletedBySize = await this.trimToSize(model, limits);
+      if (limits.maxBytes !== undefined || limits.maxRows !== undefined)
+        result.deletedBySize = await this.trimToSize(model, limits);
       if (result.deletedByAge + result.deletedBySize > 0) results.push(result);
     }
     return results;
@@ -54,9 +56,14 @@ export class PredictionRetention {
       .executeTakeFirstOrThrow();
     const rows = Number(row.rows);
     const bytes = Number(row.bytes ?? 0);
-    if (rows === 0 || bytes <= limits.maxBytes!) return 0;
-    // Keep the newest rows that fit, at the model's average row size.
-    const keep = Math.floor(limits.maxBytes! / (bytes / rows));
+    // Keep the newest rows that fit, at the model's average row size, and no more than maxRows.
+    const keep = Math.min(
+      limits.maxBytes === undefined || bytes <= limits.maxBytes
+        ? rows
+        : Math.floor(limits.maxBytes / (bytes / rows)),
+      limits.maxRows ?? rows,
+    );
+    if (keep >= rows) return 0;
     const boundary = await this.db
       .selectFrom('predictions')
       .select('time')

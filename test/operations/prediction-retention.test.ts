@@ -112,6 +112,13 @@ describeEachDialect('prediction log retention', (dialect) => {
       expect(await platform.artifactStore.get(`${holdout.storagePath}/${f.path}`)).toBeDefined();
   });
 
+  it("keeps at most a model's row limit, its newest rows", async () => {
+    const rows = [...(await logged('ads', 6, 3)), ...(await logged('ads', 3, 2))];
+    const retention = new PredictionRetention(db(), clock, parseRetentionSpec('ads=4rows'), 2);
+    expect(await retention.apply()).toEqual([{ model: 'ads', deletedByAge: 0, deletedBySize: 5 }]);
+    expect(await remaining('ads')).toEqual(rows.slice(-4));
+  });
+
   it("keeps a model's newest predictions within its size limit; its own rule replaces the global one", async () => {
     const older = await logged('fraud', 20, 90, 200);
     const newer = await logged('fraud', 5, 60, 200);
@@ -150,6 +157,10 @@ describe('MLOOP_PREDICTION_RETENTION', () => {
       models: { churn: { maxAgeMs: 7 * day }, fraud: { maxBytes: 500e6, maxAgeMs: 14 * day } },
     });
     expect(() => parseRetentionSpec('churn=7 days')).toThrow(/"7 days" in "churn=7 days" is neither an age/);
+    expect(parseRetentionSpec('30d:2.5Mrows,ads=50000rows,fraud=1GB:10krows')).toEqual({
+      global: { maxAgeMs: 30 * day, maxRows: 2_500_000 },
+      models: { ads: { maxRows: 50_000 }, fraud: { maxBytes: 1e9, maxRows: 10_000 } },
+    });
     expect(loadConfig({}, { MLOOP_PREDICTION_RETENTION: '30d' }).predictionRetention).toEqual({
       global: { maxAgeMs: 30 * day },
       models: {},
