@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.js';
-import { invalidParameter, notFound } from '../../core/errors.js';
+import { invalidParameter, isMloopError, notFound } from '../../core/errors.js';
 import { proxiedScheme, storePathOf, type ArtifactService } from '../artifacts.js';
 import type { ExperimentService } from '../experiments.js';
 import { checkKey, checkLength, limits } from '../limits.js';
@@ -286,8 +286,10 @@ export class TraceService {
     let file;
     try {
       file = await this.artifacts.get(path);
-    } catch {
-      return undefined;
+    } catch (error) {
+      // Not uploaded (yet, or the client failed to); any other failure of the store is an error.
+      if (isMloopError(error) && error.code === 'RESOURCE_DOES_NOT_EXIST') return undefined;
+      throw error;
     }
     const chunks: Buffer[] = [];
     for await (const chunk of file.stream) chunks.push(Buffer.from(chunk as Uint8Array));
