@@ -8,7 +8,7 @@ import { can, leastRoleFor, type Action, type Role } from '../governance/roles.j
 import type { ApiToken } from '../governance/tokens.js';
 import type { Platform } from '../platform.js';
 import { sendError } from './errors.js';
-import { TokenBuckets } from './rate-limit.js';
+import { openRateLimiter } from './shared-rate-limit.js';
 import { deletesProtectedAlias } from './protected-deletes.js';
 import { objectOfRequest, type RequestObject } from './request-object.js';
 import { projectsOfRequest } from './request-project.js';
@@ -95,7 +95,8 @@ export function registerAccessControl(
       return actingAs(s.actingAs, () => handler.call(this as never, request, reply));
     };
   });
-  const buckets = new TokenBuckets(platform.config.rateLimitPerMinute, () => platform.clock.now());
+  const buckets = openRateLimiter(platform.config, () => platform.clock.now(), app.log);
+  app.addHook('onClose', async () => buckets.close?.());
 
   app.addHook('onRequest', async (request, reply) => {
     const route = request.routeOptions;
@@ -116,7 +117,7 @@ export function registerAccessControl(
     // to be guessed at full speed): per token, else per client address. Inference is the
     // exception: it guards no secret, one client (a backend service) legitimately sends thousands
     // a second, and its bound is the prediction log's back-pressure, not a per-minute quota.
-    const wait = action === 'predict' ? 0 : buckets.take(token?.id ?? clientKey(request.ip));
+    const wait = action === 'predict' ? 0 : await buckets.take(token?.id ?? clientKey(request.ip));
     if (wait > 0) {
       void reply.header('retry-after', String(Math.ceil(wait / 1000)));
       return sendError(

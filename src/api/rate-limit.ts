@@ -1,13 +1,20 @@
 /** A bucket untouched this long has refilled completely: forgetting it changes nothing. */
 const FULL_AFTER_MS = 60_000;
 
+/** Takes one request's token for a caller; 0 when allowed, else the milliseconds until one is free. */
+export interface RateLimiter {
+  take(key: string): number | Promise<number>;
+  close?(): Promise<void>;
+}
+
 /**
  * Token buckets per caller (a token id, or an address without one): `perMinute` requests a
- * minute on average, bursts up to the same number. In memory: each server process limits alone.
+ * minute on average, bursts up to the same number. In memory: each server process limits alone
+ * (with Redis configured, servers share limits instead: see shared-rate-limit.ts).
  * Memory is bounded by forgetting buckets one at a time, least recently used first (idle ones
  * have refilled anyway), never all at once: a flood of new addresses cannot reset a busy caller.
  */
-export class TokenBuckets {
+export class TokenBuckets implements RateLimiter {
   // Ordered by last use, oldest first: a Map iterates in insertion order and take() re-inserts.
   private readonly buckets = new Map<string, { tokens: number; updated: number }>();
 
