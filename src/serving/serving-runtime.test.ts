@@ -24,4 +24,19 @@ describe('servingRuntimeOf', () => {
       servingRuntimeOf({ status: 'FAILED_REGISTRATION', statusMessage: 'files missing', format: undefined }),
     ).toEqual({ runtime: 'none', reason: 'registration is FAILED_REGISTRATION: files missing' });
   });
+
+  it('serves an MLflow model with the python_function flavor and no ONNX in Python workers', () => {
+    const files = [{ path: 'MLmodel', size: 10, sha256: 'x' }];
+    const statusMessage =
+      'registered, but mloop cannot serve it: the MLflow model has no onnx flavor (flavors: python_function, sklearn)';
+    expect(servingRuntimeOf({ status: 'READY', statusMessage, format: undefined, files })).toEqual({
+      runtime: 'python',
+      reason:
+        'an MLflow model without an ONNX package (flavors: python_function, sklearn), run by mlflow.pyfunc in Python worker processes',
+    });
+    const noPyfunc = statusMessage.replace('python_function, ', '');
+    expect(
+      servingRuntimeOf({ status: 'READY', statusMessage: noPyfunc, format: undefined, files }).runtime,
+    ).toBe('none');
+  });
 });
