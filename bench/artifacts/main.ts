@@ -6,7 +6,15 @@
  * bench/results/artifacts.json. See USAGE.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
@@ -16,7 +24,6 @@ import { openArtifactStore } from '../../src/store/artifacts/open-artifact-store
 import type { ArtifactStore } from '../../src/store/artifacts/artifact-store.js';
 import { startS3ServerProcess, type S3ServerProcess } from '../../test/helpers/s3-server-process.js';
 import { describeMachine } from '../tracking/machine.js';
-import { writeReport } from '../scale/report.js';
 
 const RESULTS_PATH = fileURLToPath(new URL('../results/artifacts.json', import.meta.url));
 
@@ -157,7 +164,8 @@ async function main(): Promise<number> {
     ),
     ...errors.map((e) => `ERROR: ${e}`),
   ];
-  writeReport(RESULTS_PATH, report as never);
+  mkdirSync(dirname(RESULTS_PATH), { recursive: true });
+  writeFileSync(RESULTS_PATH, `${JSON.stringify(report, null, 2)}\n`);
   if (args.includes('--json')) {
     console.error(lines.join('\n'));
     console.log(JSON.stringify(report, null, 2));
