@@ -43,7 +43,11 @@ function runtimeLine(v: ModelVersion): string {
   const conversion = v.lineage.conversion;
   // A converted MLflow model is an mloop ONNX package to serving; say where it came from.
   const why =
-    conversion?.status === 'converted' && runtime === 'onnx' ? describeConversion(conversion) : reason;
+    conversion?.status === 'converted' && runtime === 'onnx'
+      ? describeConversion(conversion)
+      : conversion?.status === 'failed' && runtime !== 'none'
+        ? `${reason}; ${describeConversion(conversion)}`
+        : reason;
   return `${runtime === 'none' ? 'not served' : runtime}: ${why}`;
 }
 
