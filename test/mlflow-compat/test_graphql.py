@@ -199,7 +199,10 @@ def test_search_runs_answers_what_runs_search_answers(client, rest, tracking_uri
     assert got["experiment"]["experimentId"] == experiment_id
     assert result["nextPageToken"] == page["next_page_token"]
 
-    # MLflow's UI posts the same search as a mutation, so it is never served from a cache.
+    # MLflow's UI posts the same search as a mutation, so it is never served from a cache; a
+    # deleted run is left out, as in the REST search's default view.
+    deleted = client.create_run(experiment_id).info.run_id
+    client.delete_run(deleted)
     mutation = f"""
         mutation testMutation {{
             mlflowSearchRuns(input: {{ experimentIds: ["{experiment_id}"] }}) {{
@@ -212,6 +215,8 @@ def test_search_runs_answers_what_runs_search_answers(client, rest, tracking_uri
     assert answered["data"]["mlflowSearchRuns"]["runs"] == [
         {"info": {"runId": r["info"]["run_id"]}} for r in everything["runs"]
     ]
+    assert len(everything["runs"]) == 3
+    assert deleted not in {r["info"]["runId"] for r in answered["data"]["mlflowSearchRuns"]["runs"]}
 
 
 def test_metric_history_bulk_interval_answers_what_the_rest_route_answers(

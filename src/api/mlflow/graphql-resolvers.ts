@@ -122,7 +122,10 @@ async function searchRuns(
   const page = await runs.search({
     experimentIds,
     filter: optionalText(input?.filter),
-    viewType: viewTypeFromWire(input?.runViewType as 'ACTIVE_ONLY' | 'DELETED_ONLY' | 'ALL' | undefined),
+    // The schema defaults it to null, MLflow's declaration: null is the default view.
+    viewType: viewTypeFromWire(
+      (input?.runViewType ?? undefined) as 'ACTIVE_ONLY' | 'DELETED_ONLY' | 'ALL' | undefined,
+    ),
     maxResults: optionalNumber(input?.maxResults),
     orderBy: optionalTexts(input?.orderBy),
     pageToken: optionalText(input?.pageToken),
