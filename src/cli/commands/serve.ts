@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../core/config.js';
 import { invalidParameter } from '../../core/errors.js';
 import { grpcPortOption } from '../grpc-port-option.js';
+import { pythonEnvManagerOption, pythonWorkersOption } from '../python-options.js';
 
 export function registerServeCommand(program: Command): void {
   program
@@ -25,6 +26,8 @@ export function registerServeCommand(program: Command): void {
     )
     .option('--tracking-uri <url>', 'the same as --url, as MLflow names it')
     .option(grpcPortOption.flags, grpcPortOption.description, grpcPortOption.parse)
+    .option(pythonWorkersOption.flags, pythonWorkersOption.description, pythonWorkersOption.parse)
+    .option(pythonEnvManagerOption.flags, pythonEnvManagerOption.description)
     .option(
       '--refresh-interval <ms>',
       'how often to check whether the alias moved, in milliseconds (default 2000; 0: never)',
@@ -48,6 +51,8 @@ export function registerServeCommand(program: Command): void {
           trackingUri?: string;
           refreshInterval?: number;
           grpcPort?: number;
+          pythonWorkers?: number;
+          pythonEnvManager?: 'local' | 'virtualenv';
         },
       ) => {
         const refresh = opts.refreshInterval;
@@ -66,6 +71,8 @@ export function registerServeCommand(program: Command): void {
           logLevel: opts.logLevel,
           auth: opts.auth,
           url: opts.url ?? opts.trackingUri,
+          pythonWorkers: opts.pythonWorkers,
+          pythonEnvManager: opts.pythonEnvManager,
         });
         // Imported here, not at the top: `mloop serve --help` should not load Fastify and every domain.
         const [
