@@ -10,7 +10,10 @@ import { PipelineLogRetention } from '../../src/operations/pipeline-log-retentio
 import { retentionTasks, startRetention, type RetentionTask } from '../../src/operations/retention.js';
 import { parseRetentionSpec } from '../../src/core/retention-spec.js';
 import type { Platform } from '../../src/platform.js';
+import { openPlatform } from '../../src/platform.js';
+import { runMloop } from '../helpers/cli.js';
 import { describeEachDialect, openTestPlatform } from '../helpers/platform.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const day = 86_400_000;
 
@@ -306,5 +309,43 @@ describe('retention settings', () => {
     expect(() => loadConfig({}, { MLOOP_ALERT_RETENTION: '10GB' })).toThrow(/"10GB" in "10GB" is not an age/);
     expect(() => loadConfig({}, { MLOOP_AUDIT_RETENTION: 'churn=30d' })).toThrow(/must be one age/);
     expect(loadConfig({}, {}).auditRetention).toBeUndefined();
+  });
+});
+
+describe('mloop audit verify after retention', () => {
+  it('reports the chain intact from the checkpoint where retention cut it', async () => {
+    const home = tempDir('mloop-audit-retention-');
+    const platform = await openPlatform(loadConfig({ home }, {}));
+    const audit = platform.governance.audit;
+    try {
+      for (let i = 0; i < 4; i++)
+        await audit.append({
+          kind: 'model',
+          actor: 'alice',
+          action: 'model.register',
+          outcome: 'ok',
+          method: 'cli',
+          path: '',
+          status: 0,
+        });
+      // Every entry so far is older than a second from now: all four go, in two batches.
+      expect(await audit.removeOlderThan(Date.now() + 1000, 2)).toEqual({ removed: 4, throughSeq: 4 });
+      await audit.append({
+        kind: 'model',
+        actor: 'alice',
+        action: 'model.register',
+        outcome: 'ok',
+        method: 'cli',
+        path: '',
+        status: 0,
+      });
+    } finally {
+      await platform.close();
+    }
+    const intact = await runMloop(home, ['audit', 'verify']);
+    expect(intact.code, intact.stderr).toBe(0);
+    expect(intact.stdout).toMatch(
+      /^audit log intact: 1 entries from entry 5 \(retention removed those before it on /,
+    );
   });
 });
