@@ -112,6 +112,20 @@ describeEachDialect('prediction log retention', (dialect) => {
       expect(await platform.artifactStore.get(`${holdout.storagePath}/${f.path}`)).toBeDefined();
   });
 
+  it('lets the log take new predictions while a long pass deletes, batch by batch', async () => {
+    for (let i = 0; i < 10; i++) await logged(`busy${i}`, 500, 60);
+    let finished = false;
+    const pass = new PredictionRetention(db(), clock, parseRetentionSpec('30d'), 100)
+      .apply()
+      .then((results) => ((finished = true), results));
+    // A write of the log (what serving does at every flush) lands between two batches.
+    const [fresh] = await logged('busy0', 1, 0);
+    expect(finished).toBe(false);
+    const results = await pass;
+    expect(results.reduce((n, r) => n + r.deletedByAge, 0)).toBe(5000);
+    expect(await remaining('busy0')).toEqual([fresh]);
+  });
+
   it("keeps at most a model's row limit, its newest rows", async () => {
     const rows = [...(await logged('ads', 6, 3)), ...(await logged('ads', 3, 2))];
     const retention = new PredictionRetention(db(), clock, parseRetentionSpec('ads=4rows'), 2);
