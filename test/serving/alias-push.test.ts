@@ -69,13 +69,14 @@ for (const setup of setups) {
       // Several moves, each made on another server: with the 2 s poll alone, every server landing
       // within a second each time would be luck (about one chance in sixty for three moves).
       for (const [i, version] of [2, 3, 1].entries()) {
-        const sentAt = Date.now();
         await moveAlias(servers[i % servers.length]!, model, version);
+        // From the move's acknowledgement: it is committed then, and every server may learn of it.
+        const movedAt = Date.now();
         const tookMs = await Promise.all(
           servers.map((server) =>
             eventually(
               async () =>
-                (await servedVersion(server, model)) === String(version) ? Date.now() - sentAt : undefined,
+                (await servedVersion(server, model)) === String(version) ? Date.now() - movedAt : undefined,
               {
                 what: `${server.url} serving version ${version}`,
                 timeoutMs: 10_000,
