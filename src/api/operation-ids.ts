@@ -53,6 +53,8 @@ const namedOperations: Readonly<Record<string, string>> = {
   'POST /api/3.0/mlflow/traces': 'mlflowStartTraceV3',
   'GET /api/3.0/mlflow/traces/:trace_id': 'mlflowGetTraceInfoV3',
   'POST /api/3.0/mlflow/traces/batchGetInfos': 'mlflowBatchGetTraceInfos',
+  'GET /api/3.0/mlflow/traces/get': 'mlflowGetTrace',
+  'GET /api/3.0/mlflow/traces/batchGet': 'mlflowBatchGetTraces',
   'POST /api/3.0/mlflow/traces/search': 'mlflowSearchTracesV3',
   'POST /api/3.0/mlflow/traces/delete-traces': 'mlflowDeleteTracesV3',
   'PATCH /api/3.0/mlflow/traces/:trace_id/tags': 'mlflowSetTraceTagV3',

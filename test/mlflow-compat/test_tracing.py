@@ -13,6 +13,7 @@ import requests
 from mlflow import MlflowClient
 from mlflow.entities import AssessmentSource, Feedback
 from mlflow.exceptions import MlflowException
+from mlflow.tracking._tracking_service.utils import _get_store
 
 from conftest import assert_rest_error
 
@@ -95,6 +96,24 @@ def test_a_traced_function_comes_back_with_its_nested_spans(experiment_id):
     )
     assert ui.status_code == 200, ui.text
     assert sorted(s["name"] for s in ui.json()["spans"]) == ["answer", "rank", "retrieve"]
+
+
+def test_whole_traces_come_back_from_get_trace_and_batch_get(experiment_id):
+    """GetTrace and BatchGetTraces (which the client uses for spans kept by the server) answer
+    the spans of the uploaded file as OTLP spans the client reads back exactly."""
+    trace_id = record(answer, "whole")
+    uploaded = mlflow.get_trace(trace_id)
+    store = _get_store()
+    (batch,) = store.batch_get_traces([trace_id, "tr-" + "0" * 32])
+    for trace in [store.get_trace(trace_id), batch]:
+        assert trace.info.trace_id == trace_id
+        got = {s.span_id: s for s in trace.data.spans}
+        for span in uploaded.data.spans:
+            same = got[span.span_id]
+            assert (same.name, same.parent_id) == (span.name, span.parent_id)
+            assert (same.start_time_ns, same.end_time_ns) == (span.start_time_ns, span.end_time_ns)
+            assert (same.inputs, same.outputs) == (span.inputs, span.outputs)
+            assert same.attributes == span.attributes
 
 
 def test_a_failing_call_is_recorded_as_an_error(experiment_id):

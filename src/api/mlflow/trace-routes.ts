@@ -1,7 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import { invalidParameter, notFound } from '../../core/errors.js';
 import type { Platform } from '../../platform.js';
+import { traceNotFound } from '../../tracking/traces/traces.js';
 import type { App } from '../server.js';
+import { otelSpansOf } from './otel-span-wire.js';
 import { traceInfoFromWire, traceInfoToWire, WireTraceInfo } from './trace-wire.js';
 
 const v3 = '/api/3.0/mlflow/traces';
@@ -41,6 +43,47 @@ export function registerMlflowTraceRoutes(app: App, platform: Platform): void {
     `${v3}/:trace_id`,
     { config: read, schema: { tags, summary: "A trace's info", params: TraceIdParam } },
     async (req) => ({ trace: { trace_info: traceInfoToWire(await traces.get(req.params.trace_id)) } }),
+  );
+
+  // Whole traces with their spans (read from the span file the client uploaded), in OTLP form.
+  const withSpans = async (traceIds: string[], experimentIds?: string[]) =>
+    Promise.all(
+      (await traces.batchGet(traceIds, experimentIds)).map(async (info) => ({
+        trace_info: traceInfoToWire(info),
+        spans: otelSpansOf(await traces.spans(info.traceId)),
+      })),
+    );
+  app.get(
+    `${v3}/get`,
+    {
+      config: read,
+      schema: {
+        tags,
+        summary: 'A trace with its spans',
+        // The client writes the flag as Python does (`False`); spans are given as far as they are stored.
+        querystring: Type.Object({ trace_id: Type.String(), allow_partial: Type.Optional(Type.String()) }),
+      },
+    },
+    async (req) => {
+      const [trace] = await withSpans([req.query.trace_id]);
+      if (!trace) throw traceNotFound(req.query.trace_id);
+      return { trace };
+    },
+  );
+  app.get(
+    `${v3}/batchGet`,
+    {
+      config: read,
+      schema: {
+        tags,
+        summary: 'Several traces with their spans',
+        querystring: Type.Object({
+          trace_ids: Type.Array(Type.String()),
+          experiment_ids: Type.Optional(Type.Array(Type.String())),
+        }),
+      },
+    },
+    async (req) => ({ traces: await withSpans(req.query.trace_ids, req.query.experiment_ids) }),
   );
 
   app.post(

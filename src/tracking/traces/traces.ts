@@ -293,7 +293,7 @@ export class TraceService {
     }
     const chunks: Buffer[] = [];
     for await (const chunk of file.stream) chunks.push(Buffer.from(chunk as Uint8Array));
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as JsonValue;
+    return parseSpanFile(Buffer.concat(chunks).toString('utf8'));
   }
 
   /** Throws RESOURCE_DOES_NOT_EXIST unless the trace exists. */
@@ -305,6 +305,14 @@ export class TraceService {
       .executeTakeFirst();
     if (!row) throw traceNotFound(traceId);
   }
+}
+
+/**
+ * The span file as JSON, its nanosecond times kept exact as strings: they pass 2^53, which a
+ * JavaScript number cannot hold. (A time inside a string value is escaped, so it is not touched.)
+ */
+export function parseSpanFile(text: string): JsonValue {
+  return JSON.parse(text.replace(/"((?:start_|end_)?time_unix_nano)":\s*(\d+)/g, '"$1": "$2"')) as JsonValue;
 }
 
 export function traceNotFound(traceId: string) {
