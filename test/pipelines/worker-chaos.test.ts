@@ -178,6 +178,22 @@ steps:
         await handle.done;
       }, 120_000);
 
+      it('a step running longer than the lock stays with its worker: the lock is renewed while it runs', async () => {
+        const { count } = await register('long', `sleep ${(3 * lockMs) / 1000}`);
+        while (workers.filter(alive).length < 2) await startWorker();
+        const run = await (await pipelines.start('long')).done;
+        expect(run.status, run.error).toBe('SUCCEEDED');
+        expect(count()).toBe(1);
+        const queue = new Queue('chaos', { connection: redisConnection(redis.url) });
+        try {
+          const job = (await queue.getJob(`${run.steps[0]!.id}-1`))!;
+          // Never taken for stalled (its lock lapsing) though it ran three lock periods.
+          expect(job.stalledCounter).toBe(0);
+        } finally {
+          await queue.close();
+        }
+      }, 60_000);
+
       it('a job delivered again after its attempt finished is answered from its recorded result, not run again', async () => {
         const { count } = await register('redelivered', 'true');
         if (!workers.some(alive)) await startWorker();
