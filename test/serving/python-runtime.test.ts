@@ -96,6 +96,24 @@ function pythonRuntimeSuite(store: 'sqlite' | 'postgres') {
       { dataframe_split: { columns, data: expected.rows.map((r) => columns.map((c) => r[c])) } },
     );
     expect(split.predictions).toEqual(expected.models['py-sklearn']);
+
+    // The Open Inference Protocol: one [n, 1] input per column, the label tensor back.
+    const metadata = (await (await fetch(`${server.url}/v2/models/py-sklearn/versions/1`)).json()) as {
+      platform: string;
+    };
+    expect(metadata.platform).toBe('python');
+    const infer = await postOk<{ outputs: Array<{ name: string; data: unknown[] }> }>(
+      '/v2/models/py-sklearn/versions/1/infer',
+      {
+        inputs: columns.map((c) => ({
+          name: c,
+          shape: [expected.rows.length, 1],
+          datatype: 'FP64',
+          data: expected.rows.map((r) => r[c]),
+        })),
+      },
+    );
+    expect(infer.outputs.find((o) => o.name === 'predictions')?.data).toEqual(expected.models['py-sklearn']);
   }, 300_000);
 
   it('routes a canary between the Python version and the ONNX version, logging both', async () => {

@@ -46,7 +46,8 @@ export async function oipModelMetadata(
   return {
     name: described.model,
     versions: [String(described.version)],
-    platform: 'onnxruntime_onnx',
+    // A model the Python runtime serves is no ONNX graph: Triton's name for a Python backend.
+    platform: described.signature.metadata.format === 'mlflow-pyfunc' ? 'python' : 'onnxruntime_onnx',
     ...oipSignature(described.signature),
   };
 }
@@ -68,7 +69,7 @@ export async function oipModelConfig(
   return {
     name: metadata.name,
     platform: metadata.platform,
-    backend: 'onnxruntime',
+    backend: metadata.platform === 'python' ? 'python' : 'onnxruntime',
     max_batch_size: 0,
     input: metadata.inputs.map(tensor),
     output: metadata.outputs.map(tensor),
