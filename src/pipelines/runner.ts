@@ -191,7 +191,8 @@ export class PipelineRunner {
     const controller = new AbortController();
     this.active.set(runId, controller);
     // Lost when another process failed the run as expired (this one was cut off from the store
-    // longer than the lease) or abandoned it: the steps stop and nothing more is written.
+    // longer than the lease) or abandoned it, or when this one gave up on it: the steps stop and
+    // nothing more is written.
     let lost = false;
     const poll = setInterval(() => {
       store.runRow(runId).then(
@@ -227,6 +228,12 @@ export class PipelineRunner {
         controller,
         () => lost,
       );
+    } catch (error) {
+      // Given up on (the store failed under it): the steps still going stop rather than run on
+      // beside the resumed run, and write nothing; the lease runs out and another process fails it.
+      lost = true;
+      controller.abort();
+      throw error;
     } finally {
       stopBeating();
     }
