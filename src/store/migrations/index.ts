@@ -27,6 +27,7 @@ import { requestTotals } from './0023-request-totals.js';
 import { traces } from './0024-traces.js';
 import { pipelineRunLeases } from './0025-pipeline-run-leases.js';
 import { auditCheckpoint } from './0026-audit-checkpoint.js';
+import { runFilterIndexes } from './0030-run-filter-indexes.js';
 
 /** A migration written once for both dialects; `dialect` is there for the rare type that differs. */
 export type MigrationStep = (db: Kysely<unknown>, dialect: DialectName) => Promise<void>;
@@ -59,6 +60,7 @@ const steps: Record<string, MigrationStep> = {
   '0024-traces': traces,
   '0025-pipeline-run-leases': pipelineRunLeases,
   '0026-audit-checkpoint': auditCheckpoint,
+  '0030-run-filter-indexes': runFilterIndexes,
 };
 
 /** Applies the steps the database has not run yet (under the migrator's lock); returns their names. */
