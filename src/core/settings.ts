@@ -239,7 +239,8 @@ export const settings: { readonly [K in keyof Config]: Setting<Config[K]> } = {
   },
   rateLimitPerMinute: {
     env: 'MLOOP_RATE_LIMIT_PER_MINUTE',
-    description: 'requests per minute per token (per address without one)',
+    description:
+      'requests per minute per token (per address without one); with `MLOOP_REDIS_URL`, shared by all servers of one store',
     shownDefault: '`6000` (0 off)',
     fallback: () => 6000,
     parse: wholeNumber(
