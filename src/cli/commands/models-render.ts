@@ -51,6 +51,14 @@ function runtimeLine(v: ModelVersion): string {
   return `${runtime === 'none' ? 'not served' : runtime}: ${why}`;
 }
 
+/** `50 given rows` or `20 rows of the input example`. */
+function sampleText(rows: number, source: string | undefined): string {
+  const plural = rows === 1 ? '' : 's';
+  return source === 'rows given'
+    ? `${rows} given row${plural}`
+    : `${rows} row${plural} of the ${source ?? 'sample'}`;
+}
+
 /** One sentence on a conversion: what was converted with what, and how it was checked, or why it failed. */
 export function describeConversion(c: ModelConversion): string {
   if (c.status === 'failed') return `not converted to ONNX: ${c.reason ?? 'unknown reason'}`;
@@ -61,7 +69,7 @@ export function describeConversion(c: ModelConversion): string {
   const checked =
     c.sampleRows === undefined
       ? ''
-      : `, checked on ${c.sampleRows} row${c.sampleRows === 1 ? '' : 's'} of the ${c.sampleSource ?? 'sample'} (max difference ${c.maxDifference?.toExponential(1) ?? '0'})`;
+      : `, checked on ${sampleText(c.sampleRows, c.sampleSource)} (max difference ${c.maxDifference?.toExponential(1) ?? '0'})`;
   return `converted to ONNX from the MLflow ${c.flavor} model ${c.estimator ?? ''} by ${converters || 'skl2onnx'} (opset ${c.targetOpset ?? '-'})${checked}, run by onnxruntime in the serving process`.replace(
     '  ',
     ' ',
