@@ -1,4 +1,4 @@
-import { Counter, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 
 export interface BackgroundLog {
   warn(details: object, message: string): void;
@@ -51,6 +51,8 @@ export class BackgroundDuties {
   private readonly waits = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
   private stopped = false;
   private heartbeat: PeriodicDuty | undefined;
+  /** Which `once` duties this process leads, so an operator (or a test) sees which replica to look at. */
+  private readonly leading: Gauge;
 
   constructor(
     registry: Registry,
@@ -62,6 +64,12 @@ export class BackgroundDuties {
     this.errors = new Counter({
       name: 'mloop_background_errors_total',
       help: 'Failures of background duties (alert evaluation, pipeline triggers, rollouts, the prediction log...), each attempt counted',
+      labelNames: ['duty'],
+      registers: [registry],
+    });
+    this.leading = new Gauge({
+      name: 'mloop_duty_leader',
+      help: 'Whether this process leads a duty run once across the servers of one database (1) or follows (0), as of its last turn',
       labelNames: ['duty'],
       registers: [registry],
     });
@@ -104,7 +112,9 @@ export class BackgroundDuties {
     if (leadership) this.startHeartbeat(leadership);
     const turn = leadership
       ? async () => {
-          if (await leadership.holds(duty)) await work();
+          const leads = await leadership.holds(duty);
+          this.leading.set({ duty }, leads ? 1 : 0);
+          if (leads) await work();
           else options.follow?.();
         }
       : work;

@@ -8,6 +8,8 @@ export interface RoundRobin {
   counts: number[];
   /** How many requests were sent by method and path (without the query), e.g. `POST /predict`. */
   sent: Map<string, number>;
+  /** Sends no more requests to `target`, as a balancer's health check takes a dead server out. */
+  remove(target: string): void;
   close(): Promise<void>;
 }
 
@@ -18,9 +20,10 @@ export interface RoundRobin {
 export async function roundRobin(targets: string[]): Promise<RoundRobin> {
   const counts = targets.map(() => 0);
   const sent = new Map<string, number>();
+  let live = targets.map((_, index) => index);
   let next = 0;
   const server: Server = createServer((req, res) => {
-    const index = next++ % targets.length;
+    const index = live[next++ % live.length]!;
     counts[index]!++;
     const route = `${req.method} ${(req.url ?? '/').split('?')[0]}`;
     sent.set(route, (sent.get(route) ?? 0) + 1);
@@ -45,6 +48,9 @@ export async function roundRobin(targets: string[]): Promise<RoundRobin> {
     url: `http://127.0.0.1:${port}`,
     counts,
     sent,
+    remove(target) {
+      live = live.filter((index) => targets[index] !== target);
+    },
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
