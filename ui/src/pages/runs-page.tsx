@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { api, seg } from '../api';
 import { Load } from '../components/status';
+import { TokenPager, usePageTokens } from '../components/token-pager';
 import { duration, num, time } from '../format';
 import { Link, navigate } from '../router';
 import type { Experiment, Run } from '../types';
@@ -24,10 +25,9 @@ export function RunsPage(props: { experimentId: string; search: URLSearchParams 
   const filter = props.search.get('filter') ?? '';
   const [draft, setDraft] = useState(filter);
   const [sort, setSort] = useState<Sort>({ key: 'attributes.start_time', desc: true });
-  // Tokens of the pages before the current one, for "previous".
-  const [tokens, setTokens] = useState<(string | undefined)[]>([undefined]);
+  const pages = usePageTokens();
   const [selected, setSelected] = useState<Set<string>>(new Set());
-  const token = tokens[tokens.length - 1];
+  const { token } = pages;
 
   const experiment = useApi(
     () => api.get<Experiment>(`/api/v1/experiments/${seg(props.experimentId)}`),
@@ -47,14 +47,14 @@ export function RunsPage(props: { experimentId: string; search: URLSearchParams 
 
   const applyFilter = (event: FormEvent) => {
     event.preventDefault();
-    setTokens([undefined]);
+    pages.reset();
     const params = new URLSearchParams(props.search);
     if (draft) params.set('filter', draft);
     else params.delete('filter');
     navigate(`/experiments/${seg(props.experimentId)}${params.size ? `?${params}` : ''}`);
   };
   const sortBy = (key: string) => {
-    setTokens([undefined]);
+    pages.reset();
     setSort((s) => ({ key, desc: s.key === key ? !s.desc : true }));
   };
   const header = (key: string, title: string) => (
@@ -148,18 +148,7 @@ export function RunsPage(props: { experimentId: string; search: URLSearchParams 
                 </tbody>
               </table>
               {data.runs.length === 0 && <div className="empty">No runs match.</div>}
-              <div className="pager">
-                <button disabled={tokens.length < 2} onClick={() => setTokens((t) => t.slice(0, -1))}>
-                  ← Previous
-                </button>
-                <span>Page {tokens.length}</span>
-                <button
-                  disabled={!data.nextPageToken}
-                  onClick={() => setTokens((t) => [...t, data.nextPageToken])}
-                >
-                  Next →
-                </button>
-              </div>
+              <TokenPager pages={pages} nextPageToken={data.nextPageToken} />
             </>
           );
         }}

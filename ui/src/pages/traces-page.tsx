@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { api, seg } from '../api';
 import { Load } from '../components/status';
+import { TokenPager, usePageTokens } from '../components/token-pager';
 import { duration, time } from '../format';
 import { Link, navigate } from '../router';
 import type { Experiment, Span, TraceDetail, TraceSummary } from '../types';
@@ -15,8 +16,8 @@ const pageSize = 50;
 export function TracesPage(props: { experimentId: string; search: URLSearchParams }) {
   const filter = props.search.get('filter') ?? '';
   const [draft, setDraft] = useState(filter);
-  const [tokens, setTokens] = useState<(string | undefined)[]>([undefined]);
-  const token = tokens[tokens.length - 1];
+  const pages = usePageTokens();
+  const { token } = pages;
   const experiment = useApi(
     () => api.get<Experiment>(`/api/v1/experiments/${seg(props.experimentId)}`),
     [props.experimentId],
@@ -31,7 +32,7 @@ export function TracesPage(props: { experimentId: string; search: URLSearchParam
   );
   const applyFilter = (event: FormEvent) => {
     event.preventDefault();
-    setTokens([undefined]);
+    pages.reset();
     const path = `/experiments/${seg(props.experimentId)}/traces`;
     navigate(draft ? `${path}?${new URLSearchParams({ filter: draft })}` : path);
   };
@@ -93,18 +94,7 @@ export function TracesPage(props: { experimentId: string; search: URLSearchParam
               </tbody>
             </table>
             {data.traces.length === 0 && <div className="empty">No traces match.</div>}
-            <div className="pager">
-              <button disabled={tokens.length < 2} onClick={() => setTokens((t) => t.slice(0, -1))}>
-                ← Previous
-              </button>
-              <span>Page {tokens.length}</span>
-              <button
-                disabled={!data.nextPageToken}
-                onClick={() => setTokens((t) => [...t, data.nextPageToken])}
-              >
-                Next →
-              </button>
-            </div>
+            <TokenPager pages={pages} nextPageToken={data.nextPageToken} />
           </>
         )}
       </Load>
