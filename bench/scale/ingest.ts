@@ -1,15 +1,7 @@
 import type { HttpClient } from '../tracking/http-client.js';
 import { elapsedMs, summarize, type LatencySummary } from '../tracking/stats.js';
-import {
-  ApiError,
-  createExperiment,
-  createRun,
-  LOG_BATCH,
-  logBatchBody,
-  parseSearchPage,
-  SEARCH_RUNS,
-  searchRunsBody,
-} from '../tracking/tracking-api.js';
+import { ApiError, createExperiment, createRun, LOG_BATCH, logBatchBody } from '../tracking/tracking-api.js';
+import { countMatches } from '../tracking/search.js';
 import type { ScaleBenchConfig } from './config.js';
 import { BASE_TIME, METRICS, metricValue, PARAMS, paramValue, runName, sweepTag } from './workload.js';
 
@@ -78,24 +70,6 @@ export async function ingestRuns(
     runsPerSecond: settings.runs / seconds,
     metricsPerSecond: (settings.runs * METRICS) / seconds,
     runLatencyMs: summarize(latencies),
-    stored: await countRuns(client, experimentId),
+    stored: await countMatches(client, experimentId, ''),
   };
-}
-
-async function countRuns(client: HttpClient, experimentId: string): Promise<number> {
-  let found = 0;
-  let pageToken: string | undefined;
-  do {
-    const body = searchRunsBody({
-      experimentIds: [experimentId],
-      filter: '',
-      orderBy: [],
-      maxResults: 1000,
-      pageToken,
-    });
-    const page = parseSearchPage(await client.post(SEARCH_RUNS, body));
-    found += page.runNames.length;
-    pageToken = page.nextPageToken;
-  } while (pageToken);
-  return found;
 }

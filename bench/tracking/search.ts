@@ -44,7 +44,7 @@ export async function runSearch(
   settings: SearchSettings,
   log: (message: string) => void,
 ): Promise<SearchResult> {
-  const found = await countMatches(client, experimentId, settings);
+  const found = await countMatches(client, experimentId, settings.filter);
   const expectedMatches = expectedSearch(settings.runs, settings.threshold, 0, 'default').matches;
   const timings = {} as Record<SearchName, SearchTiming>;
   for (const name of Object.keys(SEARCHES) as SearchName[]) {
@@ -108,17 +108,17 @@ async function timeSearch(
 }
 
 /** Pages through every run matching the filter (1000 a page, default order) and counts them. */
-async function countMatches(
+export async function countMatches(
   client: HttpClient,
   experimentId: string,
-  settings: SearchSettings,
+  filter: string,
 ): Promise<number> {
   let found = 0;
   let pageToken: string | undefined;
   do {
     const body = searchRunsBody({
       experimentIds: [experimentId],
-      filter: settings.filter,
+      filter,
       orderBy: [],
       maxResults: 1000,
       pageToken,
