@@ -14,9 +14,9 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { runLoad, type LoadResult, type LoadTarget } from '../serving/load.js';
+import type { LoadResult, LoadTarget } from '../serving/load.js';
+import { loadEveryLevel } from '../serving/load-levels.js';
 import { startMlflowModelServer } from '../serving/mlflow-model-server.js';
-import { processGroupCpuSeconds } from '../serving/process-cpu.js';
 import type { StartedProcess } from '../tracking/child-processes.js';
 import { describeMachine } from '../tracking/machine.js';
 import { startMloop } from '../tracking/servers.js';
@@ -130,26 +130,7 @@ async function warm(target: LoadTarget): Promise<void> {
 
 async function loadAll(targets: LoadTarget[], server: StartedProcess): Promise<LoadResult[]> {
   for (const target of targets) await warm(target);
-  const pgid = server.child.pid;
-  const serverCpuSeconds = () => (pgid === undefined ? undefined : processGroupCpuSeconds(pgid));
-  const results: LoadResult[] = [];
-  for (const connections of config.connections) {
-    for (const target of targets) {
-      const result = await runLoad(target, {
-        connections,
-        warmupSeconds: config.warmupSeconds,
-        seconds: config.seconds,
-        serverCpuSeconds,
-      });
-      log(
-        `${target.label}, ${connections} conn: ${Math.round(result.requestsPerSecond)} req/s, ` +
-          `p50 ${result.latencyMs.p50.toFixed(2)} ms, p99 ${result.latencyMs.p99.toFixed(2)} ms, ` +
-          `server CPU ${result.cpu.serverMsPerRequest?.toFixed(3) ?? '-'} ms/request, ${result.failed} failed`,
-      );
-      results.push(result);
-    }
-  }
-  return results;
+  return loadEveryLevel(targets, config, server, log);
 }
 
 /** One line per route and level, then throughput and CPU ratios against MLflow. */

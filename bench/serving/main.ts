@@ -13,15 +13,14 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { StartedProcess } from '../tracking/child-processes.js';
 import { describeMachine } from '../tracking/machine.js';
 import { databaseFile, startMloop, type BenchServer } from '../tracking/servers.js';
 import { loadConfig, USAGE, type ServingBenchConfig } from './config.js';
 import { runInProcess, type InProcessResult } from './in-process.js';
-import { runLoad, type LoadResult, type LoadTarget } from './load.js';
+import type { LoadResult, LoadTarget } from './load.js';
+import { loadEveryLevel } from './load-levels.js';
 import { startMlflowModelServer } from './mlflow-model-server.js';
 import { dataframeSplitBody, predictBody, trainAndLogModel, type BenchModel } from './model.js';
-import { processGroupCpuSeconds } from './process-cpu.js';
 import { checkPredictionLog, type PredictionLogCheck } from './prediction-log-check.js';
 import { computeRatios, formatReport, ROUTES, writeReport, type ServingBenchReport } from './report.js';
 
@@ -69,34 +68,6 @@ function mlflowTarget(url: string, model: BenchModel): LoadTarget {
   };
 }
 
-/** Every target at every connection count; logs each level's figures as it goes. */
-async function loadAll(
-  targets: LoadTarget[],
-  config: ServingBenchConfig,
-  server: StartedProcess,
-): Promise<LoadResult[]> {
-  const pgid = server.child.pid;
-  const serverCpuSeconds = () => (pgid === undefined ? undefined : processGroupCpuSeconds(pgid));
-  const results: LoadResult[] = [];
-  for (const connections of config.connections) {
-    for (const target of targets) {
-      const result = await runLoad(target, {
-        connections,
-        warmupSeconds: config.warmupSeconds,
-        seconds: config.seconds,
-        serverCpuSeconds,
-      });
-      log(
-        `${target.label}, ${connections} connection${connections === 1 ? '' : 's'}: ${Math.round(result.requestsPerSecond)} req/s, ` +
-          `p50 ${result.latencyMs.p50.toFixed(2)} ms, p99 ${result.latencyMs.p99.toFixed(2)} ms, ` +
-          `server CPU ${result.cpu.serverMsPerRequest?.toFixed(3) ?? '-'} ms/request, ${result.failed} failed`,
-      );
-      results.push(result);
-    }
-  }
-  return results;
-}
-
 interface MloopPhase {
   model?: BenchModel;
   load: LoadResult[];
@@ -121,7 +92,7 @@ async function mloopPhase(
     phase.model = model;
     log(`model ${model.mloop.modelName} v${model.mloop.version}, same ONNX bytes in both stores`);
     if (!config.servers.includes('mloop')) return phase;
-    phase.load = await loadAll(mloopTargets(server.url, model), config, server.process);
+    phase.load = await loadEveryLevel(mloopTargets(server.url, model), config, server.process, log);
     const answered = phase.load.reduce((n, r) => n + r.answered200, 0);
     log('mloop: reading the prediction log back');
     phase.predictionLog = await checkPredictionLog(server.url, model.mloop.modelName, answered);
@@ -158,7 +129,7 @@ async function mlflowPhase(
   }
   try {
     log(`MLflow: listening on ${server.url}`);
-    return await loadAll([mlflowTarget(server.url, model)], config, server.process);
+    return await loadEveryLevel([mlflowTarget(server.url, model)], config, server.process, log);
   } catch (error) {
     errors.push(`MLflow: ${(error as Error).message}`);
     return [];
